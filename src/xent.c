@@ -1,0 +1,2 @@
+/* placeholder: written in progress */
+typedef int rm_placeholder_xent;

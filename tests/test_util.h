@@ -1,0 +1,31 @@
+#ifndef RESNET_MNIST_TEST_UTIL_H
+#define RESNET_MNIST_TEST_UTIL_H
+
+/* Shared by the cmocka tests: temporary folders and small file helpers. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+/* Makes a fresh folder under $TMPDIR (or /tmp) and returns its malloc'd path. */
+char *tu_make_temp_dir(void);
+/* Removes a folder made by tu_make_temp_dir and everything in it; frees path. */
+void tu_remove_dir(char *path);
+/* Returns malloc'd "dir/name". */
+char *tu_path(const char *dir, const char *name);
+/* Writes len bytes to path (fails the test on error). */
+void tu_write_file(const char *path, const void *data, size_t len);
+/* Reads a whole file; fails the test on error. Caller frees. */
+uint8_t *tu_read_file(const char *path, size_t *len);
+/* gzip-compresses data (caller frees). */
+uint8_t *tu_gzip(const void *data, size_t len, size_t *out_len);
+/* Path of a file in tests/golden (static buffer, valid until the next call). */
+const char *tu_golden(const char *name);
+/* Runs the resnet-mnist program with args (NULL-terminated), stdout and stderr captured into
+ * malloc'd strings (either pointer may be NULL). Returns the exit status (or 128+signal). */
+int tu_run_program(char **out, char **err, const char *arg0, ...);
+
+#endif
