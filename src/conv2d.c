@@ -1,2 +1,121 @@
-/* placeholder: written in progress */
-typedef int rm_placeholder_conv2d;
+/* Convolution as im2col + GEMM (darknet's plan): the batch is unfolded into a matrix
+ * col [K = ic*kh*kw, N = n*oh*ow], and
+ *   forward:  Y'[oc, N]  = W[oc, K] * col             (Y' is y with batch and channel swapped)
+ *   backward: dW        += dY'[oc, N] * col^T
+ *             dcol       = W^T * dY'                  then folded back onto dx by col2im_add */
+#include "resnet_mnist/conv2d.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "resnet_mnist/gemm.h"
+#include "resnet_mnist/im2col.h"
+
+int conv2d_out_h(const struct conv2d_shape *s)
+{
+    return s->ih + 2 * s->pad - s->kh + 1;
+}
+
+int conv2d_out_w(const struct conv2d_shape *s)
+{
+    return s->iw + 2 * s->pad - s->kw + 1;
+}
+
+size_t conv2d_scratch_floats(const struct conv2d_shape *s)
+{
+    size_t k = (size_t)s->ic * s->kh * s->kw;
+    size_t cols = (size_t)s->n * conv2d_out_h(s) * conv2d_out_w(s);
+    /* col, dcol (backward only) and the channel-major copy of y or dy */
+    return 2 * k * cols + (size_t)s->oc * cols;
+}
+
+void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
+                    const struct conv2d_shape *s)
+{
+    int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
+    assert(oh > 0 && ow > 0);
+    int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
+    float *col = scratch, *yt = scratch + (size_t)k * cols;
+    im2col(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    gemm(0, 0, s->oc, cols, k, w, k, col, cols, 0.0f, yt, cols);
+    for (int img = 0; img < s->n; img++)
+        for (int o = 0; o < s->oc; o++) {
+            float *dst = y + ((size_t)img * s->oc + o) * plane;
+            const float *src = yt + (size_t)o * cols + (size_t)img * plane;
+            for (int p = 0; p < plane; p++)
+                dst[p] = src[p] + b[o];
+        }
+}
+
+void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                     const float *w, float *scratch, const struct conv2d_shape *s)
+{
+    int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
+    int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
+    float *col = scratch, *dcol = scratch + (size_t)k * cols, *dyt = dcol + (size_t)k * cols;
+    for (int o = 0; o < s->oc; o++) {
+        float sum = 0.0f;
+        for (int img = 0; img < s->n; img++) {
+            const float *src = dy + ((size_t)img * s->oc + o) * plane;
+            float *dst = dyt + (size_t)o * cols + (size_t)img * plane;
+            for (int p = 0; p < plane; p++) {
+                dst[p] = src[p];
+                sum += src[p];
+            }
+        }
+        db[o] += sum;
+    }
+    im2col(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    gemm(0, 1, s->oc, k, cols, dyt, cols, col, cols, 1.0f, dw, k);
+    if (dx) {
+        gemm(1, 0, k, cols, s->oc, w, k, dyt, cols, 0.0f, dcol, cols);
+        col2im_add(dx, dcol, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    }
+}
+
+void conv2d_forward_ref(float *y, const float *x, const float *w, const float *b,
+                        const struct conv2d_shape *s)
+{
+    int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
+    for (int img = 0; img < s->n; img++)
+        for (int o = 0; o < s->oc; o++)
+            for (int p = 0; p < oh; p++)
+                for (int q = 0; q < ow; q++) {
+                    double sum = b[o];
+                    for (int c = 0; c < s->ic; c++)
+                        for (int i = 0; i < s->kh; i++)
+                            for (int j = 0; j < s->kw; j++) {
+                                int r = p + i - s->pad, t = q + j - s->pad;
+                                if (r < 0 || r >= s->ih || t < 0 || t >= s->iw)
+                                    continue;
+                                sum += (double)w[((o * s->ic + c) * s->kh + i) * s->kw + j] *
+                                       x[(((size_t)img * s->ic + c) * s->ih + r) * s->iw + t];
+                            }
+                    y[(((size_t)img * s->oc + o) * oh + p) * ow + q] = (float)sum;
+                }
+}
+
+void conv2d_backward_ref(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, const struct conv2d_shape *s)
+{
+    int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
+    for (int img = 0; img < s->n; img++)
+        for (int o = 0; o < s->oc; o++)
+            for (int p = 0; p < oh; p++)
+                for (int q = 0; q < ow; q++) {
+                    float g = dy[(((size_t)img * s->oc + o) * oh + p) * ow + q];
+                    db[o] += g;
+                    for (int c = 0; c < s->ic; c++)
+                        for (int i = 0; i < s->kh; i++)
+                            for (int j = 0; j < s->kw; j++) {
+                                int r = p + i - s->pad, t = q + j - s->pad;
+                                if (r < 0 || r >= s->ih || t < 0 || t >= s->iw)
+                                    continue;
+                                size_t wi = ((size_t)(o * s->ic + c) * s->kh + i) * s->kw + j;
+                                size_t xi = (((size_t)img * s->ic + c) * s->ih + r) * s->iw + t;
+                                dw[wi] += g * x[xi];
+                                if (dx)
+                                    dx[xi] += g * w[wi];
+                            }
+                }
+}

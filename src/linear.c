@@ -1,2 +1,50 @@
-/* placeholder: written in progress */
-typedef int rm_placeholder_linear;
+#include "resnet_mnist/linear.h"
+
+#include "resnet_mnist/gemm.h"
+
+void linear_forward(float *y, const float *x, const float *w, const float *b, int n, int in,
+                    int out)
+{
+    gemm(0, 1, n, out, in, x, in, w, in, 0.0f, y, out);
+    for (int r = 0; r < n; r++)
+        for (int o = 0; o < out; o++)
+            y[(long)r * out + o] += b[o];
+}
+
+void linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                     const float *w, int n, int in, int out)
+{
+    for (int r = 0; r < n; r++)
+        for (int o = 0; o < out; o++)
+            db[o] += dy[(long)r * out + o];
+    gemm(1, 0, out, in, n, dy, out, x, in, 1.0f, dw, in);
+    if (dx)
+        gemm(0, 0, n, in, out, dy, out, w, in, 1.0f, dx, in);
+}
+
+void linear_forward_ref(float *y, const float *x, const float *w, const float *b, int n, int in,
+                        int out)
+{
+    for (int r = 0; r < n; r++)
+        for (int o = 0; o < out; o++) {
+            double sum = b[o];
+            for (int i = 0; i < in; i++)
+                sum += (double)w[(long)o * in + i] * x[(long)r * in + i];
+            y[(long)r * out + o] = (float)sum;
+        }
+}
+
+void linear_backward_ref(float *dx, float *dw, float *db, const float *dy, const float *x,
+                         const float *w, int n, int in, int out)
+{
+    for (int r = 0; r < n; r++)
+        for (int o = 0; o < out; o++) {
+            float g = dy[(long)r * out + o];
+            db[o] += g;
+            for (int i = 0; i < in; i++) {
+                dw[(long)o * in + i] += g * x[(long)r * in + i];
+                if (dx)
+                    dx[(long)r * in + i] += g * w[(long)o * in + i];
+            }
+        }
+}

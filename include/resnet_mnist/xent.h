@@ -1,0 +1,17 @@
+#ifndef RESNET_MNIST_XENT_H
+#define RESNET_MNIST_XENT_H
+
+#include <stdint.h>
+
+/* Softmax cross-entropy, as torch.nn.CrossEntropyLoss with reduction "mean" (spec section 3):
+ *   loss = (1/n) sum_b [ logsumexp(z[b,:]) - z[b, label[b]] ]
+ * z is [n, classes]; labels are in 0..classes-1. */
+
+/* Returns the mean loss (computed stably, with the row maximum subtracted) and writes the
+ * softmax probabilities into probs [n, classes], which the backward pass needs. */
+double xent_forward(float *probs, const float *z, const uint8_t *labels, int n, int classes);
+
+/* dz += (probs - onehot(label)) / n. */
+void xent_backward(float *dz, const float *probs, const uint8_t *labels, int n, int classes);
+
+#endif
