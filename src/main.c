@@ -1,2 +1,6 @@
-int cli_main(int argc, char **argv);
-int main(int argc, char **argv) { return cli_main(argc, argv); }
+#include "resnet_mnist/cli.h"
+
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}

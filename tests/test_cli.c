@@ -1,15 +1,218 @@
+/* The program as a user runs it: usage errors (exit 2), failures (exit 1) with one line naming
+ * the file or flag, help and version, and a small end-to-end train + test on IDX files the
+ * test writes itself. */
 #include "test_util.h"
 
-static void test_cli_placeholder(void **state)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int run(char **out, char **err, const char *a0, const char *a1, const char *a2,
+               const char *a3, const char *a4, const char *a5, const char *a6, const char *a7)
+{
+    return tu_run_program(out, err, a0, a1, a2, a3, a4, a5, a6, a7, NULL);
+}
+
+/* Asserts a usage error: exit 2, stderr's first line starts with "resnet-mnist: " and contains
+ * want, followed by a "Try ... --help" line. */
+static void expect_usage_error(const char *want, const char *a0, const char *a1, const char *a2)
+{
+    char *out, *err;
+    int rc = run(&out, &err, a0, a1, a2, NULL, NULL, NULL, NULL, NULL);
+    if (rc != 2 || strncmp(err, "resnet-mnist: ", 14) != 0 || !strstr(err, want) ||
+        !strstr(err, "--help"))
+        fail_msg("'%s %s %s': exit %d, stderr: %s", a0 ? a0 : "", a1 ? a1 : "", a2 ? a2 : "", rc,
+                 err);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+}
+
+static void test_cli_usage_errors(void **state)
 {
     (void)state;
-    assert_true(1);
+    expect_usage_error("no command", NULL, NULL, NULL);
+    expect_usage_error("unknown command 'fly'", "fly", NULL, NULL);
+    expect_usage_error("unknown option '--frobnicate'", "--frobnicate", NULL, NULL);
+    expect_usage_error("--epochs: 'abc' is not a whole number", "train", "--epochs", "abc");
+    expect_usage_error("--epochs: '3x' is not a whole number", "train", "--epochs", "3x");
+    expect_usage_error("--epochs: 0 is out of range", "train", "--epochs", "0");
+    expect_usage_error("--epochs: '99999999999999999999' is not a whole number", "train",
+                       "--epochs", "99999999999999999999");
+    expect_usage_error("--lr: -1 is out of range", "train", "--lr", "-1");
+    expect_usage_error("--lr: 0 is out of range", "train", "--lr", "0");
+    expect_usage_error("--lr: 'nan' is not a number", "train", "--lr", "nan");
+    expect_usage_error("--momentum: 1.5 is out of range", "train", "--momentum", "1.5");
+    expect_usage_error("--batch-size: 0 is out of range", "train", "--batch-size", "0");
+    expect_usage_error("--seed: '-4' is not a number", "train", "--seed", "-4");
+    expect_usage_error("unknown option '--bogus'", "train", "--bogus", NULL);
+    expect_usage_error("option '--epochs' needs a value", "train", "--epochs", NULL);
+    expect_usage_error("unexpected argument 'extra'", "train", "extra", NULL);
+    expect_usage_error("--limit-test: '' is not a whole number", "test", "--limit-test", "");
+    expect_usage_error("unknown option '--epochs'", "test", "--epochs", "3");
+}
+
+static void test_cli_help_and_version(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run(&out, &err, "--version", NULL, NULL, NULL, NULL, NULL, NULL, NULL), 0);
+    assert_true(strncmp(out, "resnet-mnist ", 13) == 0);
+    free(out), free(err);
+    assert_int_equal(run(&out, &err, "--help", NULL, NULL, NULL, NULL, NULL, NULL, NULL), 0);
+    assert_non_null(strstr(out, "Usage: resnet-mnist COMMAND"));
+    assert_string_equal(err, "");
+    free(out), free(err);
+    const char *cmds[] = {"train", "test"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(run(&out, &err, cmds[i], "--help", NULL, NULL, NULL, NULL, NULL, NULL),
+                         0);
+        assert_non_null(strstr(out, "Usage: resnet-mnist"));
+        assert_non_null(strstr(out, "Example:"));
+        assert_non_null(strstr(out, i == 0 ? "--epochs" : "--weights"));
+        free(out), free(err);
+    }
+}
+
+/* Writes n synthetic 28x28 digits: image i of label l = i % 10 is a bright 6x6 square in one
+ * of ten positions (so a network can learn them), plus a little noise. */
+static void write_split(const char *dir, const char *prefix, int n)
+{
+    size_t isz = 16 + (size_t)n * 784, lsz = 8 + (size_t)n;
+    uint8_t *img = calloc(isz, 1), *lab = calloc(lsz, 1);
+    assert_non_null(img && lab);
+    const uint8_t ih[16] = {0, 0, 8, 3, n >> 24, n >> 16, n >> 8, n, 0, 0, 0, 28, 0, 0, 0, 28};
+    const uint8_t lh[8] = {0, 0, 8, 1, n >> 24, n >> 16, n >> 8, n};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (int i = 0; i < n; i++) {
+        int l = i % 10, r0 = 3 + (l / 5) * 12, c0 = 2 + (l % 5) * 5;
+        uint8_t *p = img + 16 + (size_t)i * 784;
+        for (int r = 0; r < 6; r++)
+            for (int c = 0; c < 5; c++)
+                p[(r0 + r) * 28 + c0 + c] = 255;
+        p[(i * 37) % 784] ^= 0x40;
+        lab[8 + i] = (uint8_t)l;
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%s/%s-images-idx3-ubyte", dir, prefix);
+    tu_write_file(name, img, isz);
+    snprintf(name, sizeof name, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    tu_write_file(name, lab, lsz);
+    free(img);
+    free(lab);
+}
+
+static void test_cli_train_then_test_reproduces_recorded_accuracy(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    write_split(dir, "train", 90);
+    write_split(dir, "t10k", 40);
+    char *out, *err;
+    int rc = run(&out, &err, "train", "--epochs", "3", "--data", dir, "--out", dir, "--lr=0.05");
+    if (rc != 0)
+        fail_msg("train: exit %d: %s", rc, err);
+    assert_non_null(strstr(out, "epoch 3: test accuracy"));
+    assert_non_null(strstr(out, "best.bin"));
+    /* the best epoch's accuracy, as printed "best test accuracy X% (c/t) at epoch E" */
+    const char *best = strstr(out, "best test accuracy ");
+    assert_non_null(best);
+    char recorded[64];
+    assert_int_equal(sscanf(best, "best test accuracy %63s", recorded), 1);
+    const char *names[] = {"best.bin", "last.bin", "metrics.csv", "accuracy.png"};
+    for (int i = 0; i < 4; i++) {
+        char *p = tu_path(dir, names[i]);
+        struct stat sb;
+        assert_int_equal(stat(p, &sb), 0);
+        assert_true(sb.st_size > 0);
+        free(p);
+    }
+    char *png = tu_path(dir, "accuracy.png");
+    size_t len;
+    uint8_t *bytes = tu_read_file(png, &len);
+    assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
+    free(bytes), free(png);
+    char *csv = tu_path(dir, "metrics.csv");
+    char *text = (char *)tu_read_file(csv, &len);
+    int lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    assert_int_equal(lines, 4); /* header + 3 epochs */
+    assert_true(strncmp(text, "epoch,train_loss,test_loss,test_accuracy,seconds\n", 49) == 0);
+    free(text), free(csv), free(out), free(err);
+
+    char *weights = tu_path(dir, "best.bin");
+    rc = run(&out, &err, "test", "--weights", weights, "--data", dir, NULL, NULL, NULL);
+    if (rc != 0)
+        fail_msg("test: exit %d: %s", rc, err);
+    char want[128];
+    snprintf(want, sizeof want, "test accuracy %s", recorded);
+    if (!strstr(out, want))
+        fail_msg("test printed '%s', training recorded '%s'", out, recorded);
+    free(out), free(err), free(weights);
+    tu_remove_dir(dir);
+}
+
+static void test_cli_failures_name_the_file(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    char *missing = tu_path(dir, "nope");
+    char *out, *err;
+    /* output folder missing: refused before any data is read */
+    assert_int_equal(run(&out, &err, "train", "--out", missing, NULL, NULL, NULL, NULL, NULL), 1);
+    assert_non_null(strstr(err, missing));
+    assert_non_null(strstr(err, "does not exist"));
+    free(out), free(err);
+    /* data folder missing */
+    assert_int_equal(run(&out, &err, "train", "--data", missing, "--out", dir, NULL, NULL, NULL),
+                     1);
+    assert_true(strncmp(err, "resnet-mnist: ", 14) == 0);
+    assert_non_null(strstr(err, missing));
+    free(out), free(err);
+    /* weights missing */
+    assert_int_equal(run(&out, &err, "test", "--weights", missing, NULL, NULL, NULL, NULL, NULL),
+                     1);
+    assert_non_null(strstr(err, missing));
+    free(out), free(err);
+    /* weights that are not a checkpoint */
+    char *junk = tu_path(dir, "junk.bin");
+    tu_write_file(junk, "hello, world", 12);
+    assert_int_equal(run(&out, &err, "test", "--weights", junk, NULL, NULL, NULL, NULL, NULL), 1);
+    assert_non_null(strstr(err, junk));
+    /* one line, nothing else */
+    assert_non_null(strchr(err, '\n'));
+    assert_true(strchr(err, '\n')[1] == '\0');
+    free(out), free(err), free(junk), free(missing);
+    tu_remove_dir(dir);
+}
+
+static void test_cli_divergence_stops_with_a_hint(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    write_split(dir, "train", 60);
+    write_split(dir, "t10k", 10);
+    char *out, *err;
+    int rc = run(&out, &err, "train", "--epochs", "3", "--data", dir, "--out", dir, "--lr=1e5");
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "diverged"));
+    assert_non_null(strstr(err, "smaller --lr"));
+    assert_non_null(strstr(err, "batch"));
+    free(out), free(err);
+    tu_remove_dir(dir);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cli_placeholder),
+        cmocka_unit_test(test_cli_usage_errors),
+        cmocka_unit_test(test_cli_help_and_version),
+        cmocka_unit_test(test_cli_train_then_test_reproduces_recorded_accuracy),
+        cmocka_unit_test(test_cli_failures_name_the_file),
+        cmocka_unit_test(test_cli_divergence_stops_with_a_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
