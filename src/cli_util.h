@@ -1,0 +1,46 @@
+#ifndef RESNET_MNIST_CLI_UTIL_H
+#define RESNET_MNIST_CLI_UTIL_H
+
+/* Private to the command-line driver (src/cli*.c, src/cmd_*.c). */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROGRAM    "resnet-mnist"
+#define EXIT_USAGE 2
+#define MAX_BATCH  4096
+
+/* "resnet-mnist: <message>" on stderr. */
+void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error: the message, then "Try 'resnet-mnist COMMAND --help' ..." (command may be
+ * NULL). Returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes stdout; a failed write to it turns rc into a failure. */
+int finish_stdout(int rc);
+
+/* Strict parsers for a flag's value: the whole text must be a number in range, else a usage
+ * error naming the flag is printed and EXIT_USAGE returned; 0 on success. */
+int parse_long(const char *command, const char *flag, const char *text, long lo, long hi,
+               long *out);
+int parse_int(const char *command, const char *flag, const char *text, int lo, int hi, int *out);
+int parse_u64(const char *command, const char *flag, const char *text, uint64_t *out);
+/* A finite number in [lo, hi], lo excluded when lo_open. */
+int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,
+                double hi, float *out);
+
+/* "dir/name", malloc'd (NULL when out of memory). */
+char *join_path(const char *dir, const char *name);
+/* Monotonic clock in seconds. */
+double now_seconds(void);
+/* $RESNET_MNIST_DATA, or data/mnist. */
+const char *default_data_dir(void);
+
+/* Loads an MNIST split, printing the loader's message on failure. 0 or 1. */
+struct idx_dataset;
+int load_split(struct idx_dataset *ds, const char *dir, int split, int limit);
+
+/* The commands: argv[0] is the command's name; they return the exit status. */
+int cmd_train(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+
+#endif
