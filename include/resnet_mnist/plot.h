@@ -7,29 +7,40 @@
 
 /* Line plots written as PNG (stb_image_write), text drawn with stb_truetype from a TrueType font
  * found on the system (DejaVu Sans from fonts-dejavu-core), or with a built-in fallback when no
- * font file is found, so that a readable plot is always written. */
+ * font file is found, so that a readable plot is always written.
+ *
+ * The environment variable RESNET_MNIST_FONT names a TrueType file to try before the system
+ * fonts (one that cannot be loaded is passed over); RESNET_MNIST_FONT=none selects the built-in
+ * font. */
 
 struct plot_series {
-    const char *label;      /* legend text; the legend is drawn when there are >= 2 series */
+    const char *label;      /* legend text (may be NULL); the legend is drawn when there are
+                               >= 2 series */
     const double *x;        /* n values */
     const double *y;        /* n values */
     int n;
     uint32_t rgb;           /* 0xRRGGBB */
-    int label_points;       /* write each point's value to 4 decimals above it (the tutorial) */
-    int mark_best;          /* +1: mark the maximum, -1: mark the minimum, 0: none */
+    int label_points;       /* write each point's value to 4 decimals above it (the tutorial),
+                               or beside it; labels that would overlap text or hide data are
+                               left out */
+    int mark_best;          /* +1: mark the maximum, -1: mark the minimum, 0: none; the mark
+                               is a ring and "best <y> @ <x>" */
 };
 
 struct plot_spec {
-    const char *title;
+    const char *title;      /* each of the three may be NULL or "" for none */
     const char *xlabel;
     const char *ylabel;
-    int width, height;      /* pixels; 0 picks a default (1200x800) */
+    int width, height;      /* pixels, 200x150 to 8192x8192; 0x0 picks a default (1200x800) */
     const struct plot_series *series;
     int nseries;
 };
 
-/* Draws the plot and writes it atomically to path. Handles 1 point as well as hundreds
- * (ticks and point labels thin out so that text never overlaps). */
+/* Draws the plot and writes it atomically to path (see fileio.h). Handles 1 point as well as
+ * hundreds (ticks and point labels thin out so that text never overlaps). Points whose x or y is
+ * NaN or infinite are skipped and break the line, as in matplotlib. Returns 0, or -1 with
+ * "<path>: <problem>" in st: no spec, no series, a series with n < 1 or without x or y, a bad
+ * size, no finite point at all, out of memory, or the file cannot be written. */
 int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_status *st);
 
 #endif
