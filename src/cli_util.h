@@ -6,9 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PROGRAM    "resnet-mnist"
-#define EXIT_USAGE 2
-#define MAX_BATCH  4096
+#define PROGRAM     "resnet-mnist"
+#define EXIT_USAGE  2
+#define MAX_BATCH   4096
+#define MAX_THREADS 256
 
 /* "resnet-mnist: <message>" on stderr. */
 void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -25,6 +25,7 @@ static void test_help(FILE *fp)
                 "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
                 "  --limit-test N     use only the first N test images\n"
                 "  --batch-size N     images per forward pass (default 30; no effect on results)\n"
+                "  --threads N        worker threads (default: the online CPUs)\n"
                 "  -h, --help         show this help and exit\n"
                 "\n"
                 "Example:\n"
@@ -33,17 +34,18 @@ static void test_help(FILE *fp)
 
 int cmd_test(int argc, char **argv)
 {
-    enum { O_WEIGHTS = 256, O_DATA, O_LTEST, O_BATCH };
+    enum { O_WEIGHTS = 256, O_DATA, O_LTEST, O_BATCH, O_THREADS };
     static const struct option opts[] = {
         {"weights", required_argument, 0, O_WEIGHTS},
         {"data", required_argument, 0, O_DATA},
         {"limit-test", required_argument, 0, O_LTEST},
         {"batch-size", required_argument, 0, O_BATCH},
+        {"threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *cmd = "test", *weights = "best.bin", *data_dir = default_data_dir();
-    int limit = 0, batch = 30, c, rc = 0;
+    int limit = 0, batch = 30, threads = pool_online_cpus(), c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case O_WEIGHTS:
@@ -57,6 +59,9 @@ int cmd_test(int argc, char **argv)
             break;
         case O_BATCH:
             rc = parse_int(cmd, "--batch-size", optarg, 1, MAX_BATCH, &batch);
+            break;
+        case O_THREADS:
+            rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &threads);
             break;
         case 'h':
             test_help(stdout);
@@ -77,7 +82,7 @@ int cmd_test(int argc, char **argv)
     struct ckpt_meta meta = {0};
     struct rm_status st;
     rc = 1;
-    if (model_init(&m, batch, &st) != 0) {
+    if (model_init(&m, batch, threads, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }

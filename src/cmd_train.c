@@ -18,7 +18,7 @@
 #include "resnet_mnist/train.h"
 
 struct train_cli {
-    int epochs, batch_size, limit_train, limit_test, shuffle, log_every;
+    int epochs, batch_size, limit_train, limit_test, shuffle, log_every, threads;
     float lr, momentum;
     uint64_t seed;
     const char *data_dir, *out_dir, *init_path;
@@ -42,6 +42,8 @@ static void train_help(FILE *fp)
             "  --limit-test N     use only the first N test images\n"
             "  --no-shuffle       keep file order instead of reshuffling every epoch\n"
             "  --init FILE        start from the weights of a checkpoint (safetensors)\n"
+            "  --threads N        worker threads (default: the online CPUs); results do not\n"
+            "                     depend on it\n"
             "  --log-every N      print 'epoch: E num: N Loss: L' every N batches\n"
             "                     (default 300, as the tutorial; 0 turns it off)\n"
             "  -h, --help         show this help and exit\n"
@@ -67,7 +69,8 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
         O_LTEST,
         O_NOSHUF,
         O_INIT,
-        O_LOGEVERY
+        O_LOGEVERY,
+        O_THREADS
     };
     static const struct option opts[] = {
         {"epochs", required_argument, 0, O_EPOCHS},
@@ -82,6 +85,7 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
         {"no-shuffle", no_argument, 0, O_NOSHUF},
         {"init", required_argument, 0, O_INIT},
         {"log-every", required_argument, 0, O_LOGEVERY},
+        {"threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -93,7 +97,8 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
                             .shuffle = 1,
                             .log_every = 300,
                             .data_dir = default_data_dir(),
-                            .out_dir = "."};
+                            .out_dir = ".",
+                            .threads = pool_online_cpus()};
     const char *cmd = "train";
     int c, rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -133,6 +138,9 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
             break;
         case O_LOGEVERY:
             rc = parse_int(cmd, "--log-every", optarg, 0, 1 << 30, &o->log_every);
+            break;
+        case O_THREADS:
+            rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &o->threads);
             break;
         case 'h':
             train_help(stdout);
@@ -297,7 +305,7 @@ int cmd_train(int argc, char **argv)
     if (load_split(&train, o.data_dir, MNIST_SPLIT_TRAIN, o.limit_train) ||
         load_split(&test, o.data_dir, MNIST_SPLIT_TEST, o.limit_test))
         goto done;
-    if (model_init(&m, o.batch_size, &st) != 0) {
+    if (model_init(&m, o.batch_size, o.threads, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
@@ -324,9 +332,9 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     printf("training on %d images, testing on %d, batch %d, lr %g, momentum %g, seed %" PRIu64
-           "%s\n",
-           train.n, test.n, o.batch_size, o.lr, o.momentum, o.seed,
-           o.init_path ? ", weights from --init" : "");
+           ", %d thread%s%s\n",
+           train.n, test.n, o.batch_size, o.lr, o.momentum, o.seed, o.threads,
+           o.threads == 1 ? "" : "s", o.init_path ? ", weights from --init" : "");
     fflush(stdout);
 
     int best_epoch = 0;

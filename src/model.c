@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "resnet_mnist/conv2d.h"
 #include "resnet_mnist/linear.h"
@@ -51,7 +52,40 @@ const struct model_param model_params[MODEL_PARAM_COUNT] = {
     {"linear2.bias", 1, {10}, 200, P_LIN2_B, 10},
 };
 
-/* Activation sizes per image, in the order they are carved from m->acts. */
+const char *const model_stage_names[MODEL_STAGES] = {
+    "conv1 fwd",  "RB1.conv1 fwd", "RB1.conv2 fwd", "conv2 fwd",     "RB2.conv1 fwd",
+    "RB2.conv2 fwd", "linear fwd", "loss",          "linear bwd",    "RB2.conv2 bwd",
+    "RB2.conv1 bwd", "conv2 bwd",  "RB1.conv2 bwd", "RB1.conv1 bwd", "conv1 bwd",
+    "sgd",
+};
+
+/* Multiply-adds per image (spec section 2) times 2; a backward pass computes the weight
+ * gradient and the input gradient, each as costly as the forward (conv1 needs no input
+ * gradient). */
+#define MAC2(x) (2.0 * (x))
+const double model_stage_flops[MODEL_STAGES] = {
+    MAC2(230400),     MAC2(331776),      MAC2(921600), MAC2(460800),
+    MAC2(230400),     MAC2(640000),      MAC2(162000), 0,
+    2 * MAC2(162000), 2 * MAC2(640000),  2 * MAC2(230400), 2 * MAC2(460800),
+    2 * MAC2(921600), 2 * MAC2(331776),  MAC2(230400), 0,
+};
+
+static double clock_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Adds the time since *t to stage and moves *t to now. */
+static void lap(struct model *m, enum model_stage stage, double *t)
+{
+    double now = clock_now();
+    m->stage_seconds[stage] += now - *t;
+    *t = now;
+}
+
+/* Activation sizes per image, in the order they are carved from m->acts (and m->dacts). */
 enum {
     A_X = 784,       /* [1,28,28] input */
     A_A1 = 16 * 576, /* [16,24,24] relu(conv1) */
@@ -63,21 +97,45 @@ enum {
     A_PER_IMAGE = A_X + A_A1 + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H + 2 * A_Z,
 };
 
-static struct conv2d_shape conv_shape(int n, int ic, int hw, int oc, int k, int pad)
+/* The six convolutions. Each processes the batch in groups of `group` images (one im2col + GEMM
+ * per group), sized so that a group's unfolded input (K x group*oh*ow) stays in the L2 cache
+ * and the GEMM is still wide. The group sizes are constants, never derived from the thread
+ * count, so results do not depend on it. */
+struct conv_layer {
+    int w, b; /* parameter offsets */
+    int ic, hw, oc, k, pad;
+    int group;
+};
+enum { L_CONV1, L_RB1A, L_RB1B, L_CONV2, L_RB2A, L_RB2B, L_COUNT };
+static const struct conv_layer layers[L_COUNT] = {
+    [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 1},
+    [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 4},
+    [L_RB1B] = {P_RB1B_W, P_RB1B_B, 16, 12, 16, 5, 2, 4},
+    [L_CONV2] = {P_CONV2_W, P_CONV2_B, 16, 12, 32, 3, 0, 5},
+    [L_RB2A] = {P_RB2A_W, P_RB2A_B, 32, 5, 32, 3, 1, 8},
+    [L_RB2B] = {P_RB2B_W, P_RB2B_B, 32, 5, 32, 5, 2, 8},
+};
+
+static struct conv2d_shape layer_shape(int layer, int n)
 {
-    return (struct conv2d_shape){n, ic, hw, hw, oc, k, k, pad};
+    const struct conv_layer *l = &layers[layer];
+    return (struct conv2d_shape){n, l->ic, l->hw, l->hw, l->oc, l->k, l->k, l->pad};
 }
 
-/* The five convolutions for a batch of n. */
-#define CONV1(n) conv_shape(n, 1, 28, 16, 5, 0)
-#define RB1A(n)  conv_shape(n, 16, 12, 16, 3, 1)
-#define RB1B(n)  conv_shape(n, 16, 12, 16, 5, 2)
-#define CONV2(n) conv_shape(n, 16, 12, 32, 3, 0)
-#define RB2A(n)  conv_shape(n, 32, 5, 32, 3, 1)
-#define RB2B(n)  conv_shape(n, 32, 5, 32, 5, 2)
+static int groups_of(int layer, int n)
+{
+    return (n + layers[layer].group - 1) / layers[layer].group;
+}
+
+static size_t layer_weights(int layer)
+{
+    const struct conv_layer *l = &layers[layer];
+    return (size_t)l->oc * l->ic * l->k * l->k;
+}
 
 void model_free(struct model *m)
 {
+    pool_free(&m->pool);
     free(m->params);
     free(m->grads);
     free(m->momentum);
@@ -86,42 +144,48 @@ void model_free(struct model *m)
     free(m->argmax1);
     free(m->argmax2);
     free(m->scratch);
+    free(m->partials);
     memset(m, 0, sizeof *m);
 }
 
-/* Points the named views at consecutive regions of base (acts or dacts). */
-static void carve(float *base, int n, float **v[], const size_t per_image[], int count)
-{
-    for (int i = 0; i < count; i++) {
-        *v[i] = base;
-        base += per_image[i] * (size_t)n;
-    }
-}
+/* The per-image activation regions, carved in order from one block for max_batch images. */
+struct act_views {
+    float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
+};
 
-static void carve_acts(struct model *m, float *base, float **x, float **a1, float **p1, float **r1a,
-                       float **r1b, float **o1, float **a2, float **p2, float **r2a, float **r2b,
-                       float **o2, float **h, float **z, float **probs)
+static struct act_views carve(float *base, int max_batch)
 {
-    float **views[] = {x, a1, p1, r1a, r1b, o1, a2, p2, r2a, r2b, o2, h, z, probs};
+    struct act_views v;
+    float **order[] = {&v.x,  &v.a1,  &v.p1,  &v.r1a, &v.r1b, &v.o1, &v.a2,
+                       &v.p2, &v.r2a, &v.r2b, &v.o2,  &v.h,   &v.z,  &v.probs};
     static const size_t sizes[] = {A_X,  A_A1, A_P1, A_P1, A_P1, A_P1, A_A2,
                                    A_P2, A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
-    carve(base, m->max_batch, views, sizes, 14);
+    for (int i = 0; i < 14; i++) {
+        *order[i] = base;
+        base += sizes[i] * (size_t)max_batch;
+    }
+    return v;
 }
 
-int model_init(struct model *m, int max_batch, struct rm_status *st)
+int model_init(struct model *m, int max_batch, int threads, struct rm_status *st)
 {
     memset(m, 0, sizeof *m);
     if (max_batch < 1)
         return rm_fail(st, "batch size must be at least 1");
+    if (threads < 1)
+        return rm_fail(st, "thread count must be at least 1");
     m->max_batch = max_batch;
-    size_t nb = (size_t)max_batch;
-    struct conv2d_shape convs[] = {CONV1(max_batch), RB1A(max_batch), RB1B(max_batch),
-                                   CONV2(max_batch), RB2A(max_batch), RB2B(max_batch)};
-    size_t scratch = 0;
-    for (size_t i = 0; i < sizeof convs / sizeof convs[0]; i++) {
-        size_t need = conv2d_scratch_floats(&convs[i]);
+    m->threads = threads;
+    size_t nb = (size_t)max_batch, scratch = 0, partials = 0;
+    for (int l = 0; l < L_COUNT; l++) {
+        int g = layers[l].group < max_batch ? layers[l].group : max_batch;
+        struct conv2d_shape s = layer_shape(l, g);
+        size_t need = conv2d_scratch_floats(&s);
         scratch = need > scratch ? need : scratch;
+        need = (size_t)groups_of(l, max_batch) * (layer_weights(l) + (size_t)layers[l].oc);
+        partials = need > partials ? need : partials;
     }
+    m->scratch_per_thread = scratch;
     m->params = calloc(MODEL_PARAM_FLOATS, sizeof(float));
     m->grads = calloc(MODEL_PARAM_FLOATS, sizeof(float));
     m->momentum = calloc(MODEL_PARAM_FLOATS, sizeof(float));
@@ -129,14 +193,21 @@ int model_init(struct model *m, int max_batch, struct rm_status *st)
     m->dacts = calloc(nb * A_PER_IMAGE, sizeof(float));
     m->argmax1 = calloc(nb * A_P1, 1);
     m->argmax2 = calloc(nb * A_P2, 1);
-    m->scratch = calloc(scratch, sizeof(float));
+    m->scratch = calloc(scratch * (size_t)threads, sizeof(float));
+    m->partials = calloc(partials, sizeof(float));
     if (!m->params || !m->grads || !m->momentum || !m->acts || !m->dacts || !m->argmax1 ||
-        !m->argmax2 || !m->scratch) {
+        !m->argmax2 || !m->scratch || !m->partials) {
         model_free(m);
         return rm_fail(st, "out of memory allocating the model for batches of %d", max_batch);
     }
-    carve_acts(m, m->acts, &m->x, &m->a1, &m->p1, &m->r1a, &m->r1b, &m->o1, &m->a2, &m->p2, &m->r2a,
-               &m->r2b, &m->o2, &m->h, &m->z, &m->probs);
+    if (pool_init(&m->pool, threads, st) != 0) {
+        model_free(m);
+        return -1;
+    }
+    struct act_views v = carve(m->acts, max_batch);
+    m->x = v.x, m->a1 = v.a1, m->p1 = v.p1, m->r1a = v.r1a, m->r1b = v.r1b, m->o1 = v.o1;
+    m->a2 = v.a2, m->p2 = v.p2, m->r2a = v.r2a, m->r2b = v.r2b, m->o2 = v.o2;
+    m->h = v.h, m->z = v.z, m->probs = v.probs;
     return 0;
 }
 
@@ -158,97 +229,192 @@ float *model_param(const struct model *m, int i)
     return m->params + model_params[i].offset;
 }
 
+/* A layer's work on one group of images, run by the pool. */
+struct job {
+    struct model *m;
+    int layer, n;
+    struct act_views d; /* gradient views (backward) */
+};
+
+/* Images [*first, *first + *count) of group g of layer at batch size n. */
+static void group_range(int layer, int n, int g, int *first, int *count)
+{
+    *first = g * layers[layer].group;
+    *count = n - *first < layers[layer].group ? n - *first : layers[layer].group;
+}
+
+static void forward_task(void *ctx, int g, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    int first, c;
+    group_range(j->layer, j->n, g, &first, &c);
+    const struct conv_layer *l = &layers[j->layer];
+    struct conv2d_shape s = layer_shape(j->layer, c);
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    const float *w = m->params + l->w, *b = m->params + l->b;
+    size_t f = (size_t)first;
+    switch (j->layer) {
+    case L_CONV1: {
+        struct maxpool2d_shape mp = {c, 16, 24, 24};
+        conv2d_forward(m->a1 + f * A_A1, m->x + f * A_X, w, b, scratch, &s);
+        relu_forward(m->a1 + f * A_A1, m->a1 + f * A_A1, (size_t)c * A_A1);
+        maxpool2d_forward(m->p1 + f * A_P1, m->argmax1 + f * A_P1, m->a1 + f * A_A1, &mp);
+        break;
+    }
+    case L_RB1A:
+        conv2d_forward(m->r1a + f * A_P1, m->p1 + f * A_P1, w, b, scratch, &s);
+        relu_forward(m->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
+        break;
+    case L_RB1B:
+        conv2d_forward(m->r1b + f * A_P1, m->r1a + f * A_P1, w, b, scratch, &s);
+        relu_add_forward(m->o1 + f * A_P1, m->p1 + f * A_P1, m->r1b + f * A_P1, (size_t)c * A_P1);
+        break;
+    case L_CONV2: {
+        struct maxpool2d_shape mp = {c, 32, 10, 10};
+        conv2d_forward(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
+        relu_forward(m->a2 + f * A_A2, m->a2 + f * A_A2, (size_t)c * A_A2);
+        maxpool2d_forward(m->p2 + f * A_P2, m->argmax2 + f * A_P2, m->a2 + f * A_A2, &mp);
+        break;
+    }
+    case L_RB2A:
+        conv2d_forward(m->r2a + f * A_P2, m->p2 + f * A_P2, w, b, scratch, &s);
+        relu_forward(m->r2a + f * A_P2, m->r2a + f * A_P2, (size_t)c * A_P2);
+        break;
+    case L_RB2B:
+        conv2d_forward(m->r2b + f * A_P2, m->r2a + f * A_P2, w, b, scratch, &s);
+        relu_add_forward(m->o2 + f * A_P2, m->p2 + f * A_P2, m->r2b + f * A_P2, (size_t)c * A_P2);
+        break;
+    }
+}
+
 void model_forward(struct model *m, int n)
 {
+    struct job j = {.m = m, .n = n};
+    double t = clock_now();
+    for (j.layer = 0; j.layer < L_COUNT; j.layer++) {
+        pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
+        lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
+    }
     const float *w = m->params;
-    float *s = m->scratch;
-    struct conv2d_shape c;
-    struct maxpool2d_shape mp1 = {n, 16, 24, 24}, mp2 = {n, 32, 10, 10};
-
-    c = CONV1(n);
-    conv2d_forward(m->a1, m->x, w + P_CONV1_W, w + P_CONV1_B, s, &c);
-    relu_forward(m->a1, m->a1, (size_t)n * A_A1);
-    maxpool2d_forward(m->p1, m->argmax1, m->a1, &mp1);
-
-    c = RB1A(n);
-    conv2d_forward(m->r1a, m->p1, w + P_RB1A_W, w + P_RB1A_B, s, &c);
-    relu_forward(m->r1a, m->r1a, (size_t)n * A_P1);
-    c = RB1B(n);
-    conv2d_forward(m->r1b, m->r1a, w + P_RB1B_W, w + P_RB1B_B, s, &c);
-    relu_add_forward(m->o1, m->p1, m->r1b, (size_t)n * A_P1);
-
-    c = CONV2(n);
-    conv2d_forward(m->a2, m->o1, w + P_CONV2_W, w + P_CONV2_B, s, &c);
-    relu_forward(m->a2, m->a2, (size_t)n * A_A2);
-    maxpool2d_forward(m->p2, m->argmax2, m->a2, &mp2);
-
-    c = RB2A(n);
-    conv2d_forward(m->r2a, m->p2, w + P_RB2A_W, w + P_RB2A_B, s, &c);
-    relu_forward(m->r2a, m->r2a, (size_t)n * A_P2);
-    c = RB2B(n);
-    conv2d_forward(m->r2b, m->r2a, w + P_RB2B_W, w + P_RB2B_B, s, &c);
-    relu_add_forward(m->o2, m->p2, m->r2b, (size_t)n * A_P2);
-
     /* o2 [n,32,5,5] is already the channel-major flattening [n,800] of spec section 2 */
     linear_forward(m->h, m->o2, w + P_LIN1_W, w + P_LIN1_B, n, 800, 200);
     relu_forward(m->h, m->h, (size_t)n * A_H);
     linear_forward(m->z, m->h, w + P_LIN2_W, w + P_LIN2_B, n, 200, 10);
+    lap(m, STAGE_LINEAR_FWD, &t);
 }
 
 double model_loss(struct model *m, const uint8_t *labels, int n)
 {
-    return xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
+    double t = clock_now();
+    double loss = xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
+    lap(m, STAGE_LOSS, &t);
+    return loss;
+}
+
+/* Backward of one conv layer for one group, plus the element-wise steps around it that concern
+ * only the group's images. The weight gradient goes to the group's own slot in m->partials. */
+static void backward_task(void *ctx, int g, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    const struct act_views *d = &j->d;
+    int first, c;
+    group_range(j->layer, j->n, g, &first, &c);
+    const struct conv_layer *l = &layers[j->layer];
+    struct conv2d_shape s = layer_shape(j->layer, c);
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    const float *w = m->params + l->w;
+    float *dw = m->partials + (size_t)g * (layer_weights(j->layer) + (size_t)l->oc);
+    float *db = dw + layer_weights(j->layer);
+    memset(dw, 0, (layer_weights(j->layer) + (size_t)l->oc) * sizeof(float));
+    size_t f = (size_t)first;
+    switch (j->layer) {
+    case L_RB2B: /* o2 = relu(p2 + r2b): the join sends its gradient down both paths */
+        relu_add_backward(d->p2 + f * A_P2, d->r2b + f * A_P2, d->o2 + f * A_P2, m->o2 + f * A_P2,
+                          (size_t)c * A_P2);
+        conv2d_backward(d->r2a + f * A_P2, dw, db, d->r2b + f * A_P2, m->r2a + f * A_P2, w, scratch,
+                        &s);
+        relu_backward(d->r2a + f * A_P2, d->r2a + f * A_P2, m->r2a + f * A_P2, (size_t)c * A_P2);
+        break;
+    case L_RB2A: { /* after it, dp2 is complete for these images: undo pool and relu */
+        struct maxpool2d_shape mp = {c, 32, 10, 10};
+        conv2d_backward(d->p2 + f * A_P2, dw, db, d->r2a + f * A_P2, m->p2 + f * A_P2, w, scratch,
+                        &s);
+        maxpool2d_backward(d->a2 + f * A_A2, d->p2 + f * A_P2, m->argmax2 + f * A_P2, &mp);
+        relu_backward(d->a2 + f * A_A2, d->a2 + f * A_A2, m->a2 + f * A_A2, (size_t)c * A_A2);
+        break;
+    }
+    case L_CONV2: /* then o1 = relu(p1 + r1b) */
+        conv2d_backward(d->o1 + f * A_P1, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w, scratch,
+                        &s);
+        relu_add_backward(d->p1 + f * A_P1, d->r1b + f * A_P1, d->o1 + f * A_P1, m->o1 + f * A_P1,
+                          (size_t)c * A_P1);
+        break;
+    case L_RB1B:
+        conv2d_backward(d->r1a + f * A_P1, dw, db, d->r1b + f * A_P1, m->r1a + f * A_P1, w, scratch,
+                        &s);
+        relu_backward(d->r1a + f * A_P1, d->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
+        break;
+    case L_RB1A: {
+        struct maxpool2d_shape mp = {c, 16, 24, 24};
+        conv2d_backward(d->p1 + f * A_P1, dw, db, d->r1a + f * A_P1, m->p1 + f * A_P1, w, scratch,
+                        &s);
+        maxpool2d_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1, &mp);
+        relu_backward(d->a1 + f * A_A1, d->a1 + f * A_A1, m->a1 + f * A_A1, (size_t)c * A_A1);
+        break;
+    }
+    case L_CONV1: /* the input needs no gradient */
+        conv2d_backward(NULL, dw, db, d->a1 + f * A_A1, m->x + f * A_X, w, scratch, &s);
+        break;
+    }
+}
+
+/* grads[layer] = sum of the groups' partial gradients, in group order. */
+static void reduce_partials(struct model *m, int layer, int groups)
+{
+    size_t nw = layer_weights(layer), nb = (size_t)layers[layer].oc, stride = nw + nb;
+    float *gw = m->grads + layers[layer].w, *gb = m->grads + layers[layer].b;
+    memcpy(gw, m->partials, nw * sizeof(float));
+    memcpy(gb, m->partials + nw, nb * sizeof(float));
+    for (int g = 1; g < groups; g++) {
+        const float *pw = m->partials + (size_t)g * stride, *pb = pw + nw;
+        for (size_t i = 0; i < nw; i++)
+            gw[i] += pw[i];
+        for (size_t i = 0; i < nb; i++)
+            gb[i] += pb[i];
+    }
 }
 
 void model_backward(struct model *m, const uint8_t *labels, int n)
 {
     const float *w = m->params;
-    float *g = m->grads, *s = m->scratch;
-    float *dx, *da1, *dp1, *dr1a, *dr1b, *do1, *da2, *dp2, *dr2a, *dr2b, *do2, *dh, *dz, *dprobs;
-    carve_acts(m, m->dacts, &dx, &da1, &dp1, &dr1a, &dr1b, &do1, &da2, &dp2, &dr2a, &dr2b, &do2,
-               &dh, &dz, &dprobs);
-    (void)dx;
-    (void)dprobs;
+    float *g = m->grads;
+    struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
+    double t = clock_now();
     /* backward passes add into their outputs: start every gradient at zero */
     memset(m->dacts, 0, (size_t)m->max_batch * A_PER_IMAGE * sizeof(float));
     memset(m->grads, 0, MODEL_PARAM_FLOATS * sizeof(float));
-    struct conv2d_shape c;
-    struct maxpool2d_shape mp1 = {n, 16, 24, 24}, mp2 = {n, 32, 10, 10};
 
-    xent_backward(dz, m->probs, labels, n, MODEL_CLASSES);
-    linear_backward(dh, g + P_LIN2_W, g + P_LIN2_B, dz, m->h, w + P_LIN2_W, n, 200, 10);
-    relu_backward(dh, dh, m->h, (size_t)n * A_H);
-    linear_backward(do2, g + P_LIN1_W, g + P_LIN1_B, dh, m->o2, w + P_LIN1_W, n, 800, 200);
-
-    relu_add_backward(dp2, dr2b, do2, m->o2, (size_t)n * A_P2);
-    c = RB2B(n);
-    conv2d_backward(dr2a, g + P_RB2B_W, g + P_RB2B_B, dr2b, m->r2a, w + P_RB2B_W, s, &c);
-    relu_backward(dr2a, dr2a, m->r2a, (size_t)n * A_P2);
-    c = RB2A(n);
-    conv2d_backward(dp2, g + P_RB2A_W, g + P_RB2A_B, dr2a, m->p2, w + P_RB2A_W, s, &c);
-
-    maxpool2d_backward(da2, dp2, m->argmax2, &mp2);
-    relu_backward(da2, da2, m->a2, (size_t)n * A_A2);
-    c = CONV2(n);
-    conv2d_backward(do1, g + P_CONV2_W, g + P_CONV2_B, da2, m->o1, w + P_CONV2_W, s, &c);
-
-    relu_add_backward(dp1, dr1b, do1, m->o1, (size_t)n * A_P1);
-    c = RB1B(n);
-    conv2d_backward(dr1a, g + P_RB1B_W, g + P_RB1B_B, dr1b, m->r1a, w + P_RB1B_W, s, &c);
-    relu_backward(dr1a, dr1a, m->r1a, (size_t)n * A_P1);
-    c = RB1A(n);
-    conv2d_backward(dp1, g + P_RB1A_W, g + P_RB1A_B, dr1a, m->p1, w + P_RB1A_W, s, &c);
-
-    maxpool2d_backward(da1, dp1, m->argmax1, &mp1);
-    relu_backward(da1, da1, m->a1, (size_t)n * A_A1);
-    c = CONV1(n);
-    conv2d_backward(NULL, g + P_CONV1_W, g + P_CONV1_B, da1, m->x, w + P_CONV1_W, s, &c);
+    xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
+    linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
+    relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
+    linear_backward(j.d.o2, g + P_LIN1_W, g + P_LIN1_B, j.d.h, m->o2, w + P_LIN1_W, n, 800, 200);
+    lap(m, STAGE_LINEAR_BWD, &t);
+    for (j.layer = L_COUNT - 1; j.layer >= 0; j.layer--) {
+        int groups = groups_of(j.layer, n);
+        pool_run(&m->pool, groups, backward_task, &j);
+        reduce_partials(m, j.layer, groups);
+        lap(m, (enum model_stage)(STAGE_CONV1_BWD - j.layer), &t);
+    }
 }
 
 void model_sgd_step(struct model *m, float lr, float momentum)
 {
+    double t = clock_now();
     sgd_step(m->params, m->momentum, m->grads, MODEL_PARAM_FLOATS, lr, momentum, m->steps == 0);
     m->steps++;
+    lap(m, STAGE_SGD, &t);
 }
 
 double model_train_step(struct model *m, const uint8_t *labels, int n, float lr, float momentum)

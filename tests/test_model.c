@@ -25,7 +25,7 @@ static int setup(void **state)
     struct golden *g = calloc(1, sizeof *g);
     assert_non_null(g);
     struct rm_status st;
-    assert_int_equal(model_init(&g->m, 30, &st), 0);
+    assert_int_equal(model_init(&g->m, 30, 1, &st), 0);
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
     model_ckpt_tensors(&g->m, g->m.params, t);
     if (ckpt_load(tu_golden("init.safetensors"), t, MODEL_PARAM_COUNT, NULL, &st) != 0)
@@ -170,7 +170,7 @@ static void test_model_init_params_follows_pytorch_bounds(void **state)
     (void)state;
     struct model m;
     struct rm_status st;
-    assert_int_equal(model_init(&m, 1, &st), 0);
+    assert_int_equal(model_init(&m, 1, 1, &st), 0);
     struct rng r;
     rng_seed(&r, 0);
     model_init_params(&m, &r);
@@ -193,6 +193,33 @@ static void test_model_init_params_follows_pytorch_bounds(void **state)
     model_free(&m); /* freeing twice is safe: free zeroes */
 }
 
+/* Groups of images have fixed sizes and every sum over them runs in group order, so 1, 2 and 3
+ * threads must give bitwise the same gradients and the same step. */
+static void test_model_results_do_not_depend_on_thread_count(void **state)
+{
+    struct golden *g = *state;
+    float *want = malloc(MODEL_PARAM_FLOATS * sizeof *want);
+    assert_non_null(want);
+    model_forward(&g->m, 30);
+    model_loss(&g->m, g->batch.labels, 30);
+    model_backward(&g->m, g->batch.labels, 30);
+    memcpy(want, g->m.grads, MODEL_PARAM_FLOATS * sizeof *want);
+    for (int threads = 2; threads <= 3; threads++) {
+        struct model m;
+        struct rm_status st;
+        assert_int_equal(model_init(&m, 30, threads, &st), 0);
+        memcpy(m.params, g->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+        memcpy(m.x, g->m.x, (size_t)30 * MODEL_INPUT_FLOATS * sizeof(float));
+        model_forward(&m, 30);
+        assert_memory_equal(m.z, g->m.z, 300 * sizeof(float));
+        model_loss(&m, g->batch.labels, 30);
+        model_backward(&m, g->batch.labels, 30);
+        assert_memory_equal(m.grads, want, MODEL_PARAM_FLOATS * sizeof(float));
+        model_free(&m);
+    }
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,10 +228,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_model_labels_and_logits_match_pytorch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_gradients_match_pytorch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_model_one_sgd_step_matches_pytorch, setup,
+        cmocka_unit_test_setup_teardown(test_model_one_sgd_step_matches_pytorch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_batch_results_do_not_depend_on_batch_size, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_model_batch_results_do_not_depend_on_batch_size,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_results_do_not_depend_on_thread_count, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "resnet_mnist/ckpt.h"
+#include "resnet_mnist/pool.h"
 #include "resnet_mnist/rng.h"
 #include "resnet_mnist/status.h"
 
@@ -33,8 +34,36 @@ struct model_param {
 };
 extern const struct model_param model_params[MODEL_PARAM_COUNT];
 
+/* Where a training step's time goes; model_forward/backward/sgd_step add their wall time per
+ * stage into model.stage_seconds (a clock read per stage: negligible). */
+enum model_stage {
+    STAGE_CONV1_FWD,
+    STAGE_RB1A_FWD,
+    STAGE_RB1B_FWD,
+    STAGE_CONV2_FWD,
+    STAGE_RB2A_FWD,
+    STAGE_RB2B_FWD,
+    STAGE_LINEAR_FWD,
+    STAGE_LOSS,
+    STAGE_LINEAR_BWD,
+    STAGE_RB2B_BWD,
+    STAGE_RB2A_BWD,
+    STAGE_CONV2_BWD,
+    STAGE_RB1B_BWD,
+    STAGE_RB1A_BWD,
+    STAGE_CONV1_BWD,
+    STAGE_SGD,
+    MODEL_STAGES
+};
+/* Short names ("conv1 fwd", ...) and floating-point operations per image of each stage
+ * (2 per multiply-add; element-wise work is not counted; SGD's is per step, not per image). */
+extern const char *const model_stage_names[MODEL_STAGES];
+extern const double model_stage_flops[MODEL_STAGES];
+
 struct model {
     int max_batch;
+    int threads;
+    struct pool pool; /* runs the per-image-group tasks of every layer */
     /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
     float *params;
     float *grads;
@@ -43,14 +72,20 @@ struct model {
     /* activations and their gradients for max_batch images; all owned */
     float *acts, *dacts;
     uint8_t *argmax1, *argmax2; /* which input won each max-pool window */
-    float *scratch;             /* shared conv workspace, sized for the largest layer */
+    float *scratch;             /* conv workspace: scratch_per_thread floats per thread */
+    size_t scratch_per_thread;
+    float *partials; /* per-group weight gradients, summed in group order */
+    double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
 
-/* Allocates everything for batches of up to max_batch images. Parameters start at zero; call
- * model_init_params or load a checkpoint. On failure m is left freeable. */
-int model_init(struct model *m, int max_batch, struct rm_status *st);
+/* Allocates everything for batches of up to max_batch images and starts threads-1 worker
+ * threads. Parameters start at zero; call model_init_params or load a checkpoint. On failure m
+ * is left freeable.
+ * Work is split into groups of images of a fixed size per layer, and every sum over images runs
+ * in group order, so results are bitwise the same whatever the thread count. */
+int model_init(struct model *m, int max_batch, int threads, struct rm_status *st);
 /* Frees m and zeroes it; accepts a zeroed or half-built struct. */
 void model_free(struct model *m);
 

@@ -1,0 +1,15 @@
+#ifndef RESNET_MNIST_FMA_PROBE_H
+#define RESNET_MNIST_FMA_PROBE_H
+
+#include "resnet_mnist/pool.h"
+
+/* The machine's single-precision peak, measured: every thread of the pool runs independent
+ * fused multiply-add chains at the widest vector width this build targets (AVX-512, AVX2 or
+ * SSE) for about `seconds`. Returns GFLOP/s (2 per FMA lane) over all the pool's threads. */
+double fma_probe_gflops(struct pool *p, double seconds);
+
+/* The vector width the probe and the GEMM kernel use, in floats (16, 8 or 4), and its name. */
+int fma_probe_vector_floats(void);
+const char *fma_probe_isa(void);
+
+#endif
