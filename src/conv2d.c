@@ -37,6 +37,13 @@ void conv2d_forward(float *y, const float *x, const float *w, const float *b, fl
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
     float *col = scratch, *yt = scratch + (size_t)k * cols;
     im2col(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    if (s->n == 1) { /* one image: [oc, plane] is already y's layout */
+        gemm(0, 0, s->oc, cols, k, w, k, col, cols, 0.0f, y, cols);
+        for (int o = 0; o < s->oc; o++)
+            for (int p = 0; p < plane; p++)
+                y[(size_t)o * plane + p] += b[o];
+        return;
+    }
     gemm(0, 0, s->oc, cols, k, w, k, col, cols, 0.0f, yt, cols);
     for (int img = 0; img < s->n; img++)
         for (int o = 0; o < s->oc; o++) {
@@ -65,8 +72,9 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
         }
         db[o] += sum;
     }
-    im2col(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
-    gemm(0, 1, s->oc, k, cols, dyt, cols, col, cols, 1.0f, dw, k);
+    /* dW [oc, K] += dY' [oc, N] * col^T, with col^T built directly as im2row's [N, K] */
+    im2row(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    gemm(0, 0, s->oc, k, cols, dyt, cols, col, k, 1.0f, dw, k);
     if (dx) {
         gemm(1, 0, k, cols, s->oc, w, k, dyt, cols, 0.0f, dcol, cols);
         col2im_add(dx, dcol, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);

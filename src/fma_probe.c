@@ -4,16 +4,16 @@
 #include <time.h>
 
 #if defined(__AVX512F__)
-#define VL 16
+#define VL  16
 #define ISA "AVX-512"
 #elif defined(__AVX2__) && defined(__FMA__)
-#define VL 8
+#define VL  8
 #define ISA "AVX2+FMA"
 #elif defined(__AVX__)
-#define VL 8
+#define VL  8
 #define ISA "AVX"
 #else
-#define VL 4
+#define VL  4
 #define ISA "SSE/portable"
 #endif
 #define CHAINS 12 /* enough independent chains to cover FMA latency x throughput */

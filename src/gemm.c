@@ -66,11 +66,17 @@ static void pack_b_block(float *bp, int trans_b, const float *b, int ldb, int p0
         int nv = nc - jr < NR ? nc - jr : NR;
         for (int p = 0; p < kc; p++) {
             float *dst = bp + (size_t)p * NR;
-            if (!trans_b) {
-                memcpy(dst, b + (size_t)(p0 + p) * ldb + j0 + jr, (size_t)nv * sizeof(float));
-            } else {
+            const float *src = trans_b ? NULL : b + (size_t)(p0 + p) * ldb + j0 + jr;
+            if (trans_b) {
                 for (int j = 0; j < nv; j++)
                     dst[j] = b[(size_t)(j0 + jr + j) * ldb + p0 + p];
+            } else if (nv == NR) { /* the common case: two vector moves, no call */
+                vstore(dst, vload(src));
+                vstore(dst + VL, vload(src + VL));
+                continue;
+            } else {
+                for (int j = 0; j < nv; j++)
+                    dst[j] = src[j];
             }
             for (int j = nv; j < NR; j++)
                 dst[j] = 0.0f;

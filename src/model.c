@@ -53,10 +53,10 @@ const struct model_param model_params[MODEL_PARAM_COUNT] = {
 };
 
 const char *const model_stage_names[MODEL_STAGES] = {
-    "conv1 fwd",  "RB1.conv1 fwd", "RB1.conv2 fwd", "conv2 fwd",     "RB2.conv1 fwd",
-    "RB2.conv2 fwd", "linear fwd", "loss",          "linear bwd",    "RB2.conv2 bwd",
-    "RB2.conv1 bwd", "conv2 bwd",  "RB1.conv2 bwd", "RB1.conv1 bwd", "conv1 bwd",
-    "sgd",
+    "conv1 fwd",     "RB1.conv1 fwd", "RB1.conv2 fwd", "conv2 fwd",
+    "RB2.conv1 fwd", "RB2.conv2 fwd", "linear fwd",    "loss",
+    "linear bwd",    "RB2.conv2 bwd", "RB2.conv1 bwd", "conv2 bwd",
+    "RB1.conv2 bwd", "RB1.conv1 bwd", "conv1 bwd",     "sgd",
 };
 
 /* Multiply-adds per image (spec section 2) times 2; a backward pass computes the weight
@@ -64,10 +64,10 @@ const char *const model_stage_names[MODEL_STAGES] = {
  * gradient). */
 #define MAC2(x) (2.0 * (x))
 const double model_stage_flops[MODEL_STAGES] = {
-    MAC2(230400),     MAC2(331776),      MAC2(921600), MAC2(460800),
-    MAC2(230400),     MAC2(640000),      MAC2(162000), 0,
-    2 * MAC2(162000), 2 * MAC2(640000),  2 * MAC2(230400), 2 * MAC2(460800),
-    2 * MAC2(921600), 2 * MAC2(331776),  MAC2(230400), 0,
+    MAC2(230400),     MAC2(331776),     MAC2(921600),     MAC2(460800),
+    MAC2(230400),     MAC2(640000),     MAC2(162000),     0,
+    2 * MAC2(162000), 2 * MAC2(640000), 2 * MAC2(230400), 2 * MAC2(460800),
+    2 * MAC2(921600), 2 * MAC2(331776), MAC2(230400),     0,
 };
 
 static double clock_now(void)

@@ -9,8 +9,8 @@ void batch_load(struct model *m, uint8_t *labels, const struct idx_dataset *ds, 
 {
     for (int b = 0; b < n; b++) {
         int i = idx ? idx[b] : first + b;
-        idx_normalize(m->x + (size_t)b * MODEL_INPUT_FLOATS,
-                      ds->images + (size_t)i * MNIST_PIXELS, MNIST_PIXELS);
+        idx_normalize(m->x + (size_t)b * MODEL_INPUT_FLOATS, ds->images + (size_t)i * MNIST_PIXELS,
+                      MNIST_PIXELS);
         labels[b] = ds->labels[i];
     }
 }
@@ -33,8 +33,8 @@ void evaluate(struct model *m, const struct idx_dataset *ds, struct eval_result 
     r->loss = ds->n ? loss_sum / ds->n : 0.0;
 }
 
-int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train,
-                 uint64_t seed, int shuffle, float lr, float momentum, struct rm_status *st)
+int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train, uint64_t seed,
+                 int shuffle, float lr, float momentum, struct rm_status *st)
 {
     memset(t, 0, sizeof *t);
     t->m = m;

@@ -59,6 +59,48 @@ static void test_ops_maxpool_nan_propagates(void **state)
     assert_int_equal(am[0], 1);
 }
 
+/* The row kernel (rows of up to 16 windows) and the long-row loop against the rule written
+ * plainly, on data full of ties (ReLU zeros) and a few NaNs. */
+static void test_ops_maxpool_matches_plain_rule_on_ties_and_nan(void **state)
+{
+    (void)state;
+    const int widths[] = {2, 10, 24, 32, 34, 40};
+    struct rng g;
+    rng_seed(&g, 11);
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        int w = widths[wi], h = 6, oh = 3, ow = w / 2;
+        struct maxpool2d_shape s = {2, 3, h, w};
+        size_t nx = (size_t)2 * 3 * h * w, ny = (size_t)2 * 3 * oh * ow;
+        float *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y);
+        uint8_t *am = malloc(ny);
+        for (size_t i = 0; i < nx; i++) {
+            uint32_t r = rng_below(&g, 8);
+            x[i] = r < 4                    ? 0.0f
+                   : r < 7                  ? (float)rng_below(&g, 3)
+                   : (r == 7 && i % 5 == 0) ? NAN
+                                            : 1.0f;
+        }
+        maxpool2d_forward(y, am, x, &s);
+        for (int plane = 0; plane < 6; plane++)
+            for (int p = 0; p < oh; p++)
+                for (int q = 0; q < ow; q++) {
+                    const float *r0 = x + (size_t)plane * h * w + (size_t)2 * p * w + 2 * q;
+                    float v[4] = {r0[0], r0[1], r0[w], r0[w + 1]};
+                    int best = 0;
+                    for (int k = 1; k < 4; k++)
+                        if (v[k] > v[best] || isnan(v[k]))
+                            best = k;
+                    size_t o = (size_t)plane * oh * ow + (size_t)p * ow + q;
+                    assert_int_equal(am[o], best);
+                    if (isnan(v[best]))
+                        assert_true(isnan(y[o]));
+                    else
+                        assert_true(y[o] == v[best]);
+                }
+        free(x), free(y), free(am);
+    }
+}
+
 static void test_ops_maxpool_backward_matches_finite_differences(void **state)
 {
     (void)state;
@@ -302,6 +344,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_maxpool_hand_computed_with_ties),
         cmocka_unit_test(test_ops_maxpool_nan_propagates),
+        cmocka_unit_test(test_ops_maxpool_matches_plain_rule_on_ties_and_nan),
         cmocka_unit_test(test_ops_maxpool_backward_matches_finite_differences),
         cmocka_unit_test(test_ops_relu_forward_backward),
         cmocka_unit_test(test_ops_relu_add_forward_backward),

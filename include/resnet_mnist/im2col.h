@@ -10,6 +10,11 @@
 /* Overwrites col with the unfolded x. */
 void im2col(float *col, const float *x, int n, int c, int h, int w, int kh, int kw, int pad);
 
+/* The same matrix transposed, rows = output positions: row[(img*oh + p)*ow + q] holds the
+ * c*kh*kw inputs under the kernel there. The weight gradient reads it as a plain (not
+ * transposed) matrix, which packs faster. */
+void im2row(float *rows, const float *x, int n, int c, int h, int w, int kh, int kw, int pad);
+
 /* The adjoint: adds each column entry back onto the pixel it came from (dx += fold(dcol)). */
 void col2im_add(float *dx, const float *dcol, int n, int c, int h, int w, int kh, int kw, int pad);
 
