@@ -16,6 +16,7 @@ static void main_help(FILE *fp)
                 "Commands:\n"
                 "  train      train on MNIST, keep the best epoch, plot the accuracy\n"
                 "  test       evaluate a checkpoint on the MNIST test set\n"
+                "  predict    predict the digit in pictures (PNG, JPEG, BMP, PGM)\n"
                 "  bench      measure speed per layer against the machine's peak\n"
                 "\n"
                 "  -h, --help     show this help and exit\n"
@@ -39,6 +40,8 @@ int cli_main(int argc, char **argv)
         rc = cmd_train(argc - 1, argv + 1);
     else if (strcmp(cmd, "test") == 0)
         rc = cmd_test(argc - 1, argv + 1);
+    else if (strcmp(cmd, "predict") == 0)
+        rc = cmd_predict(argc - 1, argv + 1);
     else if (strcmp(cmd, "bench") == 0)
         rc = cmd_bench(argc - 1, argv + 1);
     else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

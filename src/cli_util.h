@@ -43,6 +43,7 @@ int load_split(struct idx_dataset *ds, const char *dir, int split, int limit);
 /* The commands: argv[0] is the command's name; they return the exit status. */
 int cmd_train(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

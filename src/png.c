@@ -1,0 +1,47 @@
+/* PNG output shared by the commands (png.h): stb_image_write encodes into memory, fileio.c
+ * writes the bytes atomically. */
+#include "resnet_mnist/png.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "resnet_mnist/fileio.h"
+
+/* plot.c has its own static copy of stb_image_write; static here too, so the two never clash. */
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+/* The stb headers are third-party code; their warnings are not ours to fix. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-variable"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#include <stb_image_write.h>
+#pragma GCC diagnostic pop
+
+#define PNG_MAX_DIM   65535
+#define PNG_MAX_BYTES ((size_t)512 * 1024 * 1024) /* stb_image_write counts in int */
+
+int png_write(const char *path, const uint8_t *pixels, int w, int h, int channels,
+              struct rm_status *st)
+{
+    if (!path || !pixels)
+        return rm_fail(st, "%s: cannot write PNG: no %s", path ? path : "(null)",
+                       path ? "pixels" : "path");
+    if (w < 1 || h < 1 || w > PNG_MAX_DIM || h > PNG_MAX_DIM || channels < 1 || channels > 4 ||
+        (size_t)w * (size_t)h * (size_t)channels >= PNG_MAX_BYTES)
+        return rm_fail(st, "%s: cannot write PNG: invalid size %dx%d with %d channels", path, w, h,
+                       channels);
+    int len = 0;
+    unsigned char *png = stbi_write_png_to_mem(pixels, w * channels, w, h, channels, &len);
+    if (!png)
+        return rm_fail(st, "%s: out of memory encoding a %dx%d PNG", path, w, h);
+    int rc = atomic_write_buffer(path, png, (size_t)len, st);
+    free(png); /* stb_image_write allocates with malloc (STBIW_MALLOC's default) */
+    return rc;
+}
