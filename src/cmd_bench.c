@@ -11,6 +11,7 @@
 #include "resnet_mnist/idx.h"
 #include "resnet_mnist/model.h"
 #include "resnet_mnist/train.h"
+#include "resnet_mnist/trainer.h"
 
 static void bench_help(FILE *fp)
 {
@@ -138,11 +139,12 @@ int cmd_bench(int argc, char **argv)
     double peak1 = fma_probe_gflops(&one, 0.3);
     double peak = threads == 1 ? peak1 : fma_probe_gflops(&m.pool, 0.3);
 
-    trainer_run_epoch(&t, NULL, NULL, NULL); /* warm-up: caches, page faults, thread wake-up */
+    double loss;
+    trainer_run_epoch(&t, NULL, NULL, NULL, &loss); /* warm-up: caches, page faults, thread wake-up */
     for (int k = 0; k < runs; k++) {
         memset(m.stage_seconds, 0, sizeof m.stage_seconds);
         double t0 = now_seconds();
-        trainer_run_epoch(&t, NULL, NULL, NULL);
+        trainer_run_epoch(&t, NULL, NULL, NULL, &loss);
         train_s[k] = now_seconds() - t0;
         for (int s = 0; s < MODEL_STAGES; s++)
             stage[(size_t)s * runs + k] = m.stage_seconds[s];

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <pty.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -134,5 +136,116 @@ int tu_run_program(char **out, char **err, const char *arg0, ...)
     free(out_path);
     free(err_path);
     tu_remove_dir(dir);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void tu_write_mnist_split(const char *dir, const char *prefix, int n)
+{
+    size_t isz = 16 + (size_t)n * 784, lsz = 8 + (size_t)n;
+    uint8_t *img = calloc(isz, 1), *lab = calloc(lsz, 1);
+    assert_non_null(img);
+    assert_non_null(lab);
+    const uint8_t ih[16] = {0, 0, 8, 3, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                            (uint8_t)n, 0, 0, 0, 28, 0, 0, 0, 28};
+    const uint8_t lh[8] = {0, 0, 8, 1, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+                           (uint8_t)n};
+    memcpy(img, ih, 16);
+    memcpy(lab, lh, 8);
+    for (int i = 0; i < n; i++) {
+        int l = i % 10, r0 = 3 + (l / 5) * 12, c0 = 2 + (l % 5) * 5;
+        uint8_t *p = img + 16 + (size_t)i * 784;
+        for (int r = 0; r < 6; r++)
+            for (int c = 0; c < 5; c++)
+                p[(r0 + r) * 28 + c0 + c] = 255;
+        p[(i * 37) % 784] ^= 0x40;
+        lab[8 + i] = (uint8_t)l;
+    }
+    char name[4096];
+    snprintf(name, sizeof name, "%s/%s-images-idx3-ubyte", dir, prefix);
+    tu_write_file(name, img, isz);
+    snprintf(name, sizeof name, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    tu_write_file(name, lab, lsz);
+    free(img);
+    free(lab);
+}
+
+int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = RM_PROGRAM;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(NULL);
+    pid_t pid;
+    if (use_pty) {
+        int master;
+        pid = forkpty(&master, NULL, NULL, NULL);
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (!merge_stderr) {
+                int devnull = open("/dev/null", O_WRONLY);
+                dup2(devnull, 2);
+            }
+            execv(RM_PROGRAM, (char *const *)argv);
+            _exit(127);
+        }
+        *out_fd = master;
+        return pid;
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        if (merge_stderr)
+            dup2(fds[1], 2);
+        else {
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 2);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        execv(RM_PROGRAM, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out_fd = fds[0];
+    return pid;
+}
+
+int tu_read_until(int fd, char **buf, size_t *len, const char *want)
+{
+    if (!*buf) {
+        *buf = calloc(1, 1);
+        *len = 0;
+    }
+    for (;;) {
+        if (want && strstr(*buf, want))
+            return 1;
+        char chunk[4096];
+        ssize_t got = read(fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) /* EOF, or EIO on a pty whose child has exited */
+            return want ? strstr(*buf, want) != NULL : 1;
+        *buf = realloc(*buf, *len + (size_t)got + 1);
+        assert_non_null(*buf);
+        memcpy(*buf + *len, chunk, (size_t)got);
+        *len += (size_t)got;
+        (*buf)[*len] = 0;
+    }
+}
+
+int tu_wait(int pid)
+{
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

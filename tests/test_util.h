@@ -18,7 +18,8 @@ void tu_remove_dir(char *path);
 char *tu_path(const char *dir, const char *name);
 /* Writes len bytes to path (fails the test on error). */
 void tu_write_file(const char *path, const void *data, size_t len);
-/* Reads a whole file; fails the test on error. Caller frees. */
+/* Reads a whole file; fails the test on error. The buffer has room for a NUL after *len
+ * bytes. Caller frees. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 /* gzip-compresses data (caller frees). */
 uint8_t *tu_gzip(const void *data, size_t len, size_t *out_len);
@@ -27,5 +28,19 @@ const char *tu_golden(const char *name);
 /* Runs the resnet-mnist program with args (NULL-terminated), stdout and stderr captured into
  * malloc'd strings (either pointer may be NULL). Returns the exit status (or 128+signal). */
 int tu_run_program(char **out, char **err, const char *arg0, ...);
+
+/* Writes n synthetic 28x28 digits as <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte:
+ * image i, label i % 10, is a bright square in one of ten places (learnable) plus a little
+ * noise. */
+void tu_write_mnist_split(const char *dir, const char *prefix, int n);
+
+/* Starts the program with args (NULL-terminated); its stdout (and stderr, when merge_stderr)
+ * is readable from *out_fd: a pipe, or a pseudo-terminal when use_pty. Returns the pid. */
+int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...);
+/* Reads from fd, appending to *buf (malloc'd, NUL-terminated, grows), until `want` appears in
+ * it or the stream ends. Returns 1 if found. */
+int tu_read_until(int fd, char **buf, size_t *len, const char *want);
+/* waitpid: the exit status, or 128 + signal. */
+int tu_wait(int pid);
 
 #endif

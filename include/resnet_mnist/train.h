@@ -8,8 +8,8 @@
 #include "resnet_mnist/rng.h"
 #include "resnet_mnist/status.h"
 
-/* Epochs of training and evaluation over an idx_dataset, as the tutorial's train() and test()
- * (spec section 4). Nothing here prints: progress reaches the caller through a callback. */
+/* Loading batches from an idx_dataset, and evaluation as the tutorial's test() (spec section 4).
+ * Nothing here prints. */
 
 struct eval_result {
     int correct, total;
@@ -25,30 +25,10 @@ void batch_load(struct model *m, uint8_t *labels, const struct idx_dataset *ds, 
  * counts correct predictions (the arg-max of the logits, first on ties as torch.max). */
 void evaluate(struct model *m, const struct idx_dataset *ds, struct eval_result *r);
 
-/* Called after each training batch with its 1-based number, the number of batches in the
- * epoch and the batch's loss. */
-typedef void (*train_batch_fn)(void *ctx, int batch, int batches, double loss);
-
-struct trainer {
-    struct model *m;                 /* not owned */
-    const struct idx_dataset *train; /* not owned */
-    struct rng rng;                  /* shuffling */
-    int shuffle;
-    float lr, momentum;
-    int *order;      /* train->n indices, owned */
-    uint8_t *labels; /* m->max_batch labels of the current batch, owned */
-};
-
-/* Prepares a trainer; the generator is seeded with seed (shuffling only: the model's weights
- * are initialised separately). */
-int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train,
-                 uint64_t seed, int shuffle, float lr, float momentum, struct rm_status *st);
-void trainer_free(struct trainer *t);
-
-/* One epoch: reshuffles (unless shuffle is off), then one SGD step per batch of m->max_batch
- * images (the last batch may be smaller, as DataLoader's default). Returns the mean loss of the
- * epoch's batches, or NaN/inf as soon as a batch's loss is not finite (training stops there;
- * *bad_batch gets its 1-based number). */
-double trainer_run_epoch(struct trainer *t, train_batch_fn on_batch, void *ctx, int *bad_batch);
+/* evaluate, also keeping each image's result: predicted[i] the arg-max above, confidence[i] the
+ * softmax probability of that class (model_loss's probs). Both arrays hold ds->n entries and
+ * either may be NULL; evaluate is this with both NULL. */
+void evaluate_detailed(struct model *m, const struct idx_dataset *ds, struct eval_result *r,
+                       uint8_t *predicted, float *confidence);
 
 #endif
