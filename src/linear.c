@@ -11,15 +11,26 @@ void linear_forward(float *y, const float *x, const float *w, const float *b, in
             y[(long)r * out + o] += b[o];
 }
 
+void linear_backward_weights(float *dw, float *db, const float *dy, const float *x, int n, int in,
+                             int out, int o0, int o1)
+{
+    for (int r = 0; r < n; r++)
+        for (int o = o0; o < o1; o++)
+            db[o] += dy[(long)r * out + o];
+    gemm(1, 0, o1 - o0, in, n, dy + o0, out, x, in, 1.0f, dw + (long)o0 * in, in);
+}
+
+void linear_backward_input(float *dx, const float *dy, const float *w, int n, int in, int out)
+{
+    gemm(0, 0, n, in, out, dy, out, w, in, 1.0f, dx, in);
+}
+
 void linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                      const float *w, int n, int in, int out)
 {
-    for (int r = 0; r < n; r++)
-        for (int o = 0; o < out; o++)
-            db[o] += dy[(long)r * out + o];
-    gemm(1, 0, out, in, n, dy, out, x, in, 1.0f, dw, in);
+    linear_backward_weights(dw, db, dy, x, n, in, out, 0, out);
     if (dx)
-        gemm(0, 0, n, in, out, dy, out, w, in, 1.0f, dx, in);
+        linear_backward_input(dx, dy, w, n, in, out);
 }
 
 void linear_forward_ref(float *y, const float *x, const float *w, const float *b, int n, int in,

@@ -32,6 +32,8 @@
 #define P_END     (P_LIN2_B + 10)
 
 _Static_assert(P_END == MODEL_PARAM_FLOATS, "parameter table does not add up to 210,882");
+_Static_assert(P_CONV1_B == P_CONV1_W + 400 && P_RB2B_B == P_RB2B_W + 25600,
+               "each conv bias follows its weight");
 
 const struct model_param model_params[MODEL_PARAM_COUNT] = {
     {"conv1.weight", 4, {16, 1, 5, 5}, 25, P_CONV1_W, 400},
@@ -288,6 +290,27 @@ static void forward_task(void *ctx, int g, int thread)
     }
 }
 
+/* The dense layers work on groups of DENSE_GROUP images (rows); each row's result does not
+ * depend on the others, so the grouping cannot change it. */
+#define DENSE_GROUP 8
+/* linear1's weight gradient is split by blocks of output rows, each summing over all images in
+ * order: the same sums whatever the thread count. */
+#define DENSE_ROWS 40
+
+static void dense_forward_task(void *ctx, int g, int thread)
+{
+    (void)thread;
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    const float *w = m->params;
+    int first = g * DENSE_GROUP, c = j->n - first < DENSE_GROUP ? j->n - first : DENSE_GROUP;
+    size_t f = (size_t)first;
+    /* o2 [n,32,5,5] is already the channel-major flattening [n,800] of spec section 2 */
+    linear_forward(m->h + f * A_H, m->o2 + f * A_P2, w + P_LIN1_W, w + P_LIN1_B, c, 800, 200);
+    relu_forward(m->h + f * A_H, m->h + f * A_H, (size_t)c * A_H);
+    linear_forward(m->z + f * A_Z, m->h + f * A_H, w + P_LIN2_W, w + P_LIN2_B, c, 200, 10);
+}
+
 void model_forward(struct model *m, int n)
 {
     struct job j = {.m = m, .n = n};
@@ -296,11 +319,7 @@ void model_forward(struct model *m, int n)
         pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
         lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
     }
-    const float *w = m->params;
-    /* o2 [n,32,5,5] is already the channel-major flattening [n,800] of spec section 2 */
-    linear_forward(m->h, m->o2, w + P_LIN1_W, w + P_LIN1_B, n, 800, 200);
-    relu_forward(m->h, m->h, (size_t)n * A_H);
-    linear_forward(m->z, m->h, w + P_LIN2_W, w + P_LIN2_B, n, 200, 10);
+    pool_run(&m->pool, (n + DENSE_GROUP - 1) / DENSE_GROUP, dense_forward_task, &j);
     lap(m, STAGE_LINEAR_FWD, &t);
 }
 
@@ -310,6 +329,12 @@ double model_loss(struct model *m, const uint8_t *labels, int n)
     double loss = xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
     lap(m, STAGE_LOSS, &t);
     return loss;
+}
+
+/* Zeroes images [first, first+count) of a gradient buffer with per_image floats each. */
+static void zero_images(float *buf, size_t per_image, size_t first, int count)
+{
+    memset(buf + first * per_image, 0, per_image * (size_t)count * sizeof(float));
 }
 
 /* Backward of one conv layer for one group, plus the element-wise steps around it that concern
@@ -331,6 +356,9 @@ static void backward_task(void *ctx, int g, int thread)
     size_t f = (size_t)first;
     switch (j->layer) {
     case L_RB2B: /* o2 = relu(p2 + r2b): the join sends its gradient down both paths */
+        zero_images(d->p2, A_P2, f, c);
+        zero_images(d->r2b, A_P2, f, c);
+        zero_images(d->r2a, A_P2, f, c);
         relu_add_backward(d->p2 + f * A_P2, d->r2b + f * A_P2, d->o2 + f * A_P2, m->o2 + f * A_P2,
                           (size_t)c * A_P2);
         conv2d_backward(d->r2a + f * A_P2, dw, db, d->r2b + f * A_P2, m->r2a + f * A_P2, w, scratch,
@@ -339,6 +367,7 @@ static void backward_task(void *ctx, int g, int thread)
         break;
     case L_RB2A: { /* after it, dp2 is complete for these images: undo pool and relu */
         struct maxpool2d_shape mp = {c, 32, 10, 10};
+        zero_images(d->a2, A_A2, f, c);
         conv2d_backward(d->p2 + f * A_P2, dw, db, d->r2a + f * A_P2, m->p2 + f * A_P2, w, scratch,
                         &s);
         maxpool2d_backward(d->a2 + f * A_A2, d->p2 + f * A_P2, m->argmax2 + f * A_P2, &mp);
@@ -346,18 +375,23 @@ static void backward_task(void *ctx, int g, int thread)
         break;
     }
     case L_CONV2: /* then o1 = relu(p1 + r1b) */
+        zero_images(d->o1, A_P1, f, c);
+        zero_images(d->p1, A_P1, f, c);
+        zero_images(d->r1b, A_P1, f, c);
         conv2d_backward(d->o1 + f * A_P1, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w, scratch,
                         &s);
         relu_add_backward(d->p1 + f * A_P1, d->r1b + f * A_P1, d->o1 + f * A_P1, m->o1 + f * A_P1,
                           (size_t)c * A_P1);
         break;
     case L_RB1B:
+        zero_images(d->r1a, A_P1, f, c);
         conv2d_backward(d->r1a + f * A_P1, dw, db, d->r1b + f * A_P1, m->r1a + f * A_P1, w, scratch,
                         &s);
         relu_backward(d->r1a + f * A_P1, d->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
         break;
     case L_RB1A: {
         struct maxpool2d_shape mp = {c, 16, 24, 24};
+        zero_images(d->a1, A_A1, f, c);
         conv2d_backward(d->p1 + f * A_P1, dw, db, d->r1a + f * A_P1, m->p1 + f * A_P1, w, scratch,
                         &s);
         maxpool2d_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1, &mp);
@@ -370,20 +404,59 @@ static void backward_task(void *ctx, int g, int thread)
     }
 }
 
-/* grads[layer] = sum of the groups' partial gradients, in group order. */
+/* grads[layer] = sum of the groups' partial gradients, in group order, split over chunks of
+ * REDUCE_CHUNK elements (each element's sum is the same whatever the split). */
+#define REDUCE_CHUNK 4096
+
+struct reduce_job {
+    struct model *m;
+    int layer, groups;
+};
+
+static void reduce_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct reduce_job *r = ctx;
+    size_t nw = layer_weights(r->layer), nb = (size_t)layers[r->layer].oc, stride = nw + nb;
+    /* weights then biases are one run of stride floats in each partial, and in grads too:
+     * the bias follows the weight in the parameter table */
+    float *gw = r->m->grads + layers[r->layer].w;
+    size_t lo = (size_t)task * REDUCE_CHUNK,
+           hi = lo + REDUCE_CHUNK < stride ? lo + REDUCE_CHUNK : stride;
+    const float *p0 = r->m->partials;
+    for (size_t i = lo; i < hi; i++)
+        gw[i] = p0[i];
+    for (int g = 1; g < r->groups; g++) {
+        const float *pg = p0 + (size_t)g * stride;
+        for (size_t i = lo; i < hi; i++)
+            gw[i] += pg[i];
+    }
+}
+
 static void reduce_partials(struct model *m, int layer, int groups)
 {
-    size_t nw = layer_weights(layer), nb = (size_t)layers[layer].oc, stride = nw + nb;
-    float *gw = m->grads + layers[layer].w, *gb = m->grads + layers[layer].b;
-    memcpy(gw, m->partials, nw * sizeof(float));
-    memcpy(gb, m->partials + nw, nb * sizeof(float));
-    for (int g = 1; g < groups; g++) {
-        const float *pw = m->partials + (size_t)g * stride, *pb = pw + nw;
-        for (size_t i = 0; i < nw; i++)
-            gw[i] += pw[i];
-        for (size_t i = 0; i < nb; i++)
-            gb[i] += pb[i];
+    struct reduce_job r = {m, layer, groups};
+    size_t stride = layer_weights(layer) + (size_t)layers[layer].oc;
+    pool_run(&m->pool, (int)((stride + REDUCE_CHUNK - 1) / REDUCE_CHUNK), reduce_task, &r);
+}
+
+/* linear1's backward: tasks below 200/DENSE_ROWS compute a block of weight-gradient rows, the
+ * others the input gradient of a group of images. */
+static void dense_backward_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    int blocks = 200 / DENSE_ROWS;
+    if (task < blocks) {
+        linear_backward_weights(m->grads + P_LIN1_W, m->grads + P_LIN1_B, j->d.h, m->o2, j->n, 800,
+                                200, task * DENSE_ROWS, (task + 1) * DENSE_ROWS);
+        return;
     }
+    int first = (task - blocks) * DENSE_GROUP;
+    int c = j->n - first < DENSE_GROUP ? j->n - first : DENSE_GROUP;
+    linear_backward_input(j->d.o2 + (size_t)first * A_P2, j->d.h + (size_t)first * A_H,
+                          m->params + P_LIN1_W, c, 800, 200);
 }
 
 void model_backward(struct model *m, const uint8_t *labels, int n)
@@ -392,14 +465,18 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     float *g = m->grads;
     struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
     double t = clock_now();
-    /* backward passes add into their outputs: start every gradient at zero */
-    memset(m->dacts, 0, (size_t)m->max_batch * A_PER_IMAGE * sizeof(float));
-    memset(m->grads, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    /* backward passes add into their outputs: the dense part's gradients start at zero here,
+     * the conv tasks zero their own images' slices while they are about to be used */
+    memset(j.d.z, 0, (size_t)n * A_Z * sizeof(float));
+    memset(j.d.h, 0, (size_t)n * A_H * sizeof(float));
+    memset(j.d.o2, 0, (size_t)n * A_P2 * sizeof(float));
+    memset(g + P_LIN1_W, 0, (size_t)(P_END - P_LIN1_W) * sizeof(float));
 
     xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
     linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
-    linear_backward(j.d.o2, g + P_LIN1_W, g + P_LIN1_B, j.d.h, m->o2, w + P_LIN1_W, n, 800, 200);
+    int row_blocks = 200 / DENSE_ROWS, image_groups = (n + DENSE_GROUP - 1) / DENSE_GROUP;
+    pool_run(&m->pool, row_blocks + image_groups, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
     for (j.layer = L_COUNT - 1; j.layer >= 0; j.layer--) {
         int groups = groups_of(j.layer, n);
@@ -409,10 +486,30 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     }
 }
 
+/* The update is element-wise: chunks of it run on the pool. */
+#define SGD_CHUNK 32768
+
+struct sgd_job {
+    struct model *m;
+    float lr, momentum;
+    int first;
+};
+
+static void sgd_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct sgd_job *j = ctx;
+    size_t lo = (size_t)task * SGD_CHUNK;
+    size_t n = MODEL_PARAM_FLOATS - lo < SGD_CHUNK ? MODEL_PARAM_FLOATS - lo : SGD_CHUNK;
+    sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
+             j->first);
+}
+
 void model_sgd_step(struct model *m, float lr, float momentum)
 {
     double t = clock_now();
-    sgd_step(m->params, m->momentum, m->grads, MODEL_PARAM_FLOATS, lr, momentum, m->steps == 0);
+    struct sgd_job j = {m, lr, momentum, m->steps == 0};
+    pool_run(&m->pool, (MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK, sgd_task, &j);
     m->steps++;
     lap(m, STAGE_SGD, &t);
 }
