@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -636,6 +637,10 @@ int cmd_train(int argc, char **argv)
                o.threads == 1 ? "" : "s", o.init_path ? ", weights from --init" : "");
         fflush(stdout);
     }
+    /* Writing outputs allocates large temporary buffers every epoch. glibc would otherwise
+     * raise its mmap threshold after the first free and keep later ones on the heap, so fix it:
+     * big blocks go back to the system when freed, and resident memory stays flat. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     stop_signal = 0;
     catch_stop_signals();
     while (run.epochs_done < o.epochs) {
@@ -664,11 +669,13 @@ int cmd_train(int argc, char **argv)
             error_line("%s", st.msg);
             goto done;
         }
-        print_epoch(&p, &run);
         if (write_outputs(&out, &m, &t, &run, run.best_epoch != best_before, &st) != 0) {
+            clear_live(&p);
+            fflush(stdout);
             error_line("%s", st.msg);
             goto done;
         }
+        print_epoch(&p, &run); /* after the files: a printed epoch is a saved epoch */
     }
     if (stop_signal) {
         clear_live(&p);

@@ -306,6 +306,8 @@ static void mask_composite(struct mask *m, struct canvas *cv, struct rgb c, floa
 
 struct font {
     int ttf;             /* 1: info holds a TrueType font; 0: the built-in stb_easy_font */
+    int easy_min;        /* smallest scale of the built-in font (0: 2); the digit grid's cells
+                            are too narrow for its captions at 2 */
     stbtt_fontinfo info; /* points into data */
     unsigned char *data; /* the font file, owned */
 };
@@ -392,11 +394,13 @@ static void font_free(struct font *f)
 }
 
 /* The built-in font's glyphs are 7 units from cap line to baseline; an integer scale keeps its
- * strokes crisp, and at least 2 keeps it readable. */
-static int easy_scale(double px)
+ * strokes crisp, and at least 2 keeps it readable (1, its native size, only where text must fit
+ * a narrow box). */
+static int easy_scale(const struct font *f, double px)
 {
+    int lo = f->easy_min > 0 ? f->easy_min : 2;
     int s = (int)lround(px * 0.73 / 7.0);
-    return s < 2 ? 2 : s;
+    return s < lo ? lo : s;
 }
 
 /* Copies s for stb_easy_font, which only knows printable ASCII (it indexes a table with c - 32). */
@@ -453,7 +457,7 @@ static struct vmetrics font_vmetrics(const struct font *f, double px)
         vm.digit_h =
             stbtt_GetCodepointBox(&f->info, '0', &x0, &y0, &x1, &y1) ? y1 * scale : 0.7 * px;
     } else {
-        int s = easy_scale(px);
+        int s = easy_scale(f, px);
         vm.ascent = 8.0 * s; /* one unit of air above the caps, as a TrueType ascent has */
         vm.descent = 2.0 * s;
         vm.digit_h = 7.0 * s;
@@ -467,7 +471,7 @@ static double text_width(const struct font *f, const char *s, double px)
     if (!f->ttf) {
         char buf[PLOT_EASY_MAX + 1];
         easy_text(buf, s);
-        return (double)stb_easy_font_width(buf) * easy_scale(px);
+        return (double)stb_easy_font_width(buf) * easy_scale(f, px);
     }
     float scale = stbtt_ScaleForMappingEmToPixels(&f->info, (float)px);
     double w = 0.0;
@@ -490,11 +494,11 @@ struct text_img {
     float *a;
 };
 
-static int text_render_easy(const char *s, double px, struct text_img *ti)
+static int text_render_easy(const struct font *f, const char *s, double px, struct text_img *ti)
 {
     char buf[PLOT_EASY_MAX + 1];
     easy_text(buf, s);
-    int sc = easy_scale(px), pad = 2;
+    int sc = easy_scale(f, px), pad = 2;
     ti->ox = pad;
     ti->oy = pad + 7 * sc;
     ti->w = stb_easy_font_width(buf) * sc + 2 * pad;
@@ -529,7 +533,7 @@ static int text_render(const struct font *f, const char *s, double px, struct te
 {
     memset(ti, 0, sizeof *ti);
     if (!f->ttf)
-        return text_render_easy(s, px, ti);
+        return text_render_easy(f, s, px, ti);
     float scale = stbtt_ScaleForMappingEmToPixels(&f->info, (float)px);
     struct vmetrics vm = font_vmetrics(f, px);
     /* Glyph ink may reach past the advance box (a 'j' to the left, an italic to the right). */
@@ -1367,6 +1371,142 @@ int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_sta
     int len = 0;
     unsigned char *png = stbi_write_png_to_mem(img, W * 3, W, H, 3, &len);
     plot_ctx_free(&c);
+    if (!png)
+        return rm_fail(st, "%s: out of memory while encoding the PNG", path);
+    int rc = atomic_write_buffer(path, png, (size_t)len, st);
+    free(png);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The digit grid (plot_write_digit_grid) */
+
+/* Copies the float canvas into the 8-bit RGB image (stride W pixels) at (x0, y0). */
+static void grid_blit(unsigned char *img, int W, int x0, int y0, const struct canvas *cv)
+{
+    for (int y = 0; y < cv->h; y++) {
+        const float *src = cv->rgb + (size_t)y * (size_t)cv->w * 3;
+        unsigned char *dst = img + ((size_t)(y0 + y) * (size_t)W + (size_t)x0) * 3;
+        for (int i = 0; i < cv->w * 3; i++) {
+            float v = src[i];
+            dst[i] = (unsigned char)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : (int)(v * 255.0f + 0.5f));
+        }
+    }
+}
+
+static void grid_clear(struct canvas *cv)
+{
+    for (size_t i = 0; i < (size_t)cv->w * (size_t)cv->h * 3; i++)
+        cv->rgb[i] = 1.0f;
+}
+
+/* One cell: the digit in its frame, the caption lines under it. Cells are drawn one at a time
+ * into a canvas of their own, which also keeps text that does not fit out of the neighbours. */
+static void grid_draw_cell(struct plot_ctx *c, const uint8_t *digit, const char *caption)
+{
+    struct canvas *cv = &c->cv;
+    grid_clear(cv);
+    double x0 = PLOT_GRID_DIGIT_X, y0 = PLOT_GRID_DIGIT_Y;
+    canvas_fill_rect(cv,
+                     rect_make(x0 - 1, y0 - 1, x0 + PLOT_GRID_DIGIT + 1, y0 + PLOT_GRID_DIGIT + 1),
+                     rgb_hex(0xc8c8c8), 1.0f);
+    canvas_fill_rect(cv, rect_make(x0, y0, x0 + PLOT_GRID_DIGIT, y0 + PLOT_GRID_DIGIT),
+                     rgb_hex(0xffffff), 1.0f);
+    for (int r = 0; r < 28; r++) {
+        for (int q = 0; q < 28; q++) {
+            float ink = digit[r * 28 + q] / 255.0f; /* MNIST's 255 is full ink: black here */
+            if (ink <= 0.0f)
+                continue;
+            for (int dy = 0; dy < PLOT_GRID_SCALE; dy++)
+                for (int dx = 0; dx < PLOT_GRID_SCALE; dx++)
+                    canvas_blend(cv, (int)x0 + q * PLOT_GRID_SCALE + dx,
+                                 (int)y0 + r * PLOT_GRID_SCALE + dy, rgb_hex(0x000000), ink);
+        }
+    }
+    if (!caption)
+        return;
+    double top = y0 + PLOT_GRID_DIGIT + PLOT_GRID_CAPTION_GAP;
+    const char *s = caption;
+    for (int line = 0; line < PLOT_GRID_LINES && *s; line++) {
+        char buf[128];
+        size_t len = strcspn(s, "\n");
+        size_t keep = len < sizeof buf - 1 ? len : sizeof buf - 1;
+        memcpy(buf, s, keep);
+        buf[keep] = '\0';
+        double px = fit_px(c, buf, 15.0, PLOT_GRID_CELL_W - 6.0);
+        draw_text(c, buf, px, PLOT_GRID_CELL_W / 2.0, top + line * PLOT_GRID_LINE_H, 0.5, VA_TOP,
+                  line == 0 ? c->ink : rgb_hex(0x444444), 0);
+        s += len;
+        if (*s == '\n')
+            s++;
+    }
+}
+
+int plot_write_digit_grid(const char *path, const char *title, const uint8_t *images,
+                          const char *const *captions, int n, int columns, struct rm_status *st)
+{
+    if (!path)
+        return rm_fail(st, "digit grid: no output path");
+    if (!images || n < 1)
+        return rm_fail(st, "%s: no digits to draw (%d)", path, n);
+    if (columns < 1)
+        return rm_fail(st, "%s: bad number of columns %d", path, columns);
+    int cols = columns < n ? columns : n;
+    long rows = (n + (long)cols - 1) / cols;
+    long W = 2L * PLOT_GRID_MARGIN + (long)cols * PLOT_GRID_CELL_W;
+    W = W < PLOT_GRID_MIN_W ? PLOT_GRID_MIN_W : W;
+    long H = PLOT_GRID_TITLE_H + rows * PLOT_GRID_CELL_H + PLOT_GRID_MARGIN;
+    if (W > PLOT_MAX_DIM || H > PLOT_MAX_DIM)
+        return rm_fail(st,
+                       "%s: %d digits in %d columns make a %ldx%ld image, more than %d pixels "
+                       "on a side",
+                       path, n, cols, W, H, PLOT_MAX_DIM);
+
+    struct plot_ctx c;
+    memset(&c, 0, sizeof c);
+    size_t npx = (size_t)W * (size_t)H;
+    size_t canvas_px = (size_t)W * PLOT_GRID_TITLE_H;
+    if (canvas_px < (size_t)PLOT_GRID_CELL_W * PLOT_GRID_CELL_H)
+        canvas_px = (size_t)PLOT_GRID_CELL_W * PLOT_GRID_CELL_H;
+    unsigned char *img = malloc(npx * 3);
+    c.cv.rgb = malloc(canvas_px * 3 * sizeof *c.cv.rgb);
+    if (!img || !c.cv.rgb) {
+        free(img);
+        free(c.cv.rgb);
+        return rm_fail(st, "%s: out of memory for a %ldx%ld image", path, W, H);
+    }
+    memset(img, 255, npx * 3);
+    font_load(&c.font);
+    c.font.easy_min = 1;
+    c.u = 1.0;
+    c.ink = rgb_hex(0x111111);
+
+    if (title && *title) {
+        c.cv.w = (int)W;
+        c.cv.h = PLOT_GRID_TITLE_H;
+        grid_clear(&c.cv);
+        double px = fit_px(&c, title, 20.0, (double)W - 2.0 * PLOT_GRID_MARGIN);
+        draw_text(&c, title, px, W / 2.0, PLOT_GRID_TITLE_H / 2.0, 0.5, VA_CENTER_DIGITS, c.ink, 0);
+        grid_blit(img, (int)W, 0, 0, &c.cv);
+    }
+    int left = (int)(W - (long)cols * PLOT_GRID_CELL_W) / 2;
+    c.cv.w = PLOT_GRID_CELL_W;
+    c.cv.h = PLOT_GRID_CELL_H;
+    for (int k = 0; k < n && !c.oom; k++) {
+        grid_draw_cell(&c, images + (size_t)k * 784, captions ? captions[k] : NULL);
+        grid_blit(img, (int)W, left + (k % cols) * PLOT_GRID_CELL_W,
+                  PLOT_GRID_TITLE_H + (k / cols) * PLOT_GRID_CELL_H, &c.cv);
+    }
+    int oom = c.oom;
+    free(c.cv.rgb);
+    font_free(&c.font);
+    if (oom) {
+        free(img);
+        return rm_fail(st, "%s: out of memory while drawing", path);
+    }
+    int len = 0;
+    unsigned char *png = stbi_write_png_to_mem(img, (int)W * 3, (int)W, (int)H, 3, &len);
+    free(img);
     if (!png)
         return rm_fail(st, "%s: out of memory while encoding the PNG", path);
     int rc = atomic_write_buffer(path, png, (size_t)len, st);
