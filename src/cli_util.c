@@ -2,6 +2,7 @@
 #include "cli_util.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -37,6 +38,20 @@ int usage_error(const char *command, const char *fmt, ...)
 }
 
 /* stdout is where results go: a failed write (a full disk, a closed pipe) is a failure. */
+int option_error(const char *command, int c, char **argv)
+{
+    if (c == ':')
+        return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+int no_operands(const char *command, int argc, char **argv)
+{
+    if (optind < argc)
+        return usage_error(command, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
 int finish_stdout(int rc)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -16,6 +16,12 @@ void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then "Try 'resnet-mnist COMMAND --help' ..." (command may be
  * NULL). Returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For getopt_long's ':' (missing value) and '?' (unknown option) results: the usage error
+ * naming the option. Returns EXIT_USAGE. */
+int option_error(const char *command, int c, char **argv);
+/* A usage error if operands follow the options (commands that take none); else 0. */
+int no_operands(const char *command, int argc, char **argv);
+
 /* Flushes stdout; a failed write to it turns rc into a failure. */
 int finish_stdout(int rc);
 

@@ -171,10 +171,8 @@ int cmd_predict(int argc, char **argv)
         case 'h':
             predict_help(stdout);
             return 0;
-        case ':':
-            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return option_error(cmd, c, argv);
         }
     }
     if (optind >= argc)

@@ -247,16 +247,14 @@ int cmd_test(int argc, char **argv)
         case 'h':
             test_help(stdout);
             return 0;
-        case ':':
-            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return option_error(cmd, c, argv);
         }
     }
     if (rc)
         return rc;
-    if (optind < argc)
-        return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = no_operands(cmd, argc, argv)) != 0)
+        return rc;
 
     struct model m = {0};
     struct idx_dataset test = {0};

@@ -189,16 +189,14 @@ static int train_parse(int argc, char **argv, struct train_cli *o)
         case 'h':
             train_help(stdout);
             return -1;
-        case ':':
-            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return option_error(cmd, c, argv);
         }
     }
     if (rc)
         return rc;
-    if (optind < argc)
-        return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if ((rc = no_operands(cmd, argc, argv)) != 0)
+        return rc;
     if (o->init_path && o->resume_path)
         return usage_error(cmd, "--init and --resume exclude each other");
     if (o->quiet && o->json)
