@@ -949,8 +949,9 @@ static void test_ckpt_load_missing_file(void **state)
     assert_sentinel(m.t, 3);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ckpt_meta_helpers),
         cmocka_unit_test(test_ckpt_round_trip),

@@ -491,8 +491,9 @@ static void test_cli_test_errors_png_and_no_errors(void **state)
     tu_remove_dir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_usage_errors),
         cmocka_unit_test(test_cli_help_and_version),

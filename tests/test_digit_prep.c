@@ -644,8 +644,9 @@ static void test_digit_prep_png_write_errors(void **state)
     tu_remove_dir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_digit_prep_mnist_digit_unchanged),
         cmocka_unit_test(test_digit_prep_scaled_shifted_inverted),

@@ -138,8 +138,9 @@ static void test_fileio_read_all(void **state)
     tu_remove_dir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fileio_write_then_replace),
         cmocka_unit_test(test_fileio_missing_folder_is_refused_by_name),

@@ -116,8 +116,9 @@ static void test_gemm_zero_k_clears_or_keeps(void **state)
     assert_float_equal(c[1], 0, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm_hand_computed),
         cmocka_unit_test(test_gemm_matches_reference_on_odd_shapes),

@@ -830,8 +830,9 @@ static void test_idx_survives_flipped_bytes(void **state)
 
 #define IDX_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         IDX_TEST(test_idx_load_raw),
         IDX_TEST(test_idx_load_gzip),

@@ -220,8 +220,9 @@ static void test_model_results_do_not_depend_on_thread_count(void **state)
     free(want);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_parameter_table_matches_spec),
         cmocka_unit_test(test_model_init_params_follows_pytorch_bounds),

@@ -339,8 +339,9 @@ static void test_ops_rng_is_deterministic_and_uniform(void **state)
     assert_true(moved > 900);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_maxpool_hand_computed_with_ties),
         cmocka_unit_test(test_ops_maxpool_nan_propagates),

@@ -760,8 +760,9 @@ static void test_plot_samples(void **state)
         fail_msg("%s", st.msg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plot_writes_png_of_requested_size),
         cmocka_unit_test(test_plot_background_is_white),

@@ -377,8 +377,9 @@ static void test_predict_usage_and_weights_errors(void **state)
     free(nowhere);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_predict_prints_digit_and_probabilities),
         cmocka_unit_test(test_predict_json),

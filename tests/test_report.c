@@ -449,8 +449,9 @@ static void test_report_grid_errors(void **state)
     tu_remove_dir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_confusion_sums),
         cmocka_unit_test(test_report_per_class_accuracy),

@@ -307,8 +307,9 @@ static void test_train_live_progress_on_a_terminal(void **state)
     tu_remove_dir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_train_resume_is_bitwise_the_same_run, setup,
                                         teardown),

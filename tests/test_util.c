@@ -12,6 +12,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+void tu_select_case(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+}
+
 char *tu_make_temp_dir(void)
 {
     const char *base = getenv("TMPDIR");

@@ -10,6 +10,10 @@
 
 #include <cmocka.h>
 
+/* With an argument, runs only the case of that name (CTest registers each case on its own, so a
+ * failure names its case). Call first in main. */
+void tu_select_case(int argc, char **argv);
+
 /* Makes a fresh folder under $TMPDIR (or /tmp) and returns its malloc'd path. */
 char *tu_make_temp_dir(void);
 /* Removes a folder made by tu_make_temp_dir and everything in it; frees path. */
