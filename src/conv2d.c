@@ -21,12 +21,41 @@ int conv2d_out_w(const struct conv2d_shape *s)
     return s->iw + 2 * s->pad - s->kw + 1;
 }
 
-size_t conv2d_scratch_floats(const struct conv2d_shape *s)
+/* Scratch layouts (floats):
+ *   forward:  packed col (K x N) | row (N) | padded planes (n x hp x wp) | Y' (oc x N)
+ *   backward: packed col^T (N x K) | row (K) | padded planes (ic x hp x wp) | dcol (K x N)
+ *             | dY' (oc x N) */
+struct conv_scratch {
+    size_t packed, row, pad, tail;
+};
+
+static struct conv_scratch forward_layout(const struct conv2d_shape *s)
 {
     size_t k = (size_t)s->ic * s->kh * s->kw;
     size_t cols = (size_t)s->n * conv2d_out_h(s) * conv2d_out_w(s);
-    /* col, dcol (backward only) and the channel-major copy of y or dy */
-    return 2 * k * cols + (size_t)s->oc * cols;
+    size_t planes = (size_t)(s->ih + 2 * s->pad) * (s->iw + 2 * s->pad);
+    return (struct conv_scratch){gemm_packed_b_floats((int)k, (int)cols), cols,
+                                 (size_t)s->n * planes, (size_t)s->oc * cols};
+}
+
+static struct conv_scratch backward_layout(const struct conv2d_shape *s)
+{
+    size_t k = (size_t)s->ic * s->kh * s->kw;
+    size_t cols = (size_t)s->n * conv2d_out_h(s) * conv2d_out_w(s);
+    size_t planes = (size_t)(s->ih + 2 * s->pad) * (s->iw + 2 * s->pad);
+    return (struct conv_scratch){gemm_packed_b_floats((int)cols, (int)k), k, (size_t)s->ic * planes,
+                                 (k + (size_t)s->oc) * cols};
+}
+
+static size_t layout_total(struct conv_scratch l)
+{
+    return l.packed + l.row + l.pad + l.tail;
+}
+
+size_t conv2d_scratch_floats(const struct conv2d_shape *s)
+{
+    size_t f = layout_total(forward_layout(s)), b = layout_total(backward_layout(s));
+    return f > b ? f : b;
 }
 
 void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
@@ -35,16 +64,17 @@ void conv2d_forward(float *y, const float *x, const float *w, const float *b, fl
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     assert(oh > 0 && ow > 0);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
-    float *col = scratch, *yt = scratch + (size_t)k * cols;
-    im2col(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    struct conv_scratch l = forward_layout(s);
+    float *bp = scratch, *row = bp + l.packed, *pad = row + l.row, *yt = pad + l.pad;
+    im2col_packed(bp, row, pad, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
     if (s->n == 1) { /* one image: [oc, plane] is already y's layout */
-        gemm(0, 0, s->oc, cols, k, w, k, col, cols, 0.0f, y, cols);
+        gemm_packed_b(0, s->oc, cols, k, w, k, bp, 0.0f, y, cols);
         for (int o = 0; o < s->oc; o++)
             for (int p = 0; p < plane; p++)
                 y[(size_t)o * plane + p] += b[o];
         return;
     }
-    gemm(0, 0, s->oc, cols, k, w, k, col, cols, 0.0f, yt, cols);
+    gemm_packed_b(0, s->oc, cols, k, w, k, bp, 0.0f, yt, cols);
     for (int img = 0; img < s->n; img++)
         for (int o = 0; o < s->oc; o++) {
             float *dst = y + ((size_t)img * s->oc + o) * plane;
@@ -59,7 +89,9 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
-    float *col = scratch, *dcol = scratch + (size_t)k * cols, *dyt = dcol + (size_t)k * cols;
+    struct conv_scratch l = backward_layout(s);
+    float *bp = scratch, *row = bp + l.packed, *pad = row + l.row, *dcol = pad + l.pad;
+    float *dyt = dcol + (size_t)k * cols;
     for (int o = 0; o < s->oc; o++) {
         float sum = 0.0f;
         for (int img = 0; img < s->n; img++) {
@@ -72,9 +104,9 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
         }
         db[o] += sum;
     }
-    /* dW [oc, K] += dY' [oc, N] * col^T, with col^T built directly as im2row's [N, K] */
-    im2row(col, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
-    gemm(0, 0, s->oc, k, cols, dyt, cols, col, k, 1.0f, dw, k);
+    /* dW [oc, K] += dY' [oc, N] * col^T, col^T packed directly by im2row_packed */
+    im2row_packed(bp, row, pad, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+    gemm_packed_b(0, s->oc, k, cols, dyt, cols, bp, 1.0f, dw, k);
     if (dx) {
         gemm(1, 0, k, cols, s->oc, w, k, dyt, cols, 0.0f, dcol, cols);
         col2im_add(dx, dcol, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);

@@ -124,40 +124,98 @@ static void micro_kernel(int kc, const float *restrict ap, const float *restrict
             c[(size_t)i * ldc + j] = accumulate ? c[(size_t)i * ldc + j] + tile[i][j] : tile[i][j];
 }
 
-void gemm(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda, const float *b,
-          int ldb, float beta, float *c, int ldc)
+/* C[i0.., j0..j0+nc) (+)= A(rows i0.., p0..p0+kc) * Bp, where bp holds the block packed as
+ * pack_b_block lays it out (panels of NR columns, each kc x NR). */
+static void macro_kernel(int trans_a, int m, int nc, int p0, int kc, const float *a, int lda,
+                         const float *bp, int accumulate, float *c, int ldc, int j0)
+{
+    for (int i0 = 0; i0 < m; i0 += GEMM_MC) {
+        int mc = m - i0 < GEMM_MC ? m - i0 : GEMM_MC;
+        pack_a_block(pack_a, trans_a, a, lda, i0, mc, p0, kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nv = nc - jr < NR ? nc - jr : NR;
+            const float *panel = bp + (size_t)jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mv = mc - ir < MR ? mc - ir : MR;
+                micro_kernel(kc, pack_a + (size_t)ir * kc, panel,
+                             c + (size_t)(i0 + ir) * ldc + j0 + jr, ldc, accumulate, mv, nv);
+            }
+        }
+    }
+}
+
+/* With k == 0 the product is empty: C is cleared (beta 0) or kept. */
+static int trivial(int m, int n, int k, float beta, float *c, int ldc)
 {
     assert(m >= 0 && n >= 0 && k >= 0);
     assert(beta == 0.0f || beta == 1.0f);
     if (m == 0 || n == 0)
-        return;
+        return 1;
     if (k == 0) {
         if (beta == 0.0f)
             for (int i = 0; i < m; i++)
                 memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
-        return;
+        return 1;
     }
+    return 0;
+}
+
+void gemm(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda, const float *b,
+          int ldb, float beta, float *c, int ldc)
+{
+    if (trivial(m, n, k, beta, c, ldc))
+        return;
     for (int j0 = 0; j0 < n; j0 += GEMM_NC) {
         int nc = n - j0 < GEMM_NC ? n - j0 : GEMM_NC;
         for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
             int kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;
-            int accumulate = p0 > 0 || beta != 0.0f;
             pack_b_block(pack_b, trans_b, b, ldb, p0, kc, j0, nc);
-            for (int i0 = 0; i0 < m; i0 += GEMM_MC) {
-                int mc = m - i0 < GEMM_MC ? m - i0 : GEMM_MC;
-                pack_a_block(pack_a, trans_a, a, lda, i0, mc, p0, kc);
-                for (int jr = 0; jr < nc; jr += NR) {
-                    int nv = nc - jr < NR ? nc - jr : NR;
-                    const float *bp = pack_b + (size_t)jr * kc;
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        int mv = mc - ir < MR ? mc - ir : MR;
-                        micro_kernel(kc, pack_a + (size_t)ir * kc, bp,
-                                     c + (size_t)(i0 + ir) * ldc + j0 + jr, ldc, accumulate, mv,
-                                     nv);
-                    }
-                }
-            }
+            macro_kernel(trans_a, m, nc, p0, kc, a, lda, pack_b, p0 > 0 || beta != 0.0f, c, ldc,
+                         j0);
         }
+    }
+}
+
+/* The whole of B packed: for each block of GEMM_KC rows, its panels of NR columns (the last one
+ * zero-padded), as pack_b_block would lay out that block for all n columns at once. */
+static size_t padded_n(int n)
+{
+    return (size_t)(n + NR - 1) / NR * NR;
+}
+
+size_t gemm_packed_b_floats(int k, int n)
+{
+    return (size_t)k * padded_n(n);
+}
+
+void gemm_pack_b_row(float *bp, int k, int n, int p, const float *row)
+{
+    int p0 = p / GEMM_KC * GEMM_KC, kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;
+    float *dst = bp + (size_t)p0 * padded_n(n) + (size_t)(p - p0) * NR;
+    int j = 0;
+    for (; j + NR <= n; j += NR, dst += (size_t)kc * NR) {
+        vstore(dst, vload(row + j));
+        vstore(dst + VL, vload(row + j + VL));
+    }
+    if (j < n) {
+        int q = 0;
+        for (; q < n - j; q++)
+            dst[q] = row[j + q];
+        for (; q < NR; q++)
+            dst[q] = 0.0f;
+    }
+}
+
+void gemm_packed_b(int trans_a, int m, int n, int k, const float *a, int lda, const float *bp,
+                   float beta, float *c, int ldc)
+{
+    if (trivial(m, n, k, beta, c, ldc))
+        return;
+    size_t np = padded_n(n);
+    for (int p0 = 0; p0 < k; p0 += GEMM_KC) {
+        int kc = k - p0 < GEMM_KC ? k - p0 : GEMM_KC;
+        macro_kernel(trans_a, m, n, p0, kc, a, lda, bp + (size_t)p0 * np, p0 > 0 || beta != 0.0f, c,
+                     ldc, 0);
     }
 }
 

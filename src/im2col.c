@@ -1,5 +1,7 @@
 #include "resnet_mnist/im2col.h"
 
+#include "resnet_mnist/gemm.h"
+
 #include <stddef.h>
 
 /* Both directions go through a zero-padded copy of one input plane, so that every row of a
@@ -72,75 +74,57 @@ static void valid_range(int off, int size, int out, int *lo, int *hi)
         *hi = *lo;
 }
 
-static float sample(const float *xc, int h, int w, int r, int t)
+/* Zero-padded copies of planes: pad[i] is plane i of x (h x w) inside a (h+2p) x (w+2p) frame. */
+static void pad_planes(float *pad, const float *x, int planes, int h, int w, int padding)
 {
-    return r >= 0 && r < h && t >= 0 && t < w ? xc[(size_t)r * w + t] : 0.0f;
+    int hp = h + 2 * padding, wp = w + 2 * padding;
+    for (int i = 0; i < planes; i++) {
+        float *dst = pad + (size_t)i * hp * wp;
+        const float *src = x + (size_t)i * h * w;
+        for (int t = 0; t < hp * wp; t++)
+            dst[t] = 0.0f;
+        for (int r = 0; r < h; r++)
+            copy_row(dst + (size_t)(r + padding) * wp + padding, src + (size_t)r * w, w);
+    }
 }
 
-void im2col(float *col, const float *x, int n, int c, int h, int w, int kh, int kw, int pad)
+void im2col_packed(float *bp, float *row, float *pad, const float *x, int n, int c, int h, int w,
+                   int kh, int kw, int padding)
 {
-    int oh = h + 2 * pad - kh + 1, ow = w + 2 * pad - kw + 1;
-    int hp = h + 2 * pad, wp = w + 2 * pad;
-    size_t cols = (size_t)n * oh * ow;
-    float xp[PLANE_MAX];
-    for (int img = 0; img < n; img++)
-        for (int ci = 0; ci < c; ci++) {
-            const float *xc = x + ((size_t)img * c + ci) * h * w;
-            float *base = col + (size_t)ci * kh * kw * cols + (size_t)img * oh * ow;
-            if ((size_t)hp * wp > PLANE_MAX) { /* generic path, never taken by the model */
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++) {
-                        float *dst = base + (size_t)(i * kw + j) * cols;
-                        for (int p = 0; p < oh; p++)
-                            for (int q = 0; q < ow; q++)
-                                dst[p * ow + q] = sample(xc, h, w, p + i - pad, q + j - pad);
-                    }
-                continue;
-            }
-            for (int k = 0; k < hp * wp; k++)
-                xp[k] = 0.0f;
-            for (int r = 0; r < h; r++)
-                copy_row(xp + (size_t)(r + pad) * wp + pad, xc + (size_t)r * w, w);
-            for (int i = 0; i < kh; i++)
-                for (int j = 0; j < kw; j++) {
-                    float *dst = base + (size_t)(i * kw + j) * cols;
-                    const float *src = xp + (size_t)i * wp + j;
+    int oh = h + 2 * padding - kh + 1, ow = w + 2 * padding - kw + 1;
+    int hp = h + 2 * padding, wp = w + 2 * padding, cols = n * oh * ow, k = c * kh * kw;
+    for (int ci = 0; ci < c; ci++) {
+        /* channel ci of every image; the images' planes are c planes apart in x */
+        for (int img = 0; img < n; img++)
+            pad_planes(pad + (size_t)img * hp * wp, x + ((size_t)img * c + ci) * h * w, 1, h, w,
+                       padding);
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++) {
+                for (int img = 0; img < n; img++)
                     for (int p = 0; p < oh; p++)
-                        copy_row(dst + (size_t)p * ow, src + (size_t)p * wp, ow);
-                }
-        }
+                        copy_row(row + ((size_t)img * oh + p) * ow,
+                                 pad + (size_t)img * hp * wp + (size_t)(p + i) * wp + j, ow);
+                gemm_pack_b_row(bp, k, cols, (ci * kh + i) * kw + j, row);
+            }
+    }
 }
 
-void im2row(float *rows, const float *x, int n, int c, int h, int w, int kh, int kw, int pad)
+void im2row_packed(float *bp, float *row, float *pad, const float *x, int n, int c, int h, int w,
+                   int kh, int kw, int padding)
 {
-    int oh = h + 2 * pad - kh + 1, ow = w + 2 * pad - kw + 1;
-    int hp = h + 2 * pad, wp = w + 2 * pad;
-    size_t k = (size_t)c * kh * kw;
-    float xp[PLANE_MAX];
-    for (int img = 0; img < n; img++)
-        for (int ci = 0; ci < c; ci++) {
-            const float *xc = x + ((size_t)img * c + ci) * h * w;
-            float *base = rows + (size_t)img * oh * ow * k + (size_t)ci * kh * kw;
-            if ((size_t)hp * wp > PLANE_MAX) {
-                for (int p = 0; p < oh; p++)
-                    for (int q = 0; q < ow; q++)
-                        for (int i = 0; i < kh; i++)
-                            for (int j = 0; j < kw; j++)
-                                base[(size_t)(p * ow + q) * k + i * kw + j] =
-                                    sample(xc, h, w, p + i - pad, q + j - pad);
-                continue;
-            }
-            for (int t = 0; t < hp * wp; t++)
-                xp[t] = 0.0f;
-            for (int r = 0; r < h; r++)
-                copy_row(xp + (size_t)(r + pad) * wp + pad, xc + (size_t)r * w, w);
-            for (int p = 0; p < oh; p++)
-                for (int q = 0; q < ow; q++) {
-                    float *dst = base + (size_t)(p * ow + q) * k;
+    int oh = h + 2 * padding - kh + 1, ow = w + 2 * padding - kw + 1;
+    int hp = h + 2 * padding, wp = w + 2 * padding, cols = n * oh * ow, k = c * kh * kw;
+    for (int img = 0; img < n; img++) {
+        pad_planes(pad, x + (size_t)img * c * h * w, c, h, w, padding);
+        for (int p = 0; p < oh; p++)
+            for (int q = 0; q < ow; q++) {
+                for (int ci = 0; ci < c; ci++)
                     for (int i = 0; i < kh; i++)
-                        copy_row(dst + i * kw, xp + (size_t)(p + i) * wp + q, kw);
-                }
-        }
+                        copy_row(row + (size_t)(ci * kh + i) * kw,
+                                 pad + (size_t)ci * hp * wp + (size_t)(p + i) * wp + q, kw);
+                gemm_pack_b_row(bp, cols, k, (img * oh + p) * ow + q, row);
+            }
+    }
 }
 
 void col2im_add(float *dx, const float *dcol, int n, int c, int h, int w, int kh, int kw, int pad)

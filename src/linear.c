@@ -2,13 +2,19 @@
 
 #include "resnet_mnist/gemm.h"
 
+void linear_forward_cols(float *y, const float *x, const float *w, const float *b, int n, int in,
+                         int out, int o0, int o1)
+{
+    gemm(0, 1, n, o1 - o0, in, x, in, w + (long)o0 * in, in, 0.0f, y + o0, out);
+    for (int r = 0; r < n; r++)
+        for (int o = o0; o < o1; o++)
+            y[(long)r * out + o] += b[o];
+}
+
 void linear_forward(float *y, const float *x, const float *w, const float *b, int n, int in,
                     int out)
 {
-    gemm(0, 1, n, out, in, x, in, w, in, 0.0f, y, out);
-    for (int r = 0; r < n; r++)
-        for (int o = 0; o < out; o++)
-            y[(long)r * out + o] += b[o];
+    linear_forward_cols(y, x, w, b, n, in, out, 0, out);
 }
 
 void linear_backward_weights(float *dw, float *db, const float *dy, const float *x, int n, int in,
@@ -20,9 +26,10 @@ void linear_backward_weights(float *dw, float *db, const float *dy, const float 
     gemm(1, 0, o1 - o0, in, n, dy + o0, out, x, in, 1.0f, dw + (long)o0 * in, in);
 }
 
-void linear_backward_input(float *dx, const float *dy, const float *w, int n, int in, int out)
+void linear_backward_input_cols(float *dx, const float *dy, const float *w, int n, int in, int out,
+                                int i0, int i1)
 {
-    gemm(0, 0, n, in, out, dy, out, w, in, 1.0f, dx, in);
+    gemm(0, 0, n, i1 - i0, out, dy, out, w + i0, in, 1.0f, dx + i0, in);
 }
 
 void linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
@@ -30,7 +37,7 @@ void linear_backward(float *dx, float *dw, float *db, const float *dy, const flo
 {
     linear_backward_weights(dw, db, dy, x, n, in, out, 0, out);
     if (dx)
-        linear_backward_input(dx, dy, w, n, in, out);
+        linear_backward_input_cols(dx, dy, w, n, in, out, 0, in);
 }
 
 void linear_forward_ref(float *y, const float *x, const float *w, const float *b, int n, int in,

@@ -290,25 +290,22 @@ static void forward_task(void *ctx, int g, int thread)
     }
 }
 
-/* The dense layers work on groups of DENSE_GROUP images (rows); each row's result does not
- * depend on the others, so the grouping cannot change it. */
-#define DENSE_GROUP 8
-/* linear1's weight gradient is split by blocks of output rows, each summing over all images in
- * order: the same sums whatever the thread count. */
-#define DENSE_ROWS 40
+/* linear1, the one large dense layer, is split by blocks of its outputs (forward, weight
+ * gradient) or inputs (input gradient): each task packs only its slice of the weights, and every
+ * element's sum is the same whatever the split. */
+#define DENSE_OUT_BLOCK  32 /* of linear1's 200 outputs: whole vector panels, the last partial */
+#define DENSE_OUT_BLOCKS ((200 + DENSE_OUT_BLOCK - 1) / DENSE_OUT_BLOCK)
+#define DENSE_IN_BLOCK   160 /* of its 800 inputs */
 
-static void dense_forward_task(void *ctx, int g, int thread)
+static void dense_forward_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const struct job *j = ctx;
     struct model *m = j->m;
-    const float *w = m->params;
-    int first = g * DENSE_GROUP, c = j->n - first < DENSE_GROUP ? j->n - first : DENSE_GROUP;
-    size_t f = (size_t)first;
     /* o2 [n,32,5,5] is already the channel-major flattening [n,800] of spec section 2 */
-    linear_forward(m->h + f * A_H, m->o2 + f * A_P2, w + P_LIN1_W, w + P_LIN1_B, c, 800, 200);
-    relu_forward(m->h + f * A_H, m->h + f * A_H, (size_t)c * A_H);
-    linear_forward(m->z + f * A_Z, m->h + f * A_H, w + P_LIN2_W, w + P_LIN2_B, c, 200, 10);
+    int o0 = task * DENSE_OUT_BLOCK, o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
+    linear_forward_cols(m->h, m->o2, m->params + P_LIN1_W, m->params + P_LIN1_B, j->n, 800, 200, o0,
+                        o1);
 }
 
 void model_forward(struct model *m, int n)
@@ -319,7 +316,9 @@ void model_forward(struct model *m, int n)
         pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
         lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
     }
-    pool_run(&m->pool, (n + DENSE_GROUP - 1) / DENSE_GROUP, dense_forward_task, &j);
+    pool_run(&m->pool, DENSE_OUT_BLOCKS, dense_forward_task, &j);
+    relu_forward(m->h, m->h, (size_t)n * A_H);
+    linear_forward(m->z, m->h, m->params + P_LIN2_W, m->params + P_LIN2_B, n, 200, 10);
     lap(m, STAGE_LINEAR_FWD, &t);
 }
 
@@ -440,23 +439,23 @@ static void reduce_partials(struct model *m, int layer, int groups)
     pool_run(&m->pool, (int)((stride + REDUCE_CHUNK - 1) / REDUCE_CHUNK), reduce_task, &r);
 }
 
-/* linear1's backward: tasks below 200/DENSE_ROWS compute a block of weight-gradient rows, the
- * others the input gradient of a group of images. */
+/* linear1's backward: the first DENSE_OUT_BLOCKS tasks compute blocks of weight-gradient
+ * rows, the others blocks of the input gradient's columns. */
 static void dense_backward_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const struct job *j = ctx;
     struct model *m = j->m;
-    int blocks = 200 / DENSE_ROWS;
-    if (task < blocks) {
+    if (task < DENSE_OUT_BLOCKS) {
+        int o0 = task * DENSE_OUT_BLOCK,
+            o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
         linear_backward_weights(m->grads + P_LIN1_W, m->grads + P_LIN1_B, j->d.h, m->o2, j->n, 800,
-                                200, task * DENSE_ROWS, (task + 1) * DENSE_ROWS);
+                                200, o0, o1);
         return;
     }
-    int first = (task - blocks) * DENSE_GROUP;
-    int c = j->n - first < DENSE_GROUP ? j->n - first : DENSE_GROUP;
-    linear_backward_input(j->d.o2 + (size_t)first * A_P2, j->d.h + (size_t)first * A_H,
-                          m->params + P_LIN1_W, c, 800, 200);
+    task -= DENSE_OUT_BLOCKS;
+    linear_backward_input_cols(j->d.o2, j->d.h, m->params + P_LIN1_W, j->n, 800, 200,
+                               task * DENSE_IN_BLOCK, (task + 1) * DENSE_IN_BLOCK);
 }
 
 void model_backward(struct model *m, const uint8_t *labels, int n)
@@ -475,8 +474,7 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
     linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
-    int row_blocks = 200 / DENSE_ROWS, image_groups = (n + DENSE_GROUP - 1) / DENSE_GROUP;
-    pool_run(&m->pool, row_blocks + image_groups, dense_backward_task, &j);
+    pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
     for (j.layer = L_COUNT - 1; j.layer >= 0; j.layer--) {
         int groups = groups_of(j.layer, n);

@@ -1,6 +1,8 @@
 #ifndef RESNET_MNIST_GEMM_H
 #define RESNET_MNIST_GEMM_H
 
+#include <stddef.h>
+
 /* Single-precision matrix multiply, row-major:
  *   C[m x n] = beta * C + op(A) * op(B),   beta is 0 (overwrite) or 1 (accumulate)
  * op(A) is m x k: A[i*lda + p], or A[p*lda + i] when trans_a.
@@ -11,6 +13,16 @@
  * image alone. */
 void gemm(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda, const float *b,
           int ldb, float beta, float *c, int ldc);
+
+/* For callers that build B themselves (im2col): B packed once, in gemm's internal layout, row
+ * by row, then multiplied without packing again. gemm_packed_b_floats is the size of that
+ * buffer; gemm_pack_b_row writes row p (n floats) of the k x n matrix B into it (each row must
+ * be written once); gemm_packed_b is gemm with trans_b = 0 and B taken from the buffer, summing
+ * in the same order as gemm. */
+size_t gemm_packed_b_floats(int k, int n);
+void gemm_pack_b_row(float *bp, int k, int n, int p, const float *row);
+void gemm_packed_b(int trans_a, int m, int n, int k, const float *a, int lda, const float *bp,
+                   float beta, float *c, int ldc);
 
 /* The same product by the textbook triple loop: the oracle for tests. */
 void gemm_ref(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,

@@ -7,13 +7,17 @@
  *   col[(ci*kh + i)*kw + j][(img*oh + p)*ow + q] = x[img, ci, p + i - pad, q + j - pad]
  * (0 outside the image). */
 
-/* Overwrites col with the unfolded x. */
-void im2col(float *col, const float *x, int n, int c, int h, int w, int kh, int kw, int pad);
+/* Writes col straight into gemm's packed layout for B (gemm_pack_b_row), so that the product
+ * W * col needs no second copy: bp holds gemm_packed_b_floats(c*kh*kw, n*oh*ow) floats, row
+ * n*oh*ow floats of scratch, pad n*(h+2pad)*(w+2pad). */
+void im2col_packed(float *bp, float *row, float *pad, const float *x, int n, int c, int h, int w,
+                   int kh, int kw, int padding);
 
-/* The same matrix transposed, rows = output positions: row[(img*oh + p)*ow + q] holds the
- * c*kh*kw inputs under the kernel there. The weight gradient reads it as a plain (not
- * transposed) matrix, which packs faster. */
-void im2row(float *rows, const float *x, int n, int c, int h, int w, int kh, int kw, int pad);
+/* The transpose of col, packed the same way as the B of dW = dY' * col^T: the n*oh*ow rows
+ * (output positions) of c*kh*kw inputs. bp holds gemm_packed_b_floats(n*oh*ow, c*kh*kw) floats,
+ * row c*kh*kw floats of scratch, pad c*(h+2pad)*(w+2pad). */
+void im2row_packed(float *bp, float *row, float *pad, const float *x, int n, int c, int h, int w,
+                   int kh, int kw, int padding);
 
 /* The adjoint: adds each column entry back onto the pixel it came from (dx += fold(dcol)). */
 void col2im_add(float *dx, const float *dcol, int n, int c, int h, int w, int kh, int kw, int pad);
