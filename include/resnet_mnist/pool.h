@@ -2,6 +2,7 @@
 #define RESNET_MNIST_POOL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "resnet_mnist/status.h"
 
@@ -12,16 +13,19 @@
 struct pool {
     int threads; /* including the caller's */
     pthread_t *workers;
+    /* Workers wait for a new generation by spinning briefly, then sleeping on `start`: a
+     * training step runs ~20 jobs a few hundred microseconds apart, too close for a sleep and
+     * wake-up each time. */
     pthread_mutex_t lock;
-    pthread_cond_t start, done;
-    long generation; /* bumped for every pool_run */
-    int stopping;
-    /* the current job */
+    pthread_cond_t start;
+    _Atomic long generation; /* bumped for every pool_run */
+    _Atomic int stopping;
+    /* the current job, written before the generation is bumped */
     void (*fn)(void *ctx, int task, int thread);
     void *ctx;
     int tasks;
-    int next_task; /* next task to claim, under lock */
-    int busy;      /* workers still inside the current job */
+    _Atomic int next_task; /* next task to claim */
+    _Atomic int busy;      /* workers still inside the current job */
 };
 
 /* Starts threads-1 workers. threads >= 1. */
