@@ -25,8 +25,11 @@ static inline void cpu_relax(void)
 /* Claims and runs tasks of the current job until none is left. */
 static void run_tasks(struct pool *p, int thread)
 {
-    int task;
-    while ((task = atomic_fetch_add(&p->next_task, 1)) < p->tasks)
+    /* a contiguous share of the tasks per thread: consecutive jobs give a thread the same
+     * images, whose activations then stay in its core's cache */
+    int lo = (int)((long)p->tasks * thread / p->threads);
+    int hi = (int)((long)p->tasks * (thread + 1) / p->threads);
+    for (int task = lo; task < hi; task++)
         p->fn(p->ctx, task, thread);
 }
 
@@ -113,7 +116,6 @@ void pool_run(struct pool *p, int tasks, void (*fn)(void *ctx, int task, int thr
     p->fn = fn;
     p->ctx = ctx;
     p->tasks = tasks;
-    atomic_store(&p->next_task, 0);
     atomic_store(&p->busy, p->threads - 1);
     /* the job is published by the generation (sequentially consistent atomics) */
     pthread_mutex_lock(&p->lock);

@@ -7,9 +7,12 @@
 #include "resnet_mnist/status.h"
 
 /* A fixed set of worker threads that run numbered tasks. The caller's thread works too, so a
- * pool of 1 thread starts no thread at all. Which thread runs a task is not fixed; callers keep
- * results independent of it (each task writes only its own outputs), which makes the results
- * independent of the thread count too. */
+ * pool of 1 thread starts no thread at all. Thread t runs a contiguous share of the tasks, the
+ * same share in every job, so that a thread keeps working on the same images from layer to layer
+ * and finds their activations in its own core's cache (measured: 2 threads went from 1.57-1.78x
+ * with tasks claimed first-come to 1.81x). Callers keep results independent of which thread runs
+ * a task (each task writes only its own outputs), which makes them independent of the thread
+ * count too. */
 struct pool {
     int threads; /* including the caller's */
     pthread_t *workers;
@@ -24,16 +27,15 @@ struct pool {
     void (*fn)(void *ctx, int task, int thread);
     void *ctx;
     int tasks;
-    _Atomic int next_task; /* next task to claim */
-    _Atomic int busy;      /* workers still inside the current job */
+    _Atomic int busy; /* workers still inside the current job */
 };
 
 /* Starts threads-1 workers. threads >= 1. */
 int pool_init(struct pool *p, int threads, struct rm_status *st);
 /* Stops and joins the workers; accepts a zeroed struct. */
 void pool_free(struct pool *p);
-/* Runs fn(ctx, task, thread) for task = 0..tasks-1 across the threads and returns when all
- * are done. thread is in 0..threads-1 and says whose scratch a task may use. */
+/* Runs fn(ctx, task, thread) for task = 0..tasks-1 and returns when all are done; thread t
+ * runs tasks [tasks*t/threads, tasks*(t+1)/threads). thread says whose scratch a task may use. */
 void pool_run(struct pool *p, int tasks, void (*fn)(void *ctx, int task, int thread), void *ctx);
 
 /* The number of online CPUs (at least 1). */
