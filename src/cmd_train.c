@@ -434,7 +434,7 @@ static void print_epoch(struct progress *p, const struct run_state *r)
         cJSON_Delete(o);
     } else {
         clear_live(p);
-        printf("epoch %d: test accuracy %.2f%% (%d/%d), train loss %.4f, test loss %.4f, %.1f "
+        printf("epoch %d: test accuracy %.2f%% (%d/%d), train loss %.4g, test loss %.4g, %.1f "
                "s%s\n",
                e, 100.0 * epoch_accuracy(h), h->correct, h->total, h->train_loss, h->test_loss,
                h->seconds, r->best_epoch == e ? "  (best so far)" : "");
