@@ -99,8 +99,8 @@ static void test_train_resume_is_bitwise_the_same_run(void **state)
     assert_int_equal(run_train(f->data, pieces, "--epochs", "1", "--threads", "1"), 0);
     /* --resume takes the folder; the run's options come from the checkpoint */
     char *o, *e;
-    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", pieces, "--epochs", "3",
-                                    "--data", f->data, "--quiet", "--threads", "3", NULL),
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", pieces, "--epochs", "3", "--data",
+                                    f->data, "--quiet", "--threads", "3", NULL),
                      0);
     free(o), free(e);
     assert_same_run(straight, pieces);
@@ -115,9 +115,9 @@ static void test_train_resume_refusals(void **state)
     assert_int_equal(run_train(f->data, dir, "--epochs", "1", NULL, NULL), 0);
     char *o, *e;
     /* already done */
-    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", dir, "--epochs", "1", "--data",
-                                    f->data, NULL),
-                     1);
+    assert_int_equal(
+        tu_run_program(&o, &e, "train", "--resume", dir, "--epochs", "1", "--data", f->data, NULL),
+        1);
     assert_non_null(strstr(e, "1 epoch already"));
     free(o), free(e);
     /* an option that contradicts the run */
@@ -128,9 +128,9 @@ static void test_train_resume_refusals(void **state)
     free(o), free(e);
     /* a weights-only file */
     char *best = tu_path(dir, "best.bin");
-    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", best, "--epochs", "2", "--data",
-                                    f->data, NULL),
-                     1);
+    assert_int_equal(
+        tu_run_program(&o, &e, "train", "--resume", best, "--epochs", "2", "--data", f->data, NULL),
+        1);
     assert_non_null(strstr(e, "not a resumable checkpoint"));
     assert_non_null(strstr(e, "--init"));
     free(o), free(e), free(best);
@@ -149,8 +149,8 @@ static void test_train_sigint_stops_resumably(void **state)
     char *straight = tu_make_temp_dir(), *stopped = tu_make_temp_dir();
     assert_int_equal(run_train(f->data, straight, "--epochs", "3", NULL, NULL), 0);
     int fd;
-    int pid = tu_spawn_program(&fd, 0, 1, "train", "--data", f->data, "--out", stopped,
-                               "--epochs", "3", "--log-every", "1", NULL);
+    int pid = tu_spawn_program(&fd, 0, 1, "train", "--data", f->data, "--out", stopped, "--epochs",
+                               "3", "--log-every", "1", NULL);
     char *buf = NULL;
     size_t len = 0;
     assert_true(tu_read_until(fd, &buf, &len, "epoch: 2 num: 7 "));
@@ -162,14 +162,61 @@ static void test_train_sigint_stops_resumably(void **state)
     assert_non_null(strstr(buf, "train --resume"));
     free(buf);
     char *o, *e;
-    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", stopped, "--epochs", "3",
-                                    "--data", f->data, "--quiet", NULL),
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", stopped, "--epochs", "3", "--data",
+                                    f->data, "--quiet", NULL),
                      0);
     assert_non_null(strstr(o, "epoch 2:"));
     free(o), free(e);
     assert_same_run(straight, stopped);
     tu_remove_dir(straight);
     tu_remove_dir(stopped);
+}
+
+/* SIGTERM stops the same way (exit 143); two signals in a row stop at once, and whatever the
+ * second one interrupted, the files on disk are whole. */
+static void test_train_sigterm_and_second_signal(void **state)
+{
+    struct fixture *f = *state;
+    const int sigs[2] = {SIGTERM, SIGINT};
+    for (int round = 0; round < 2; round++) {
+        char *dir = tu_make_temp_dir();
+        int fd;
+        int pid = tu_spawn_program(&fd, 0, 1, "train", "--data", f->data, "--out", dir, "--epochs",
+                                   "3", "--log-every", "1", NULL);
+        char *buf = NULL;
+        size_t len = 0;
+        assert_true(tu_read_until(fd, &buf, &len, "epoch: 2 num: 3 "));
+        kill(pid, sigs[round]);
+        if (round == 1)
+            kill(pid, SIGINT); /* the second signal: no saving, exit at once */
+        tu_read_until(fd, &buf, &len, NULL);
+        close(fd);
+        int rc = tu_wait(pid);
+        if (round == 0) {
+            assert_int_equal(rc, 143);
+            assert_non_null(strstr(buf, "stopped by SIGTERM at epoch 2"));
+        } else {
+            assert_int_equal(rc, 130);
+        }
+        free(buf);
+        /* epoch 1's files, or the stop's, are whole either way */
+        char *last = tu_path(dir, "last.bin"), *best = tu_path(dir, "best.bin");
+        float *w = malloc(2 * MODEL_PARAM_FLOATS * sizeof(float));
+        struct resume_point at;
+        struct run_state r;
+        struct rm_status st;
+        if (run_load_resumable(last, w, w + MODEL_PARAM_FLOATS, &at, &r, &st) != 0)
+            fail_msg("%s", st.msg);
+        assert_true(r.epochs_done >= 1);
+        run_state_free(&r);
+        struct ckpt_tensor t[MODEL_PARAM_COUNT];
+        struct model shapes = {0};
+        model_ckpt_tensors(&shapes, w, t);
+        if (ckpt_load(best, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
+            fail_msg("%s", st.msg);
+        free(w), free(last), free(best);
+        tu_remove_dir(dir);
+    }
 }
 
 /* Whatever exists after kill -9 is a whole checkpoint. Each round waits until epoch 2 has been
@@ -184,9 +231,9 @@ static void test_train_kill_9_never_leaves_a_broken_checkpoint(void **state)
     unsigned seed = 12345;
     for (int round = 0; round < 12; round++) {
         int fd;
-        int pid = tu_spawn_program(&fd, 0, 0, "train", "--data", f->data, "--out", dir,
-                                   "--epochs", "100000", "--quiet", "--threads", "1",
-                                   "--limit-train", "60", "--limit-test", "30", NULL);
+        int pid = tu_spawn_program(&fd, 0, 0, "train", "--data", f->data, "--out", dir, "--epochs",
+                                   "100000", "--quiet", "--threads", "1", "--limit-train", "60",
+                                   "--limit-test", "30", NULL);
         char *out = NULL;
         size_t len = 0;
         assert_true(tu_read_until(fd, &out, &len, "epoch 2:"));
@@ -291,8 +338,8 @@ static void test_train_live_progress_on_a_terminal(void **state)
     struct fixture *f = *state;
     char *dir = tu_make_temp_dir();
     int fd;
-    int pid = tu_spawn_program(&fd, 1, 0, "train", "--data", f->data, "--out", dir, "--epochs",
-                               "1", "--log-every", "0", "--batch-size", "3", NULL);
+    int pid = tu_spawn_program(&fd, 1, 0, "train", "--data", f->data, "--out", dir, "--epochs", "1",
+                               "--log-every", "0", "--batch-size", "3", NULL);
     char *buf = NULL;
     size_t len = 0;
     tu_read_until(fd, &buf, &len, NULL);
@@ -311,10 +358,10 @@ int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_train_resume_is_bitwise_the_same_run, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_train_resume_is_bitwise_the_same_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_train_resume_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_train_sigint_stops_resumably, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_train_sigterm_and_second_signal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_train_kill_9_never_leaves_a_broken_checkpoint, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_train_divergence_keeps_best, setup, teardown),
