@@ -1,6 +1,7 @@
 /* Shared by the commands: error lines, strict number parsing, paths and clocks. */
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -66,7 +67,8 @@ int parse_long(const char *command, const char *flag, const char *text, long lo,
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE)
+    /* strtol would skip leading white space; a value is the whole text, nothing around it */
+    if (end == text || *end != '\0' || errno == ERANGE || isspace((unsigned char)text[0]))
         return usage_error(command, "%s: '%s' is not a whole number", flag, text);
     if (v < lo || v > hi)
         return usage_error(command, "%s: %ld is out of range %ld..%ld", flag, v, lo, hi);
@@ -105,7 +107,8 @@ int parse_float(const char *command, const char *flag, const char *text, double 
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+        isspace((unsigned char)text[0]))
         return usage_error(command, "%s: '%s' is not a number", flag, text);
     if (v > hi || v < lo || (lo_open && v == lo))
         return usage_error(command, "%s: %s is out of range %s%g..%g]", flag, text,

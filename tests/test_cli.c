@@ -58,6 +58,19 @@ static void test_cli_usage_errors(void **state)
     expect_usage_error("unexpected argument 'extra'", "train", "extra", NULL);
     expect_usage_error("--limit-test: '' is not a whole number", "test", "--limit-test", "");
     expect_usage_error("unknown option '--epochs'", "test", "--epochs", "3");
+    /* every numeric flag of every command refuses non-numbers and out-of-range values */
+    expect_usage_error("--threads: 0 is out of range", "train", "--threads", "0");
+    expect_usage_error("--threads: 'two' is not a whole number", "test", "--threads", "two");
+    expect_usage_error("--limit-train: '1e3' is not a whole number", "train", "--limit-train",
+                       "1e3");
+    expect_usage_error("--limit-test: 0 is out of range", "train", "--limit-test", "0");
+    expect_usage_error("--log-every: -1 is out of range", "train", "--log-every", "-1");
+    expect_usage_error("--batch-size: 5000 is out of range", "test", "--batch-size", "5000");
+    expect_usage_error("--steps: 0 is out of range", "bench", "--steps", "0");
+    expect_usage_error("--runs: 'x' is not a whole number", "bench", "--runs", "x");
+    expect_usage_error("--batch-size: ' 3' is not a whole number", "bench", "--batch-size", " 3");
+    expect_usage_error("--momentum: 'inf' is not a number", "train", "--momentum", "inf");
+    expect_usage_error("unknown option '--bogus'", "predict", "--bogus", NULL);
     expect_usage_error("--errors-max: 0 is out of range 1..1000", "test", "--errors-max", "0");
     expect_usage_error("--errors-max: 1001 is out of range", "test", "--errors-max", "1001");
     expect_usage_error("--errors-max: 'ten' is not a whole number", "test", "--errors-max", "ten");
