@@ -89,7 +89,7 @@ int parse_u64(const char *command, const char *flag, const char *text, uint64_t 
 {
     char *end;
     errno = 0;
-    if (text[0] == '-' || text[0] == '+' || text[0] == ' ')
+    if (text[0] == '-' || text[0] == '+' || isspace((unsigned char)text[0]))
         return usage_error(command, "%s: '%s' is not a number from 0 to %" PRIu64, flag, text,
                            UINT64_MAX);
     unsigned long long v = strtoull(text, &end, 10);
