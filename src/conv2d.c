@@ -11,6 +11,77 @@
 #include "resnet_mnist/gemm.h"
 #include "resnet_mnist/im2col.h"
 
+/* ---- a direct weight gradient for 5x5 kernels on one input channel (conv1): through im2row the
+ * GEMM would be only 16 x 25 wide and the unfolding would cost more than the multiplying
+ * (measured per image: 24.9 us that way, 17.3 us this way; for the forward pass the GEMM stays
+ * faster, 8.6 us against 12.7). Rows of dy are taken 16 outputs at a time; a row whose width is
+ * not a multiple of 16 ends with a chunk that overlaps the one before it, its repeated lanes
+ * masked out. */
+typedef float v16 __attribute__((vector_size(64)));
+
+static inline v16 load16(const float *p)
+{
+    v16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static int direct_ok(const struct conv2d_shape *s)
+{
+    return s->ic == 1 && s->kh == 5 && s->kw == 5 && s->pad == 0 && conv2d_out_w(s) >= 16;
+}
+
+/* Start of output chunk c of a row of ow outputs, and how many leading lanes it repeats. */
+static int chunk_start(int c, int ow, int *repeat)
+{
+    int q0 = c * 16;
+    *repeat = 0;
+    if (q0 + 16 > ow) {
+        *repeat = q0 + 16 - ow;
+        q0 = ow - 16;
+    }
+    return q0;
+}
+
+static void direct_weight_grad(float *dw, float *db, const float *dy, const float *x,
+                               const struct conv2d_shape *s)
+{
+    int oh = conv2d_out_h(s), ow = conv2d_out_w(s), chunks = (ow + 15) / 16;
+    for (int o = 0; o < s->oc; o++) {
+        v16 acc[25], dsum = {0};
+        for (int k = 0; k < 25; k++)
+            acc[k] = (v16){0};
+        for (int img = 0; img < s->n; img++) {
+            const float *xi = x + (size_t)img * s->ih * s->iw;
+            const float *dyo = dy + ((size_t)img * s->oc + o) * oh * ow;
+            for (int p = 0; p < oh; p++)
+                for (int c = 0; c < chunks; c++) {
+                    int repeat, q0 = chunk_start(c, ow, &repeat);
+                    v16 d = load16(dyo + (size_t)p * ow + q0);
+                    for (int l = 0; l < repeat; l++)
+                        d[l] = 0.0f; /* lanes the previous chunk already counted */
+                    dsum += d;
+                    const float *xr = xi + (size_t)p * s->iw + q0;
+#pragma GCC unroll 5
+                    for (int i = 0; i < 5; i++)
+#pragma GCC unroll 5
+                        for (int j = 0; j < 5; j++)
+                            acc[i * 5 + j] += d * load16(xr + (size_t)i * s->iw + j);
+                }
+        }
+        for (int k = 0; k < 25; k++) {
+            float t = 0.0f;
+            for (int l = 0; l < 16; l++)
+                t += acc[k][l];
+            dw[(size_t)o * 25 + k] += t;
+        }
+        float t = 0.0f;
+        for (int l = 0; l < 16; l++)
+            t += dsum[l];
+        db[o] += t;
+    }
+}
+
 int conv2d_out_h(const struct conv2d_shape *s)
 {
     return s->ih + 2 * s->pad - s->kh + 1;
@@ -89,6 +160,10 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
+    if (direct_ok(s) && !dx) { /* conv1: only the weight gradient */
+        direct_weight_grad(dw, db, dy, x, s);
+        return;
+    }
     struct conv_scratch l = backward_layout(s);
     float *bp = scratch, *row = bp + l.packed, *pad = row + l.row, *dcol = pad + l.pad;
     float *dyt = dcol + (size_t)k * cols;
