@@ -15,16 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "resnet_mnist/fileio.h"
+#include "resnet_mnist/png.h"
 
-/* stb_image_write's own deflate is weaker than zlib's, and zlib is linked anyway. */
-static unsigned char *plot_zlib_compress(unsigned char *data, int len, int *out_len, int quality);
-
-#define STB_IMAGE_WRITE_STATIC
-#define STBIW_ZLIB_COMPRESS plot_zlib_compress
-#define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBTT_STATIC
 #define STB_TRUETYPE_IMPLEMENTATION
 /* The stb headers are third-party code; their warnings are not ours to fix. */
@@ -42,7 +35,6 @@ static unsigned char *plot_zlib_compress(unsigned char *data, int len, int *out_
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #pragma GCC diagnostic ignored "-Wdouble-promotion"
 #pragma GCC diagnostic ignored "-Wconversion"
-#include <stb_image_write.h>
 #include <stb_truetype.h>
 #include <stb_easy_font.h>
 #pragma GCC diagnostic pop
@@ -56,21 +48,6 @@ static unsigned char *plot_zlib_compress(unsigned char *data, int len, int *out_
 #define PLOT_FONT_ENV  "RESNET_MNIST_FONT"
 /* Longest text drawn with the built-in font; longer strings are cut (titles are short). */
 #define PLOT_EASY_MAX 255
-
-static unsigned char *plot_zlib_compress(unsigned char *data, int len, int *out_len, int quality)
-{
-    uLongf cap = compressBound((uLong)len);
-    unsigned char *out = malloc(cap); /* freed by stb_image_write with STBIW_FREE (free) */
-    if (!out)
-        return NULL;
-    int level = quality < 1 ? 1 : quality > 9 ? 9 : quality;
-    if (compress2(out, &cap, data, (uLong)len, level) != Z_OK || cap > (uLongf)0x7fffffff) {
-        free(out);
-        return NULL;
-    }
-    *out_len = (int)cap;
-    return out;
-}
 
 /* ---------------------------------------------------------------------------------------------
  * Geometry and the canvas */
@@ -1368,13 +1345,8 @@ int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_sta
         float v = c.cv.rgb[i];
         img[i] = (unsigned char)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : (int)(v * 255.0f + 0.5f));
     }
-    int len = 0;
-    unsigned char *png = stbi_write_png_to_mem(img, W * 3, W, H, 3, &len);
+    int rc = png_write(path, img, W, H, 3, st);
     plot_ctx_free(&c);
-    if (!png)
-        return rm_fail(st, "%s: out of memory while encoding the PNG", path);
-    int rc = atomic_write_buffer(path, png, (size_t)len, st);
-    free(png);
     return rc;
 }
 
@@ -1504,12 +1476,7 @@ int plot_write_digit_grid(const char *path, const char *title, const uint8_t *im
         free(img);
         return rm_fail(st, "%s: out of memory while drawing", path);
     }
-    int len = 0;
-    unsigned char *png = stbi_write_png_to_mem(img, (int)W * 3, (int)W, (int)H, 3, &len);
+    int rc = png_write(path, img, (int)W, (int)H, 3, st);
     free(img);
-    if (!png)
-        return rm_fail(st, "%s: out of memory while encoding the PNG", path);
-    int rc = atomic_write_buffer(path, png, (size_t)len, st);
-    free(png);
     return rc;
 }

@@ -4,11 +4,16 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include "resnet_mnist/fileio.h"
 
-/* plot.c has its own static copy of stb_image_write; static here too, so the two never clash. */
+/* stb_image_write's own deflate is weaker than zlib's, and zlib is linked anyway. */
+static unsigned char *png_zlib_compress(unsigned char *data, int len, int *out_len, int quality);
+
+/* The one copy of stb_image_write in the program: every PNG goes through png_write. */
 #define STB_IMAGE_WRITE_STATIC
+#define STBIW_ZLIB_COMPRESS png_zlib_compress
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 /* The stb headers are third-party code; their warnings are not ours to fix. */
 #pragma GCC diagnostic push
@@ -23,6 +28,21 @@
 #pragma GCC diagnostic ignored "-Wpedantic"
 #include <stb_image_write.h>
 #pragma GCC diagnostic pop
+
+static unsigned char *png_zlib_compress(unsigned char *data, int len, int *out_len, int quality)
+{
+    uLongf cap = compressBound((uLong)len);
+    unsigned char *out = malloc(cap); /* freed by stb_image_write with STBIW_FREE (free) */
+    if (!out)
+        return NULL;
+    int level = quality < 1 ? 1 : quality > 9 ? 9 : quality;
+    if (compress2(out, &cap, data, (uLong)len, level) != Z_OK || cap > (uLongf)0x7fffffff) {
+        free(out);
+        return NULL;
+    }
+    *out_len = (int)cap;
+    return out;
+}
 
 #define PNG_MAX_DIM   65535
 #define PNG_MAX_BYTES ((size_t)512 * 1024 * 1024) /* stb_image_write counts in int */
