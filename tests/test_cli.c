@@ -99,41 +99,12 @@ static void test_cli_help_and_version(void **state)
     }
 }
 
-/* Writes n synthetic 28x28 digits: image i of label l = i % 10 is a bright 6x6 square in one
- * of ten positions (so a network can learn them), plus a little noise. */
-static void write_split(const char *dir, const char *prefix, int n)
-{
-    size_t isz = 16 + (size_t)n * 784, lsz = 8 + (size_t)n;
-    uint8_t *img = calloc(isz, 1), *lab = calloc(lsz, 1);
-    assert_non_null(img && lab);
-    const uint8_t ih[16] = {0, 0, 8, 3, n >> 24, n >> 16, n >> 8, n, 0, 0, 0, 28, 0, 0, 0, 28};
-    const uint8_t lh[8] = {0, 0, 8, 1, n >> 24, n >> 16, n >> 8, n};
-    memcpy(img, ih, 16);
-    memcpy(lab, lh, 8);
-    for (int i = 0; i < n; i++) {
-        int l = i % 10, r0 = 3 + (l / 5) * 12, c0 = 2 + (l % 5) * 5;
-        uint8_t *p = img + 16 + (size_t)i * 784;
-        for (int r = 0; r < 6; r++)
-            for (int c = 0; c < 5; c++)
-                p[(r0 + r) * 28 + c0 + c] = 255;
-        p[(i * 37) % 784] ^= 0x40;
-        lab[8 + i] = (uint8_t)l;
-    }
-    char name[256];
-    snprintf(name, sizeof name, "%s/%s-images-idx3-ubyte", dir, prefix);
-    tu_write_file(name, img, isz);
-    snprintf(name, sizeof name, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    tu_write_file(name, lab, lsz);
-    free(img);
-    free(lab);
-}
-
 static void test_cli_train_then_test_reproduces_recorded_accuracy(void **state)
 {
     (void)state;
     char *dir = tu_make_temp_dir();
-    write_split(dir, "train", 90);
-    write_split(dir, "t10k", 40);
+    tu_write_mnist_split(dir, "train", 90);
+    tu_write_mnist_split(dir, "t10k", 40);
     char *out, *err;
     int rc = run(&out, &err, "train", "--epochs", "3", "--data", dir, "--out", dir, "--lr=0.05");
     if (rc != 0)
@@ -217,8 +188,8 @@ static void test_cli_divergence_stops_with_a_hint(void **state)
 {
     (void)state;
     char *dir = tu_make_temp_dir();
-    write_split(dir, "train", 60);
-    write_split(dir, "t10k", 10);
+    tu_write_mnist_split(dir, "train", 60);
+    tu_write_mnist_split(dir, "t10k", 10);
     char *out, *err;
     int rc = run(&out, &err, "train", "--epochs", "3", "--data", dir, "--out", dir, "--lr=1e5");
     assert_int_equal(rc, 1);
@@ -342,8 +313,8 @@ static void test_cli_test_report_after_training(void **state)
 {
     (void)state;
     char *dir = tu_make_temp_dir();
-    write_split(dir, "train", 90);
-    write_split(dir, "t10k", 40);
+    tu_write_mnist_split(dir, "train", 90);
+    tu_write_mnist_split(dir, "t10k", 40);
     char *out, *err;
     int rc = run(&out, &err, "train", "--epochs", "2", "--data", dir, "--out", dir, "--lr=0.05");
     if (rc != 0)
@@ -358,7 +329,7 @@ static void test_cli_test_report_after_training(void **state)
     assert_string_equal(err, "");
     cJSON *o = expect_report_json(out, weights);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(o, "total")->valueint, 40);
-    for (int d = 0; d < 10; d++) /* write_split's labels are i % 10 */
+    for (int d = 0; d < 10; d++) /* tu_write_mnist_split's labels are i % 10 */
         assert_int_equal(cJSON_GetObjectItemCaseSensitive(
                              cJSON_GetArrayItem(cJSON_GetObjectItem(o, "per_class"), d), "total")
                              ->valueint,
@@ -407,7 +378,7 @@ static void write_constant_checkpoint(const char *path, int digit)
     model_free(&m);
 }
 
-/* Rewrites the labels of a split written by write_split to all be `digit`. */
+/* Rewrites the labels of a split written by tu_write_mnist_split to all be `digit`. */
 static void relabel_split(const char *dir, const char *prefix, int n, int digit)
 {
     char name[256];
@@ -427,7 +398,7 @@ static void test_cli_test_errors_png_and_no_errors(void **state)
     char *weights = tu_path(dir, "three.bin");
     char *png = tu_path(dir, "errors.png");
     write_constant_checkpoint(weights, 3);
-    write_split(dir, "t10k", 40);
+    tu_write_mnist_split(dir, "t10k", 40);
     char *out, *err;
 
     /* every image is taken for a 3: the 36 others are mistakes; 5 are drawn */
