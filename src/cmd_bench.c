@@ -138,7 +138,8 @@ int cmd_bench(int argc, char **argv)
     double peak = threads == 1 ? peak1 : fma_probe_gflops(&m.pool, 0.3);
 
     double loss;
-    trainer_run_epoch(&t, NULL, NULL, NULL, &loss); /* warm-up: caches, page faults, thread wake-up */
+    trainer_run_epoch(&t, NULL, NULL, NULL,
+                      &loss); /* warm-up: caches, page faults, thread wake-up */
     for (int k = 0; k < runs; k++) {
         memset(m.stage_seconds, 0, sizeof m.stage_seconds);
         double t0 = now_seconds();

@@ -151,10 +151,24 @@ void tu_write_mnist_split(const char *dir, const char *prefix, int n)
     uint8_t *img = calloc(isz, 1), *lab = calloc(lsz, 1);
     assert_non_null(img);
     assert_non_null(lab);
-    const uint8_t ih[16] = {0, 0, 8, 3, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
-                            (uint8_t)n, 0, 0, 0, 28, 0, 0, 0, 28};
-    const uint8_t lh[8] = {0, 0, 8, 1, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
-                           (uint8_t)n};
+    const uint8_t ih[16] = {0,
+                            0,
+                            8,
+                            3,
+                            (uint8_t)(n >> 24),
+                            (uint8_t)(n >> 16),
+                            (uint8_t)(n >> 8),
+                            (uint8_t)n,
+                            0,
+                            0,
+                            0,
+                            28,
+                            0,
+                            0,
+                            0,
+                            28};
+    const uint8_t lh[8] = {
+        0, 0, 8, 1, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
     memcpy(img, ih, 16);
     memcpy(lab, lh, 8);
     for (int i = 0; i < n; i++) {

@@ -12,10 +12,10 @@
 
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u
-#define MNIST_ROWS 28
-#define MNIST_COLS 28
-#define MNIST_PIXELS (MNIST_ROWS * MNIST_COLS)
-#define MNIST_CLASSES 10
+#define MNIST_ROWS       28
+#define MNIST_COLS       28
+#define MNIST_PIXELS     (MNIST_ROWS * MNIST_COLS)
+#define MNIST_CLASSES    10
 
 /* One split held as bytes: images[n][28][28] row-major, labels[n] in 0..9. Normalised per
  * batch by idx_normalize, never held as floats. */
@@ -40,20 +40,20 @@ int idx_read_file(const char *path, uint8_t **data, size_t *len, struct rm_statu
  * exactly (header counts up to 2^32-1 are handled without overflow). Keeps the first `limit`
  * images (limit <= 0 or > n: all). On success *images is malloc'd (count * 784 bytes, caller
  * frees) and *count set; on failure *images is NULL and *count 0. */
-int idx_parse_images(const uint8_t *buf, size_t len, const char *name, int limit,
-                     uint8_t **images, int *count, struct rm_status *st);
+int idx_parse_images(const uint8_t *buf, size_t len, const char *name, int limit, uint8_t **images,
+                     int *count, struct rm_status *st);
 
 /* Same for a labels file: magic 0x801, 1 dimension, n >= 1, payload length n, and every
  * label of the file in 0..9 (also those beyond `limit`: one bad label means a corrupt file). */
-int idx_parse_labels(const uint8_t *buf, size_t len, const char *name, int limit,
-                     uint8_t **labels, int *count, struct rm_status *st);
+int idx_parse_labels(const uint8_t *buf, size_t len, const char *name, int limit, uint8_t **labels,
+                     int *count, struct rm_status *st);
 
 /* Loads an images file and a labels file (each raw or gzip) into ds: the first `limit` items,
  * or all when limit <= 0 or larger than the files. Both files must hold the same number of
  * items (compared over the whole files, whatever the limit). ds is overwritten, not freed.
  * All or nothing: on failure ds is zeroed and nothing is left allocated. */
-int idx_load(struct idx_dataset *ds, const char *images_path, const char *labels_path,
-             int limit, struct rm_status *st);
+int idx_load(struct idx_dataset *ds, const char *images_path, const char *labels_path, int limit,
+             struct rm_status *st);
 
 /* Finds a split under dir by its official names (train-images-idx3-ubyte /
  * t10k-images-idx3-ubyte, the dotted form train-images.idx3-ubyte, each optionally with .gz;

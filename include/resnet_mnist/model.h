@@ -74,7 +74,7 @@ struct model {
     uint8_t *argmax1, *argmax2; /* which input won each max-pool window */
     float *scratch;             /* conv workspace: scratch_per_thread floats per thread */
     size_t scratch_per_thread;
-    float *partials; /* per-group weight gradients, summed in group order */
+    float *partials;                    /* per-group weight gradients, summed in group order */
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
