@@ -1,6 +1,6 @@
-/* Tests of plot.c: the PNGs are read back with stb_image and checked by their pixels (size,
- * white background, series colours where the data are, dark text where the title, ticks and
- * labels go), plus the error paths and the font fallback.
+/* Tests of plot.c: the PNGs are read back (stb_image, through tu_load_png_rgb) and checked by their
+ * pixels (size, white background, series colours where the data are, dark text where the title,
+ * ticks and labels go), plus the error paths and the font fallback.
  *
  * With RM_PLOT_SAMPLES_DIR set, test_plot_samples also writes sample plots there for a visual
  * review (acc1, acc50, acc500, loss2series). */
@@ -15,63 +15,27 @@
 
 #include "resnet_mnist/plot.h"
 
-/* Not STB_IMAGE_STATIC: stb_image 2.27 declares stbi_set_unpremultiply_on_load_thread but
- * defines it under another name, and a static declaration without a definition is a warning no
- * pragma silences. Nothing else in this program defines the stb_image functions. */
-#define STBI_ONLY_PNG
-#define STB_IMAGE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-/* Debian's libstb-dev puts the headers in /usr/include/stb, which only the core library has on
- * its include path. */
-#if __has_include(<stb_image.h>)
-#include <stb_image.h>
-#else
-#include <stb/stb_image.h>
-#endif
-#pragma GCC diagnostic pop
-
 #define BLUE      0x1f77b4u
 #define ORANGE    0xff7f0eu
 #define FONT_ENV  "RESNET_MNIST_FONT"
 #define SYS_FONT  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define MAX_POINT 500
 
-struct image {
-    int w, h;
-    unsigned char *px; /* w*h*3 */
-};
-
-static const unsigned char *pixel(const struct image *im, int x, int y)
+static const unsigned char *pixel(const struct tu_image *im, int x, int y)
 {
     return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
 }
 
 /* Reads a PNG written by plot_write_png; checks the signature so that a BMP or a raw dump
  * would not pass. */
-static void image_load(const char *path, struct image *im)
+static void image_load(const char *path, struct tu_image *im)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    size_t len;
-    uint8_t *bytes = tu_read_file(path, &len);
-    assert_true(len > sizeof sig);
-    assert_memory_equal(bytes, sig, sizeof sig);
-    int n;
-    im->px = stbi_load_from_memory(bytes, (int)len, &im->w, &im->h, &n, 3);
-    free(bytes);
-    assert_non_null(im->px);
-    assert_int_equal(n, 3); /* RGB, no alpha */
+    tu_load_png_rgb(path, im);
 }
 
-static void image_free(struct image *im)
+static void image_free(struct tu_image *im)
 {
-    stbi_image_free(im->px);
+    free(im->px);
     im->px = NULL;
 }
 
@@ -93,7 +57,7 @@ static int is_white(const unsigned char *p)
 }
 
 /* Pixels in [x0, x1) x [y0, y1), given as fractions of the image, that pass test. */
-static long count_in(const struct image *im, double fx0, double fy0, double fx1, double fy1,
+static long count_in(const struct tu_image *im, double fx0, double fy0, double fx1, double fy1,
                      int (*test)(const unsigned char *))
 {
     long n = 0;
@@ -103,7 +67,7 @@ static long count_in(const struct image *im, double fx0, double fy0, double fx1,
     return n;
 }
 
-static long count_colour(const struct image *im, uint32_t rgb)
+static long count_colour(const struct tu_image *im, uint32_t rgb)
 {
     long n = 0;
     for (int y = 0; y < im->h; y++)
@@ -113,7 +77,7 @@ static long count_colour(const struct image *im, uint32_t rgb)
 }
 
 /* The mean row of the pixels of colour rgb in columns [x0, x1); -1 when there are none. */
-static double mean_row(const struct image *im, uint32_t rgb, int x0, int x1)
+static double mean_row(const struct tu_image *im, uint32_t rgb, int x0, int x1)
 {
     double sum = 0.0;
     long n = 0;
@@ -128,7 +92,7 @@ static double mean_row(const struct image *im, uint32_t rgb, int x0, int x1)
 
 /* The first row from the top that is dark across the middle of the image: the top of the axes
  * box. -1 when there is none. */
-static int top_spine_row(const struct image *im)
+static int top_spine_row(const struct tu_image *im)
 {
     for (int y = 0; y < im->h; y++) {
         int dark = 0, n = 0;
@@ -141,7 +105,7 @@ static int top_spine_row(const struct image *im)
 }
 
 /* The bounding box of the pixels of colour rgb. */
-static void colour_box(const struct image *im, uint32_t rgb, int *x0, int *y0, int *x1, int *y1)
+static void colour_box(const struct tu_image *im, uint32_t rgb, int *x0, int *y0, int *x1, int *y1)
 {
     *x0 = im->w, *y0 = im->h, *x1 = -1, *y1 = -1;
     for (int y = 0; y < im->h; y++)
@@ -191,7 +155,7 @@ static struct plot_spec spec_make(const char *title, const struct plot_series *s
 
 /* Writes a one-series plot into dir/name and loads it. */
 static void plot_one(const char *dir, const char *name, const struct plot_spec *sp,
-                     struct image *im)
+                     struct tu_image *im)
 {
     char *path = tu_path(dir, name);
     struct rm_status st = {{0}};
@@ -218,7 +182,7 @@ static void test_plot_writes_png_of_requested_size(void **state)
     data_fill(&d, 20, 1, 1);
     struct plot_series s = series_make("acc", &d, 20, BLUE, 1, 1);
     struct plot_spec sp = spec_make("Test accuracy", &s, 1, 640, 480);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "small.png", &sp, &im);
     assert_int_equal(im.w, 640);
     assert_int_equal(im.h, 480);
@@ -240,7 +204,7 @@ static void test_plot_background_is_white(void **state)
     data_fill(&d, 30, 1, 2);
     struct plot_series s = series_make("acc", &d, 30, BLUE, 1, 1);
     struct plot_spec sp = spec_make("Test accuracy", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     assert_true(is_white(pixel(&im, 1, 1)));
     assert_true(is_white(pixel(&im, im.w - 2, 1)));
@@ -263,7 +227,7 @@ static void test_plot_series_colour_in_plot_area(void **state)
     data_fill(&d, 10, 0, 0);
     struct plot_series s = series_make("acc", &d, 10, BLUE, 0, 0);
     struct plot_spec sp = spec_make("Rising", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     int x0, y0, x1, y1;
     colour_box(&im, BLUE, &x0, &y0, &x1, &y1);
@@ -285,7 +249,7 @@ static void test_plot_rising_data_rise_on_screen(void **state)
     data_fill(&d, 10, 0, 0);
     struct plot_series s = series_make("acc", &d, 10, BLUE, 0, 0);
     struct plot_spec sp = spec_make("Rising", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     int x0, y0, x1, y1;
     colour_box(&im, BLUE, &x0, &y0, &x1, &y1);
@@ -316,7 +280,7 @@ static void test_plot_text_in_title_and_axes(void **state)
     data_fill(&d, 30, 1, 3);
     struct plot_series s = series_make("acc", &d, 30, BLUE, 0, 0);
     struct plot_spec sp = spec_make("Test accuracy", &s, 1, 1000, 700);
-    struct image with, without;
+    struct tu_image with, without;
     plot_one(dir, "title.png", &sp, &with);
     sp.title = NULL;
     plot_one(dir, "notitle.png", &sp, &without);
@@ -344,7 +308,7 @@ static void test_plot_point_labels_and_best_mark(void **state)
     data_fill(&d, 12, 0, 0);
     struct plot_series s = series_make("acc", &d, 12, BLUE, 0, 0);
     struct plot_spec sp = spec_make("Labels", &s, 1, 1000, 700);
-    struct image plain, labelled;
+    struct tu_image plain, labelled;
     plot_one(dir, "plain.png", &sp, &plain);
     s.label_points = 1;
     s.mark_best = 1;
@@ -374,7 +338,7 @@ static void test_plot_two_series_both_colours(void **state)
     struct plot_series s[2] = {series_make("train loss", &a, 30, BLUE, 0, -1),
                                series_make("test loss", &b, 30, ORANGE, 1, -1)};
     struct plot_spec sp = spec_make("Loss", s, 2, 1000, 700);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     assert_true(count_colour(&im, BLUE) > 500);
     assert_true(count_colour(&im, ORANGE) > 500);
@@ -394,7 +358,7 @@ static void test_plot_one_point(void **state)
     double x = 1.0, y = 0.9826;
     struct plot_series s = {"acc", &x, &y, 1, BLUE, 1, 1};
     struct plot_spec sp = spec_make("One epoch", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     int x0, y0, x1, y1;
     colour_box(&im, BLUE, &x0, &y0, &x1, &y1);
@@ -417,7 +381,7 @@ static void test_plot_equal_values(void **state)
         d.y[i] = 0.5;
     struct plot_series s = series_make("flat", &d, 8, BLUE, 1, 1);
     struct plot_spec sp = spec_make("Flat", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     int x0, y0, x1, y1;
     colour_box(&im, BLUE, &x0, &y0, &x1, &y1);
@@ -436,7 +400,7 @@ static void test_plot_two_points(void **state)
     data_fill(&d, 2, 1, 6);
     struct plot_series s = series_make("acc", &d, 2, BLUE, 1, 1);
     struct plot_spec sp = spec_make("Two epochs", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     assert_true(count_colour(&im, BLUE) > 200);
     image_free(&im);
@@ -451,7 +415,7 @@ static void test_plot_500_points(void **state)
     data_fill(&d, 500, 1, 7);
     struct plot_series s = series_make("acc", &d, 500, BLUE, 1, 1);
     struct plot_spec sp = spec_make("500 epochs", &s, 1, 0, 0);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     int x0, y0, x1, y1;
     colour_box(&im, BLUE, &x0, &y0, &x1, &y1);
@@ -473,7 +437,7 @@ static void test_plot_skips_nan_points(void **state)
     d.x[9] = INFINITY;
     struct plot_series s = series_make("acc", &d, 20, BLUE, 1, 1);
     struct plot_spec sp = spec_make("Gaps", &s, 1, 800, 600);
-    struct image im;
+    struct tu_image im;
     plot_one(dir, "p.png", &sp, &im);
     assert_true(count_colour(&im, BLUE) > 500);
     image_free(&im);
@@ -563,7 +527,7 @@ static void test_plot_replaces_existing_file(void **state)
     struct plot_spec sp = spec_make("t", &s, 1, 400, 300);
     struct rm_status st = {{0}};
     assert_int_equal(plot_write_png(path, &sp, &st), 0);
-    struct image im;
+    struct tu_image im;
     image_load(path, &im);
     assert_int_equal(im.w, 400);
     image_free(&im);
@@ -623,7 +587,7 @@ static void test_plot_builtin_font(void **state)
         assert_false(same_bytes(dflt, nd, builtin, nb));
     /* The built-in font's text is there and readable-sized: title, ticks, labels. */
     char *path = tu_path(dir, "builtin.png");
-    struct image im;
+    struct tu_image im;
     image_load(path, &im);
     assert_true(count_in(&im, 0.25, 0.0, 0.75, 0.07, is_dark) > 100);
     assert_true(count_in(&im, 0.1, 0.88, 1.0, 1.0, is_dark) > 200);

@@ -1,7 +1,8 @@
 /* Tests of the evaluation report: report.c (confusion matrix, per-class accuracy, mistakes
  * ordered by confidence), evaluate_detailed (train.c) against evaluate, and the grid of
- * misclassified digits (plot_write_digit_grid in plot.c), read back with stb_image and checked
- * by its size and pixels with both the TrueType font and the built-in one. */
+ * misclassified digits (plot_write_digit_grid in plot.c), read back (stb_image, through
+ * tu_load_png_rgb) and checked by its size and pixels with both the TrueType font and the built-in
+ * one. */
 #include "test_util.h"
 
 #include <math.h>
@@ -16,25 +17,6 @@
 #include "resnet_mnist/report.h"
 #include "resnet_mnist/rng.h"
 #include "resnet_mnist/train.h"
-
-/* As in test_plot.c: not STB_IMAGE_STATIC (stb_image 2.27 declares a function it defines under
- * another name); nothing else in this program defines the stb_image functions. */
-#define STBI_ONLY_PNG
-#define STB_IMAGE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#if __has_include(<stb_image.h>)
-#include <stb_image.h>
-#else
-#include <stb/stb_image.h>
-#endif
-#pragma GCC diagnostic pop
 
 #define FONT_ENV "RESNET_MNIST_FONT"
 
@@ -226,25 +208,12 @@ static void test_report_evaluate_detailed(void **state)
 /* ---------------------------------------------------------------------------------------------
  * plot_write_digit_grid */
 
-struct image {
-    int w, h;
-    unsigned char *px; /* w*h*3 */
-};
-
-static void image_load(const char *path, struct image *im)
+static void image_load(const char *path, struct tu_image *im)
 {
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    size_t len;
-    uint8_t *bytes = tu_read_file(path, &len);
-    assert_true(len > sizeof sig);
-    assert_memory_equal(bytes, sig, sizeof sig);
-    int n;
-    im->px = stbi_load_from_memory(bytes, (int)len, &im->w, &im->h, &n, 3);
-    free(bytes);
-    assert_non_null(im->px);
+    tu_load_png_rgb(path, im);
 }
 
-static const unsigned char *pixel(const struct image *im, int x, int y)
+static const unsigned char *pixel(const struct tu_image *im, int x, int y)
 {
     return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
 }
@@ -255,7 +224,7 @@ static int is_dark(const unsigned char *p)
 }
 
 /* Dark pixels in [x0, x1) x [y0, y1). */
-static long dark_in(const struct image *im, int x0, int y0, int x1, int y1)
+static long dark_in(const struct tu_image *im, int x0, int y0, int x1, int y1)
 {
     long n = 0;
     for (int y = y0; y < y1; y++)
@@ -264,7 +233,7 @@ static long dark_in(const struct image *im, int x0, int y0, int x1, int y1)
     return n;
 }
 
-static long non_white_in(const struct image *im, int x0, int y0, int x1, int y1)
+static long non_white_in(const struct tu_image *im, int x0, int y0, int x1, int y1)
 {
     long n = 0;
     for (int y = y0; y < y1; y++)
@@ -315,12 +284,12 @@ static void test_report_grid_dimensions(void **state)
         struct rm_status st = {{0}};
         if (plot_write_digit_grid(path, "title", images, NULL, n, columns, &st) != 0)
             fail_msg("n %d columns %d: %s", n, columns, st.msg);
-        struct image im;
+        struct tu_image im;
         image_load(path, &im);
         if (im.w != grid_width(n, columns) || im.h != grid_height(n, columns))
             fail_msg("n %d columns %d: %dx%d, want %dx%d", n, columns, im.w, im.h,
                      grid_width(n, columns), grid_height(n, columns));
-        stbi_image_free(im.px);
+        free(im.px);
     }
     /* the hand-computed sizes of two of them */
     assert_int_equal(grid_width(25, 10), 2 * 16 + 10 * 140);
@@ -357,7 +326,7 @@ static void check_grid_cells(const char *font)
     struct rm_status st = {{0}};
     if (plot_write_digit_grid(path, "misclassified test images", images, captions, N, COLS, &st))
         fail_msg("%s", st.msg);
-    struct image im;
+    struct tu_image im;
     image_load(path, &im);
     assert_int_equal(im.w, grid_width(N, COLS));
     assert_int_equal(im.h, grid_height(N, COLS));
@@ -400,7 +369,7 @@ static void check_grid_cells(const char *font)
     /* the margins around the cells */
     assert_int_equal(non_white_in(&im, 0, PLOT_GRID_TITLE_H, left, im.h), 0);
     assert_int_equal(non_white_in(&im, 0, im.h - PLOT_GRID_MARGIN, im.w, im.h), 0);
-    stbi_image_free(im.px);
+    free(im.px);
     free(path);
     tu_remove_dir(dir);
     unsetenv(FONT_ENV);

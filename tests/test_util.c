@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "resnet_mnist/digit_prep.h"
+
 void tu_select_case(int argc, char **argv)
 {
     if (argc > 1)
@@ -268,4 +270,19 @@ int tu_wait(int pid)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void tu_load_png_rgb(const char *path, struct tu_image *im)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t len;
+    uint8_t *bytes = tu_read_file(path, &len);
+    assert_true(len > sizeof sig);
+    assert_memory_equal(bytes, sig, sizeof sig);
+    free(bytes);
+    int channels;
+    struct rm_status st;
+    if (digit_prep_load_image(path, &im->px, &im->w, &im->h, &channels, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(channels, 3); /* RGB, no alpha */
 }

@@ -10,6 +10,15 @@
 
 #include <cmocka.h>
 
+/* An RGB picture read back from a PNG the program wrote. */
+struct tu_image {
+    int w, h;
+    unsigned char *px; /* w*h*3, malloc'd */
+};
+/* Reads a PNG (checking the signature, so that another format would not pass) that must be
+ * 8-bit RGB without alpha; fails the test otherwise. Free px with free(). */
+void tu_load_png_rgb(const char *path, struct tu_image *im);
+
 /* With an argument, runs only the case of that name (CTest registers each case on its own, so a
  * failure names its case). Call first in main. */
 void tu_select_case(int argc, char **argv);
