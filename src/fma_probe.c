@@ -76,11 +76,6 @@ double fma_probe_gflops(struct pool *p, double seconds)
     return total;
 }
 
-int fma_probe_vector_floats(void)
-{
-    return VL;
-}
-
 const char *fma_probe_isa(void)
 {
     return ISA;

@@ -177,7 +177,6 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
     if (threads < 1)
         return rm_fail(st, "thread count must be at least 1");
     m->max_batch = max_batch;
-    m->threads = threads;
     size_t nb = (size_t)max_batch, scratch = 0, partials = 0;
     for (int l = 0; l < L_COUNT; l++) {
         int g = layers[l].group < max_batch ? layers[l].group : max_batch;

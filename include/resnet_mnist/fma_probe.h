@@ -8,8 +8,7 @@
  * SSE) for about `seconds`. Returns GFLOP/s (2 per FMA lane) over all the pool's threads. */
 double fma_probe_gflops(struct pool *p, double seconds);
 
-/* The vector width the probe and the GEMM kernel use, in floats (16, 8 or 4), and its name. */
-int fma_probe_vector_floats(void);
+/* The name of the vector width the probe (and the GEMM kernel) uses: AVX-512, AVX2+FMA, .... */
 const char *fma_probe_isa(void);
 
 #endif

@@ -62,7 +62,6 @@ extern const double model_stage_flops[MODEL_STAGES];
 
 struct model {
     int max_batch;
-    int threads;
     struct pool pool; /* runs the per-image-group tasks of every layer */
     /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
     float *params;
