@@ -8,79 +8,9 @@
 #include <assert.h>
 #include <string.h>
 
+#include "resnet_mnist/conv_implicit.h"
 #include "resnet_mnist/gemm.h"
 #include "resnet_mnist/im2col.h"
-
-/* ---- a direct weight gradient for 5x5 kernels on one input channel (conv1): through im2row the
- * GEMM would be only 16 x 25 wide and the unfolding would cost more than the multiplying
- * (measured per image: 24.9 us that way, 17.3 us this way; for the forward pass the GEMM stays
- * faster, 8.6 us against 12.7). Rows of dy are taken 16 outputs at a time; a row whose width is
- * not a multiple of 16 ends with a chunk that overlaps the one before it, its repeated lanes
- * masked out. */
-typedef float v16 __attribute__((vector_size(64)));
-
-static inline v16 load16(const float *p)
-{
-    v16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static int direct_ok(const struct conv2d_shape *s)
-{
-    return s->ic == 1 && s->kh == 5 && s->kw == 5 && s->pad == 0 && conv2d_out_w(s) >= 16;
-}
-
-/* Start of output chunk c of a row of ow outputs, and how many leading lanes it repeats. */
-static int chunk_start(int c, int ow, int *repeat)
-{
-    int q0 = c * 16;
-    *repeat = 0;
-    if (q0 + 16 > ow) {
-        *repeat = q0 + 16 - ow;
-        q0 = ow - 16;
-    }
-    return q0;
-}
-
-static void direct_weight_grad(float *dw, float *db, const float *dy, const float *x,
-                               const struct conv2d_shape *s)
-{
-    int oh = conv2d_out_h(s), ow = conv2d_out_w(s), chunks = (ow + 15) / 16;
-    for (int o = 0; o < s->oc; o++) {
-        v16 acc[25], dsum = {0};
-        for (int k = 0; k < 25; k++)
-            acc[k] = (v16){0};
-        for (int img = 0; img < s->n; img++) {
-            const float *xi = x + (size_t)img * s->ih * s->iw;
-            const float *dyo = dy + ((size_t)img * s->oc + o) * oh * ow;
-            for (int p = 0; p < oh; p++)
-                for (int c = 0; c < chunks; c++) {
-                    int repeat, q0 = chunk_start(c, ow, &repeat);
-                    v16 d = load16(dyo + (size_t)p * ow + q0);
-                    for (int l = 0; l < repeat; l++)
-                        d[l] = 0.0f; /* lanes the previous chunk already counted */
-                    dsum += d;
-                    const float *xr = xi + (size_t)p * s->iw + q0;
-#pragma GCC unroll 5
-                    for (int i = 0; i < 5; i++)
-#pragma GCC unroll 5
-                        for (int j = 0; j < 5; j++)
-                            acc[i * 5 + j] += d * load16(xr + (size_t)i * s->iw + j);
-                }
-        }
-        for (int k = 0; k < 25; k++) {
-            float t = 0.0f;
-            for (int l = 0; l < 16; l++)
-                t += acc[k][l];
-            dw[(size_t)o * 25 + k] += t;
-        }
-        float t = 0.0f;
-        for (int l = 0; l < 16; l++)
-            t += dsum[l];
-        db[o] += t;
-    }
-}
 
 int conv2d_out_h(const struct conv2d_shape *s)
 {
@@ -125,8 +55,13 @@ static size_t layout_total(struct conv_scratch l)
 
 size_t conv2d_scratch_floats(const struct conv2d_shape *s)
 {
-    size_t f = layout_total(forward_layout(s)), b = layout_total(backward_layout(s));
-    return f > b ? f : b;
+    size_t need[] = {layout_total(forward_layout(s)), layout_total(backward_layout(s)),
+                     conv_implicit_scratch_floats(s, 0), conv_implicit_scratch_floats(s, 1),
+                     conv_implicit_weight_grad_scratch_floats(s)};
+    size_t most = 0;
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        most = need[i] > most ? need[i] : most;
+    return most;
 }
 
 void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
@@ -134,6 +69,10 @@ void conv2d_forward(float *y, const float *x, const float *w, const float *b, fl
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     assert(oh > 0 && ow > 0);
+    if (conv_implicit_ok(s, 0)) {
+        conv_implicit_forward(y, x, w, b, scratch, s);
+        return;
+    }
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
     struct conv_scratch l = forward_layout(s);
     float *bp = scratch, *row = bp + l.packed, *pad = row + l.row, *yt = pad + l.pad;
@@ -160,10 +99,14 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
-    if (direct_ok(s) && !dx) { /* conv1: only the weight gradient */
-        direct_weight_grad(dw, db, dy, x, s);
+    int implicit_dw = conv_implicit_weight_grad_ok(s);
+    if (implicit_dw)
+        conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
+    int implicit_dx = dx && conv_implicit_ok(s, 1);
+    if (implicit_dx)
+        conv_implicit_input_grad(dx, dy, w, scratch, s);
+    if (implicit_dw && (!dx || implicit_dx))
         return;
-    }
     struct conv_scratch l = backward_layout(s);
     float *bp = scratch, *row = bp + l.packed, *pad = row + l.row, *dcol = pad + l.pad;
     float *dyt = dcol + (size_t)k * cols;
@@ -177,12 +120,14 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
                 sum += src[p];
             }
         }
-        db[o] += sum;
+        if (!implicit_dw)
+            db[o] += sum;
     }
-    /* dW [oc, K] += dY' [oc, N] * col^T, col^T packed directly by im2row_packed */
-    im2row_packed(bp, row, pad, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
-    gemm_packed_b(0, s->oc, k, cols, dyt, cols, bp, 1.0f, dw, k);
-    if (dx) {
+    if (!implicit_dw) { /* dW [oc, K] += dY' [oc, N] * col^T, col^T packed by im2row_packed */
+        im2row_packed(bp, row, pad, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
+        gemm_packed_b(0, s->oc, k, cols, dyt, cols, bp, 1.0f, dw, k);
+    }
+    if (dx && !implicit_dx) {
         gemm(1, 0, k, cols, s->oc, w, k, dyt, cols, 0.0f, dcol, cols);
         col2im_add(dx, dcol, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
     }

@@ -1,5 +1,5 @@
-/* conv2d and im2col: a hand-computed case, the im2col/GEMM path against the direct loops on
- * every shape the model uses and on odd ones, and backward against finite differences. */
+/* conv2d, im2col and the implicit GEMM: a hand-computed case, the fast paths against the direct
+ * loops on every shape the model uses and on odd ones, and backward against finite differences. */
 #include "test_util.h"
 
 #include <math.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "resnet_mnist/conv2d.h"
+#include "resnet_mnist/conv_implicit.h"
 #include "resnet_mnist/rng.h"
 
 static float *randv(size_t n, struct rng *r)
@@ -115,9 +116,75 @@ static void test_conv2d_fast_matches_reference_on_odd_shapes(void **state)
         {1, 1, 1, 1, 1, 1, 1, 0},   {2, 3, 7, 5, 5, 3, 2, 0},
         {3, 2, 6, 9, 7, 5, 5, 2},   {1, 5, 4, 4, 3, 5, 5, 3}, /* padding wider than the image */
         {2, 33, 3, 3, 17, 1, 1, 0}, {1, 1, 9, 2, 2, 3, 1, 1},
+        {2, 3, 9, 11, 10, 3, 3, 1}, /* 10 outputs: a block of 8 and two single ones */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         check_against_reference(shapes[i], &r);
+}
+
+/* The implicit-GEMM kernels called directly, so that a change in which path conv2d picks
+ * cannot leave them untested; and the picks themselves, which the speed depends on. */
+static void test_conv2d_implicit_paths_match_reference(void **state)
+{
+    (void)state;
+    struct rng r;
+    rng_seed(&r, 7);
+    const struct conv2d_shape model[] = {
+        {4, 1, 28, 28, 16, 5, 5, 0},  {4, 16, 12, 12, 16, 3, 3, 1}, {4, 16, 12, 12, 16, 5, 5, 2},
+        {5, 16, 12, 12, 32, 3, 3, 0}, {8, 32, 5, 5, 32, 3, 3, 1},   {8, 32, 5, 5, 32, 5, 5, 2},
+    };
+    const int fwd[] = {1, 1, 1, 1, 0, 0}, in_grad[] = {0, 1, 1, 0, 0, 0},
+              dwt[] = {1, 1, 1, 1, 0, 0};
+    for (int l = 0; l < 6; l++) {
+        assert_int_equal(conv_implicit_ok(&model[l], 0), fwd[l]);
+        assert_int_equal(conv_implicit_ok(&model[l], 1), in_grad[l]);
+        assert_int_equal(conv_implicit_weight_grad_ok(&model[l]), dwt[l]);
+    }
+    const struct conv2d_shape shapes[] = {
+        model[0],
+        model[1],
+        model[2],
+        model[3],
+        {2, 3, 9, 11, 10, 3, 3, 1},
+        {3, 2, 6, 9, 7, 5, 5, 2},
+    };
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const struct conv2d_shape *s = &shapes[t];
+        size_t nx = xsize(s), nw = wsize(s), ny = ysize(s), no = (size_t)s->oc;
+        size_t need = conv_implicit_scratch_floats(s, 0);
+        if (conv_implicit_scratch_floats(s, 1) > need)
+            need = conv_implicit_scratch_floats(s, 1);
+        if (conv_implicit_weight_grad_scratch_floats(s) > need)
+            need = conv_implicit_weight_grad_scratch_floats(s);
+        float *x = randv(nx, &r), *w = randv(nw, &r), *b = randv(no, &r), *dy = randv(ny, &r);
+        float *y = randv(ny, &r), *yref = randv(ny, &r), *scratch = randv(need, &r);
+        float *dx = randv(nx, &r), *dw = randv(nw, &r), *db = randv(no, &r);
+        float *dx2 = malloc(nx * 4), *dw2 = malloc(nw * 4), *db2 = malloc(no * 4);
+        memcpy(dx2, dx, nx * 4), memcpy(dw2, dw, nw * 4), memcpy(db2, db, no * 4);
+        int k = s->ic * s->kh * s->kw;
+        double terms = (double)ny / s->oc + 1;
+        if (conv_implicit_ok(s, 0)) {
+            conv_implicit_forward(y, x, w, b, scratch, s);
+            conv2d_forward_ref(yref, x, w, b, s);
+            for (size_t i = 0; i < ny; i++)
+                assert_float_equal(y[i], yref[i], 2e-6 * (k + 1));
+        }
+        conv2d_backward_ref(dx2, dw2, db2, dy, x, w, s);
+        if (conv_implicit_ok(s, 1)) {
+            conv_implicit_input_grad(dx, dy, w, scratch, s);
+            for (size_t i = 0; i < nx; i++)
+                assert_float_equal(dx[i], dx2[i], 2e-6 * (s->oc * s->kh * s->kw + 1));
+        }
+        if (conv_implicit_weight_grad_ok(s)) {
+            conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
+            for (size_t i = 0; i < nw; i++)
+                assert_float_equal(dw[i], dw2[i], 2e-6 * terms);
+            for (size_t i = 0; i < no; i++)
+                assert_float_equal(db[i], db2[i], 2e-6 * terms);
+        }
+        free(x), free(w), free(b), free(dy), free(y), free(yref), free(scratch);
+        free(dx), free(dw), free(db), free(dx2), free(dw2), free(db2);
+    }
 }
 
 /* L = sum(r * conv(x, w, b)) in double. */
@@ -190,6 +257,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_conv2d_hand_computed),
         cmocka_unit_test(test_conv2d_fast_matches_reference_on_model_shapes),
         cmocka_unit_test(test_conv2d_fast_matches_reference_on_odd_shapes),
+        cmocka_unit_test(test_conv2d_implicit_paths_match_reference),
         cmocka_unit_test(test_conv2d_backward_matches_finite_differences),
         cmocka_unit_test(test_conv2d_backward_accumulates_and_skips_null_dx),
     };

@@ -1,0 +1,379 @@
+/* Implicit-GEMM convolution over padded planes (see the header). Per image:
+ *   1. the image's channels are copied into zero-padded planes (the frame is zeroed once);
+ *   2. an MR x NR register tile of the extended output is summed over all K taps, B loaded
+ *      from plane offset tap_offset[k] + column, A from weights packed once per call;
+ *   3. the extended rows are cropped to ow columns, with the bias added or into dx. */
+#include "resnet_mnist/conv_implicit.h"
+
+#include <assert.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#define VL 16 /* floats per vector */
+#define MR 8
+#elif defined(__AVX__)
+#define VL 8
+#define MR 6
+#else
+#define VL 4
+#define MR 6
+#endif
+#define NR       (2 * VL)
+#define TAPS_MAX 4096 /* K = channels * kh * kw; larger layers take the im2col path */
+
+typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
+
+static inline vfloat vload(const float *p)
+{
+    vfloat v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void vstore(float *p, vfloat v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* The convolution actually computed: cin planes of h x w in, cout planes out. */
+struct geom {
+    int n, cin, h, w, cout, kh, kw, pad;
+    int hp, wp, oh, ow, taps;
+    size_t plane, ext, ext_pad, cout_pad, planes_floats;
+};
+
+static size_t round_up(size_t v, size_t to)
+{
+    return (v + to - 1) / to * to;
+}
+
+static struct geom make_geom(int n, int cin, int h, int w, int cout, int kh, int kw, int pad)
+{
+    struct geom g = {
+        .n = n, .cin = cin, .h = h, .w = w, .cout = cout, .kh = kh, .kw = kw, .pad = pad};
+    g.hp = h + 2 * pad, g.wp = w + 2 * pad;
+    g.oh = g.hp - kh + 1, g.ow = g.wp - kw + 1;
+    g.taps = cin * kh * kw;
+    g.plane = (size_t)g.hp * g.wp;
+    g.ext = (size_t)g.oh * g.wp;
+    g.ext_pad = round_up(g.ext, NR);
+    g.cout_pad = round_up((size_t)cout, MR);
+    /* the last tile reads up to ext_pad - ext + kw - 1 floats past the last plane */
+    g.planes_floats = (size_t)cin * g.plane + round_up(g.ext_pad - g.ext + (size_t)kw, VL);
+    return g;
+}
+
+/* The implicit convolution that computes the input gradient of shape s. */
+static struct geom input_grad_geom(const struct conv2d_shape *s)
+{
+    return make_geom(s->n, s->oc, conv2d_out_h(s), conv2d_out_w(s), s->ic, s->kh, s->kw,
+                     s->kh - 1 - s->pad);
+}
+
+static struct geom forward_geom(const struct conv2d_shape *s)
+{
+    return make_geom(s->n, s->ic, s->ih, s->iw, s->oc, s->kh, s->kw, s->pad);
+}
+
+static int worth_it(const struct geom *g)
+{
+    /* at least half of the extended, tile-rounded grid is real output */
+    return g->oh > 0 && g->ow > 0 && g->taps <= TAPS_MAX && 2 * (size_t)g->oh * g->ow >= g->ext_pad;
+}
+
+int conv_implicit_ok(const struct conv2d_shape *s, int input_grad)
+{
+    /* For the input gradient, only "same" convolutions (output as large as the input): there
+     * the transposed convolution has the forward one's geometry. For conv2 (pad 0, so pad 2
+     * here, 32 planes in and 16 out) it measured slower than GEMM + col2im: 17.7 against
+     * 11.8 us an image. */
+    if (input_grad && (s->kh != s->kw || 2 * s->pad != s->kh - 1))
+        return 0;
+    struct geom g = input_grad ? input_grad_geom(s) : forward_geom(s);
+    return worth_it(&g);
+}
+
+static size_t scratch_of(const struct geom *g)
+{
+    return g->cout_pad * (size_t)g->taps + g->planes_floats + g->cout_pad * g->ext_pad;
+}
+
+size_t conv_implicit_scratch_floats(const struct conv2d_shape *s, int input_grad)
+{
+    struct geom g = input_grad ? input_grad_geom(s) : forward_geom(s);
+    return scratch_of(&g);
+}
+
+static _Thread_local int tap_offset[TAPS_MAX];
+
+/* C[MR x NR] = A panel (MR rows x taps) * B, where B row k is the NR floats at b + off[k]. */
+static void tile_kernel(int taps, const int *restrict off, const float *restrict b,
+                        const float *restrict ap, float *restrict c, size_t ldc)
+{
+    vfloat acc[MR][2];
+    for (int i = 0; i < MR; i++)
+        acc[i][0] = acc[i][1] = (vfloat){0};
+    for (int k = 0; k < taps; k++) {
+        const float *bk = b + off[k];
+        vfloat b0 = vload(bk), b1 = vload(bk + VL);
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float ai = ap[(size_t)k * MR + i];
+            acc[i][0] += ai * b0;
+            acc[i][1] += ai * b1;
+        }
+    }
+    for (int i = 0; i < MR; i++) {
+        vstore(c + (size_t)i * ldc, acc[i][0]);
+        vstore(c + (size_t)i * ldc + VL, acc[i][1]);
+    }
+}
+
+/* out (+)= conv(in) over g, A already packed: ap[panel][k][MR]. With bias, out is
+ * overwritten with conv + bias; without, the convolution is added to out. */
+static void run(float *out, const float *in, const float *ap, const float *bias, float *scratch,
+                const struct geom *g)
+{
+    float *planes = scratch + g->cout_pad * (size_t)g->taps;
+    float *yext = planes + g->planes_floats;
+    for (int c = 0; c < g->cin; c++)
+        for (int i = 0; i < g->kh; i++)
+            for (int j = 0; j < g->kw; j++)
+                tap_offset[(c * g->kh + i) * g->kw + j] =
+                    (int)((size_t)c * g->plane) + i * g->wp + j;
+    memset(planes, 0, g->planes_floats * sizeof(float));
+    size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->oh * g->ow;
+    for (int img = 0; img < g->n; img++) {
+        const float *src = in + (size_t)img * g->cin * in_plane;
+        for (int c = 0; c < g->cin; c++)
+            for (int r = 0; r < g->h; r++)
+                memcpy(planes + (size_t)c * g->plane + (size_t)(r + g->pad) * g->wp + g->pad,
+                       src + (size_t)c * in_plane + (size_t)r * g->w, (size_t)g->w * sizeof(float));
+        for (size_t jr = 0; jr < g->ext_pad; jr += NR)
+            for (size_t ir = 0; ir < g->cout_pad; ir += MR)
+                tile_kernel(g->taps, tap_offset, planes + jr, ap + ir * (size_t)g->taps,
+                            yext + ir * g->ext_pad + jr, g->ext_pad);
+        float *dst = out + (size_t)img * g->cout * out_plane;
+        for (int o = 0; o < g->cout; o++)
+            for (int p = 0; p < g->oh; p++) {
+                const float *row = yext + (size_t)o * g->ext_pad + (size_t)p * g->wp;
+                float *d = dst + (size_t)o * out_plane + (size_t)p * g->ow;
+                if (bias)
+                    for (int q = 0; q < g->ow; q++)
+                        d[q] = row[q] + bias[o];
+                else
+                    for (int q = 0; q < g->ow; q++)
+                        d[q] += row[q];
+            }
+    }
+}
+
+void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
+                           const struct conv2d_shape *s)
+{
+    assert(conv_implicit_ok(s, 0));
+    struct geom g = forward_geom(s);
+    float *ap = scratch;
+    for (size_t ir = 0; ir < g.cout_pad; ir += MR)
+        for (int k = 0; k < g.taps; k++)
+            for (int i = 0; i < MR; i++) {
+                size_t o = ir + (size_t)i;
+                ap[ir * g.taps + (size_t)k * MR + i] =
+                    o < (size_t)g.cout ? w[o * g.taps + k] : 0.0f;
+            }
+    run(y, x, ap, b, scratch, &g);
+}
+
+void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float *scratch,
+                              const struct conv2d_shape *s)
+{
+    assert(conv_implicit_ok(s, 1));
+    struct geom g = input_grad_geom(s);
+    float *ap = scratch;
+    int kk = s->kh * s->kw;
+    /* row c of A is input channel c; tap (o, i, j) reads w[o][c] rotated by 180 degrees */
+    for (size_t ir = 0; ir < g.cout_pad; ir += MR)
+        for (int o = 0; o < s->oc; o++)
+            for (int t = 0; t < kk; t++)
+                for (int i = 0; i < MR; i++) {
+                    size_t c = ir + (size_t)i, k = (size_t)o * kk + t;
+                    ap[ir * g.taps + k * MR + i] =
+                        c < (size_t)s->ic ? w[((size_t)o * s->ic + c) * kk + (kk - 1 - t)] : 0.0f;
+                }
+    run(dx, dy, ap, NULL, scratch, &g);
+}
+
+/* ---- weight gradient: dw[o][c][i][j] += sum over images and extended outputs e of
+ * dy~[o][e] * plane_c[e + i*wp + j], where dy~ is dy on the extended grid with zeros in the
+ * dropped columns. Vector lanes run along e; each (o, c, i, j) keeps a vector of partial sums
+ * over the whole group and is summed across lanes once at the end. A block of OB outputs by kw
+ * taps of one kernel row shares every load: OB + kw loads feed OB * kw FMAs. */
+#define WG_KW_MAX 8
+
+struct wgrad_geom {
+    struct geom g;
+    size_t ext_vec; /* extended outputs rounded up to whole vectors */
+    size_t img_x;   /* floats between one image's planes and the next */
+    size_t planes;  /* floats of all images' planes, slack included */
+};
+
+static struct wgrad_geom wgrad_geom_of(const struct conv2d_shape *s)
+{
+    struct wgrad_geom w = {.g = forward_geom(s)};
+    w.ext_vec = round_up(w.g.ext, VL);
+    w.img_x = (size_t)w.g.cin * w.g.plane;
+    w.planes = (size_t)w.g.n * w.img_x + round_up(w.ext_vec - w.g.ext + (size_t)w.g.kw, VL);
+    return w;
+}
+
+int conv_implicit_weight_grad_ok(const struct conv2d_shape *s)
+{
+    struct wgrad_geom w = wgrad_geom_of(s);
+    /* RB2's 5x5 planes use 25 of 48 lanes and measured slower than im2row + GEMM (19.7 against
+     * 16.3 us an image for RB2.conv1, 50.0 against 38.7 for RB2.conv2); conv1, RB1 and conv2,
+     * with 78-86% of lanes used, gained 25-40% */
+    return w.g.oh > 0 && w.g.ow > 0 && s->kw <= WG_KW_MAX &&
+           5 * (size_t)w.g.oh * w.g.ow >= 3 * w.ext_vec;
+}
+
+size_t conv_implicit_weight_grad_scratch_floats(const struct conv2d_shape *s)
+{
+    struct wgrad_geom w = wgrad_geom_of(s);
+    return w.planes + (size_t)s->n * s->oc * w.ext_vec;
+}
+
+/* The sum of a vector's lanes, by halving (shuffles, not memory, so that accumulators passed
+ * here can stay in registers). */
+static inline float lane_sum(vfloat v)
+{
+#if VL == 16
+    typedef float v8 __attribute__((vector_size(32)));
+    v8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+            __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+#elif VL == 8
+    vfloat h8 = v;
+#endif
+#if VL >= 8
+    typedef float v4 __attribute__((vector_size(16)));
+    v4 h4 =
+        __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+#else
+    vfloat h4 = v;
+#endif
+    return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+/* Keeps v in a register: without this GCC folds the load into every FMA that uses it, and
+ * the loads (unaligned ones here) become the bottleneck. */
+#define REGISTER(v) __asm__("" : "+v"(v))
+
+/* One block: outputs o0..o0+OB, taps (c, i, 0..KW) of every image. Each block shape is its own
+ * function with exactly sized, fully unrolled accumulators, so they stay in registers. */
+#define WGRAD_BLOCK(OB, KW)                                                                        \
+    static void wgrad_block_##OB##x##KW(float *dw, size_t dw_o, const float *x, size_t img_x,      \
+                                        const float *dy, size_t img_dy, size_t dy_o, int n,        \
+                                        size_t nvec)                                               \
+    {                                                                                              \
+        vfloat acc[OB][KW];                                                                        \
+        _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                                       \
+            _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) acc[o][j] = (vfloat){0};          \
+        for (int img = 0; img < n; img++) {                                                        \
+            const float *xi = x + (size_t)img * img_x, *di = dy + (size_t)img * img_dy;            \
+            for (size_t v = 0; v < nvec; v++) {                                                    \
+                vfloat xv[KW];                                                                     \
+                _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++)                               \
+                {                                                                                  \
+                    xv[j] = vload(xi + v * VL + j);                                                \
+                    REGISTER(xv[j]);                                                               \
+                }                                                                                  \
+                _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                               \
+                {                                                                                  \
+                    vfloat d = vload(di + (size_t)o * dy_o + v * VL);                              \
+                    REGISTER(d);                                                                   \
+                    _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) acc[o][j] += d * xv[j];   \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                                       \
+            _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) dw[(size_t)o * dw_o + j] +=       \
+            lane_sum(acc[o][j]);                                                                   \
+    }
+
+WGRAD_BLOCK(8, 3)
+WGRAD_BLOCK(4, 5)
+WGRAD_BLOCK(1, 3)
+WGRAD_BLOCK(1, 5)
+
+/* Any other width, one output at a time (not used by the model; kept simple). */
+static void wgrad_block_any(int kw, float *dw, const float *x, size_t img_x, const float *dy,
+                            size_t img_dy, int n, size_t nvec)
+{
+    for (int j = 0; j < kw; j++) {
+        vfloat acc = {0};
+        for (int img = 0; img < n; img++)
+            for (size_t v = 0; v < nvec; v++)
+                acc += vload(dy + (size_t)img * img_dy + v * VL) *
+                       vload(x + (size_t)img * img_x + v * VL + j);
+        dw[j] += lane_sum(acc);
+    }
+}
+
+void conv_implicit_weight_grad(float *dw, float *db, const float *dy, const float *x,
+                               float *scratch, const struct conv2d_shape *s)
+{
+    assert(conv_implicit_weight_grad_ok(s));
+    struct wgrad_geom w = wgrad_geom_of(s);
+    const struct geom *g = &w.g;
+    float *planes = scratch, *dyext = scratch + w.planes;
+    size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->oh * g->ow;
+    memset(planes, 0, w.planes * sizeof(float));
+    for (int img = 0; img < g->n; img++)
+        for (int c = 0; c < g->cin; c++)
+            for (int r = 0; r < g->h; r++)
+                memcpy(planes + img * w.img_x + (size_t)c * g->plane +
+                           (size_t)(r + g->pad) * g->wp + g->pad,
+                       x + ((size_t)img * g->cin + c) * in_plane + (size_t)r * g->w,
+                       (size_t)g->w * sizeof(float));
+    /* dy on the extended grid, and the bias gradient on the way */
+    for (int o = 0; o < g->cout; o++) {
+        float sum = 0.0f;
+        for (int img = 0; img < g->n; img++) {
+            const float *src = dy + ((size_t)img * g->cout + o) * out_plane;
+            float *dst = dyext + ((size_t)img * g->cout + o) * w.ext_vec;
+            for (int p = 0; p < g->oh; p++)
+                for (int q = 0; q < g->wp; q++) {
+                    float v = q < g->ow ? src[(size_t)p * g->ow + q] : 0.0f;
+                    dst[(size_t)p * g->wp + q] = v;
+                    sum += v;
+                }
+            for (size_t e = g->ext; e < w.ext_vec; e++)
+                dst[e] = 0.0f;
+        }
+        db[o] += sum;
+    }
+    size_t taps = (size_t)g->kh * g->kw, dw_o = (size_t)g->cin * taps;
+    size_t img_dy = (size_t)g->cout * w.ext_vec, nvec = w.ext_vec / VL;
+    for (int c = 0; c < g->cin; c++)
+        for (int i = 0; i < g->kh; i++) {
+            const float *xs = planes + (size_t)c * g->plane + (size_t)i * g->wp;
+            for (int o0 = 0; o0 < g->cout;) {
+                int left = g->cout - o0, ob = 1;
+                float *d = dw + (size_t)o0 * dw_o + (size_t)c * taps + (size_t)i * g->kw;
+                const float *dys = dyext + (size_t)o0 * w.ext_vec;
+                /* the model's kernel widths get blocks that fill the registers */
+                if (g->kw == 3 && left >= 8)
+                    ob = 8,
+                    wgrad_block_8x3(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                else if (g->kw == 5 && left >= 4)
+                    ob = 4,
+                    wgrad_block_4x5(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                else if (g->kw == 3)
+                    wgrad_block_1x3(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                else if (g->kw == 5)
+                    wgrad_block_1x5(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                else
+                    wgrad_block_any(g->kw, d, xs, w.img_x, dys, img_dy, g->n, nvec);
+                o0 += ob;
+            }
+        }
+}
