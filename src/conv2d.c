@@ -64,13 +64,19 @@ size_t conv2d_scratch_floats(const struct conv2d_shape *s)
     return most;
 }
 
-void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
-                    const struct conv2d_shape *s)
+static inline float bias_act(float v, float bias, int relu)
+{
+    v += bias;
+    return relu && !(v > 0.0f) ? 0.0f : v;
+}
+
+static void forward(float *y, const float *x, const float *w, const float *b, int relu,
+                    float *scratch, const struct conv2d_shape *s)
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     assert(oh > 0 && ow > 0);
     if (conv_implicit_ok(s, 0)) {
-        conv_implicit_forward(y, x, w, b, scratch, s);
+        conv_implicit_forward(y, x, w, b, relu, scratch, s);
         return;
     }
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
@@ -81,7 +87,7 @@ void conv2d_forward(float *y, const float *x, const float *w, const float *b, fl
         gemm_packed_b(0, s->oc, cols, k, w, k, bp, 0.0f, y, cols);
         for (int o = 0; o < s->oc; o++)
             for (int p = 0; p < plane; p++)
-                y[(size_t)o * plane + p] += b[o];
+                y[(size_t)o * plane + p] = bias_act(y[(size_t)o * plane + p], b[o], relu);
         return;
     }
     gemm_packed_b(0, s->oc, cols, k, w, k, bp, 0.0f, yt, cols);
@@ -90,8 +96,20 @@ void conv2d_forward(float *y, const float *x, const float *w, const float *b, fl
             float *dst = y + ((size_t)img * s->oc + o) * plane;
             const float *src = yt + (size_t)o * cols + (size_t)img * plane;
             for (int p = 0; p < plane; p++)
-                dst[p] = src[p] + b[o];
+                dst[p] = bias_act(src[p], b[o], relu);
         }
+}
+
+void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
+                    const struct conv2d_shape *s)
+{
+    forward(y, x, w, b, 0, scratch, s);
+}
+
+void conv2d_forward_relu(float *y, const float *x, const float *w, const float *b, float *scratch,
+                         const struct conv2d_shape *s)
+{
+    forward(y, x, w, b, 1, scratch, s);
 }
 
 void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,

@@ -35,6 +35,68 @@ static inline void vstore(float *p, vfloat v)
     memcpy(p, &v, sizeof v);
 }
 
+/* Short row copies and crops: rows here are 5-28 floats, too short for memcpy calls or the
+ * compiler's vector loops to pay; with the width a constant each becomes a few vector moves. */
+#define FIXED_WIDTHS(CALL, n)                                                                      \
+    switch (n) {                                                                                   \
+    case 28:                                                                                       \
+        CALL(28);                                                                                  \
+        break;                                                                                     \
+    case 24:                                                                                       \
+        CALL(24);                                                                                  \
+        break;                                                                                     \
+    case 16:                                                                                       \
+        CALL(16);                                                                                  \
+        break;                                                                                     \
+    case 12:                                                                                       \
+        CALL(12);                                                                                  \
+        break;                                                                                     \
+    case 10:                                                                                       \
+        CALL(10);                                                                                  \
+        break;                                                                                     \
+    default:                                                                                       \
+        CALL(n);                                                                                   \
+    }
+
+static inline __attribute__((always_inline)) void copy_n(float *restrict d, const float *restrict s,
+                                                         int n)
+{
+    for (int q = 0; q < n; q++)
+        d[q] = s[q];
+}
+
+static void copy_row(float *restrict d, const float *restrict s, int n)
+{
+#define COPY(w) copy_n(d, s, w)
+    FIXED_WIDTHS(COPY, n)
+#undef COPY
+}
+
+enum crop_mode { CROP_BIAS, CROP_BIAS_RELU, CROP_ADD };
+
+static inline __attribute__((always_inline)) void
+crop_n(float *restrict d, const float *restrict row, int n, float bias, enum crop_mode mode)
+{
+    for (int q = 0; q < n; q++) {
+        float v = row[q] + bias;
+        if (mode == CROP_ADD)
+            d[q] += row[q];
+        else
+            d[q] = mode == CROP_BIAS_RELU && !(v > 0.0f) ? 0.0f : v;
+    }
+}
+
+static void crop_row(float *restrict d, const float *restrict row, int n, float bias,
+                     enum crop_mode mode)
+{
+#define CROP(w)                                                                                    \
+    (mode == CROP_ADD         ? crop_n(d, row, w, 0.0f, CROP_ADD)                                  \
+     : mode == CROP_BIAS_RELU ? crop_n(d, row, w, bias, CROP_BIAS_RELU)                            \
+                              : crop_n(d, row, w, bias, CROP_BIAS))
+    FIXED_WIDTHS(CROP, n)
+#undef CROP
+}
+
 /* The convolution actually computed: cin planes of h x w in, cout planes out. */
 struct geom {
     int n, cin, h, w, cout, kh, kw, pad;
@@ -131,8 +193,8 @@ static void tile_kernel(int taps, const int *restrict off, const float *restrict
 
 /* out (+)= conv(in) over g, A already packed: ap[panel][k][MR]. With bias, out is
  * overwritten with conv + bias; without, the convolution is added to out. */
-static void run(float *out, const float *in, const float *ap, const float *bias, float *scratch,
-                const struct geom *g)
+static void run(float *out, const float *in, const float *ap, const float *bias,
+                enum crop_mode mode, float *scratch, const struct geom *g)
 {
     float *planes = scratch + g->cout_pad * (size_t)g->taps;
     float *yext = planes + g->planes_floats;
@@ -147,8 +209,8 @@ static void run(float *out, const float *in, const float *ap, const float *bias,
         const float *src = in + (size_t)img * g->cin * in_plane;
         for (int c = 0; c < g->cin; c++)
             for (int r = 0; r < g->h; r++)
-                memcpy(planes + (size_t)c * g->plane + (size_t)(r + g->pad) * g->wp + g->pad,
-                       src + (size_t)c * in_plane + (size_t)r * g->w, (size_t)g->w * sizeof(float));
+                copy_row(planes + (size_t)c * g->plane + (size_t)(r + g->pad) * g->wp + g->pad,
+                         src + (size_t)c * in_plane + (size_t)r * g->w, g->w);
         for (size_t jr = 0; jr < g->ext_pad; jr += NR)
             for (size_t ir = 0; ir < g->cout_pad; ir += MR)
                 tile_kernel(g->taps, tap_offset, planes + jr, ap + ir * (size_t)g->taps,
@@ -157,19 +219,14 @@ static void run(float *out, const float *in, const float *ap, const float *bias,
         for (int o = 0; o < g->cout; o++)
             for (int p = 0; p < g->oh; p++) {
                 const float *row = yext + (size_t)o * g->ext_pad + (size_t)p * g->wp;
-                float *d = dst + (size_t)o * out_plane + (size_t)p * g->ow;
-                if (bias)
-                    for (int q = 0; q < g->ow; q++)
-                        d[q] = row[q] + bias[o];
-                else
-                    for (int q = 0; q < g->ow; q++)
-                        d[q] += row[q];
+                crop_row(dst + (size_t)o * out_plane + (size_t)p * g->ow, row, g->ow,
+                         bias ? bias[o] : 0.0f, mode);
             }
     }
 }
 
-void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
-                           const struct conv2d_shape *s)
+void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, int relu,
+                           float *scratch, const struct conv2d_shape *s)
 {
     assert(conv_implicit_ok(s, 0));
     struct geom g = forward_geom(s);
@@ -181,7 +238,7 @@ void conv_implicit_forward(float *y, const float *x, const float *w, const float
                 ap[ir * g.taps + (size_t)k * MR + i] =
                     o < (size_t)g.cout ? w[o * g.taps + k] : 0.0f;
             }
-    run(y, x, ap, b, scratch, &g);
+    run(y, x, ap, b, relu ? CROP_BIAS_RELU : CROP_BIAS, scratch, &g);
 }
 
 void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float *scratch,
@@ -200,7 +257,7 @@ void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float 
                     ap[ir * g.taps + k * MR + i] =
                         c < (size_t)s->ic ? w[((size_t)o * s->ic + c) * kk + (kk - 1 - t)] : 0.0f;
                 }
-    run(dx, dy, ap, NULL, scratch, &g);
+    run(dx, dy, ap, NULL, CROP_ADD, scratch, &g);
 }
 
 /* ---- weight gradient: dw[o][c][i][j] += sum over images and extended outputs e of
@@ -330,22 +387,23 @@ void conv_implicit_weight_grad(float *dw, float *db, const float *dy, const floa
     for (int img = 0; img < g->n; img++)
         for (int c = 0; c < g->cin; c++)
             for (int r = 0; r < g->h; r++)
-                memcpy(planes + img * w.img_x + (size_t)c * g->plane +
-                           (size_t)(r + g->pad) * g->wp + g->pad,
-                       x + ((size_t)img * g->cin + c) * in_plane + (size_t)r * g->w,
-                       (size_t)g->w * sizeof(float));
+                copy_row(planes + img * w.img_x + (size_t)c * g->plane +
+                             (size_t)(r + g->pad) * g->wp + g->pad,
+                         x + ((size_t)img * g->cin + c) * in_plane + (size_t)r * g->w, g->w);
     /* dy on the extended grid, and the bias gradient on the way */
     for (int o = 0; o < g->cout; o++) {
         float sum = 0.0f;
         for (int img = 0; img < g->n; img++) {
             const float *src = dy + ((size_t)img * g->cout + o) * out_plane;
             float *dst = dyext + ((size_t)img * g->cout + o) * w.ext_vec;
-            for (int p = 0; p < g->oh; p++)
-                for (int q = 0; q < g->wp; q++) {
-                    float v = q < g->ow ? src[(size_t)p * g->ow + q] : 0.0f;
-                    dst[(size_t)p * g->wp + q] = v;
-                    sum += v;
-                }
+            for (int p = 0; p < g->oh; p++) {
+                float *d = dst + (size_t)p * g->wp;
+                copy_row(d, src + (size_t)p * g->ow, g->ow);
+                for (int q = g->ow; q < g->wp; q++)
+                    d[q] = 0.0f;
+            }
+            for (size_t e = 0; e < out_plane; e++)
+                sum += src[e];
             for (size_t e = g->ext; e < w.ext_vec; e++)
                 dst[e] = 0.0f;
         }

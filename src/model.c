@@ -258,14 +258,12 @@ static void forward_task(void *ctx, int g, int thread)
     switch (j->layer) {
     case L_CONV1: {
         struct maxpool2d_shape mp = {c, 16, 24, 24};
-        conv2d_forward(m->a1 + f * A_A1, m->x + f * A_X, w, b, scratch, &s);
-        relu_forward(m->a1 + f * A_A1, m->a1 + f * A_A1, (size_t)c * A_A1);
+        conv2d_forward_relu(m->a1 + f * A_A1, m->x + f * A_X, w, b, scratch, &s);
         maxpool2d_forward(m->p1 + f * A_P1, m->argmax1 + f * A_P1, m->a1 + f * A_A1, &mp);
         break;
     }
     case L_RB1A:
-        conv2d_forward(m->r1a + f * A_P1, m->p1 + f * A_P1, w, b, scratch, &s);
-        relu_forward(m->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
+        conv2d_forward_relu(m->r1a + f * A_P1, m->p1 + f * A_P1, w, b, scratch, &s);
         break;
     case L_RB1B:
         conv2d_forward(m->r1b + f * A_P1, m->r1a + f * A_P1, w, b, scratch, &s);
@@ -273,14 +271,12 @@ static void forward_task(void *ctx, int g, int thread)
         break;
     case L_CONV2: {
         struct maxpool2d_shape mp = {c, 32, 10, 10};
-        conv2d_forward(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
-        relu_forward(m->a2 + f * A_A2, m->a2 + f * A_A2, (size_t)c * A_A2);
+        conv2d_forward_relu(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
         maxpool2d_forward(m->p2 + f * A_P2, m->argmax2 + f * A_P2, m->a2 + f * A_A2, &mp);
         break;
     }
     case L_RB2A:
-        conv2d_forward(m->r2a + f * A_P2, m->p2 + f * A_P2, w, b, scratch, &s);
-        relu_forward(m->r2a + f * A_P2, m->r2a + f * A_P2, (size_t)c * A_P2);
+        conv2d_forward_relu(m->r2a + f * A_P2, m->p2 + f * A_P2, w, b, scratch, &s);
         break;
     case L_RB2B:
         conv2d_forward(m->r2b + f * A_P2, m->r2a + f * A_P2, w, b, scratch, &s);

@@ -69,6 +69,11 @@ static void check_against_reference(struct conv2d_shape s, struct rng *r)
         if (fabsf(y[i] - yref[i]) > 2e-6f * (k + 1))
             fail_msg("forward n=%d ic=%d %dx%d oc=%d k=%dx%d pad=%d: y[%zu] = %g, ref %g", s.n,
                      s.ic, s.ih, s.iw, s.oc, s.kh, s.kw, s.pad, i, y[i], yref[i]);
+    float *yr = randv(ny, r); /* the fused ReLU: exactly relu(y) */
+    conv2d_forward_relu(yr, x, w, b, scratch, &s);
+    for (size_t i = 0; i < ny; i++)
+        assert_true(yr[i] == (y[i] > 0.0f ? y[i] : 0.0f));
+    free(yr);
     /* backward adds: start both from the same non-zero values */
     float *dx = randv(nx, r), *dw = randv(nw, r), *db = randv((size_t)s.oc, r);
     float *dx2 = malloc(nx * sizeof *dx2), *dw2 = malloc(nw * sizeof *dw2);
@@ -164,7 +169,7 @@ static void test_conv2d_implicit_paths_match_reference(void **state)
         int k = s->ic * s->kh * s->kw;
         double terms = (double)ny / s->oc + 1;
         if (conv_implicit_ok(s, 0)) {
-            conv_implicit_forward(y, x, w, b, scratch, s);
+            conv_implicit_forward(y, x, w, b, 0, scratch, s);
             conv2d_forward_ref(yref, x, w, b, s);
             for (size_t i = 0; i < ny; i++)
                 assert_float_equal(y[i], yref[i], 2e-6 * (k + 1));

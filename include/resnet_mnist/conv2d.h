@@ -22,6 +22,11 @@ size_t conv2d_scratch_floats(const struct conv2d_shape *s);
 void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
                     const struct conv2d_shape *s);
 
+/* The same, then ReLU (negative values and NaN become 0, as relu_forward does), fused into
+ * the pass that adds the bias. */
+void conv2d_forward_relu(float *y, const float *x, const float *w, const float *b, float *scratch,
+                         const struct conv2d_shape *s);
+
 /* Given dy = dL/dy, adds dL/dx into dx (skipped when dx is NULL, as for the first layer),
  * dL/dw into dw and dL/db into db. */
 void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,

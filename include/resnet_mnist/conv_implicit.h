@@ -25,9 +25,10 @@ int conv_implicit_ok(const struct conv2d_shape *s, int input_grad);
 /* Floats of scratch either product of shape s needs. */
 size_t conv_implicit_scratch_floats(const struct conv2d_shape *s, int input_grad);
 
-/* y [n, oc, oh, ow] = conv(x, w) + b, overwriting y. Requires conv_implicit_ok(s, 0). */
-void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
-                           const struct conv2d_shape *s);
+/* y [n, oc, oh, ow] = conv(x, w) + b, overwriting y, then ReLU if relu is set. Requires
+ * conv_implicit_ok(s, 0). */
+void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, int relu,
+                           float *scratch, const struct conv2d_shape *s);
 
 /* dx [n, ic, ih, iw] += dL/dx for dy [n, oc, oh, ow]. Requires conv_implicit_ok(s, 1). */
 void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float *scratch,
