@@ -1,8 +1,14 @@
-/* Implicit-GEMM convolution over padded planes (see the header). Per image:
- *   1. the image's channels are copied into zero-padded planes (the frame is zeroed once);
+/* Implicit-GEMM convolution over padded planes (see the header). The images of a call sit
+ * side by side in one wide strip per channel and share their zero padding: image img's columns
+ * start at pad + img * (w + pad), so one image's right padding is the next one's left. The
+ * extended grid has oh rows of the strip's width, of which each image owns w + pad columns and
+ * ow are real outputs: 83-100% for the layers that use this, against 75-86% with one padded
+ * plane per image (which measured 10-20% slower). Per call:
+ *   1. the strips are built (zero frame, images copied in);
  *   2. an MR x NR register tile of the extended output is summed over all K taps, B loaded
- *      from plane offset tap_offset[k] + column, A from weights packed once per call;
- *   3. the extended rows are cropped to ow columns, with the bias added or into dx. */
+ *      from strip offset tap_offset[k] + column, A from weights packed once per call;
+ *   3. the extended rows are cropped to each image's ow columns, with the bias (and ReLU)
+ *      added, or added into dx. */
 #include "resnet_mnist/conv_implicit.h"
 
 #include <assert.h>
@@ -97,10 +103,12 @@ static void crop_row(float *restrict d, const float *restrict row, int n, float 
 #undef CROP
 }
 
-/* The convolution actually computed: cin planes of h x w in, cout planes out. */
+/* The convolution actually computed: n images of cin planes of h x w in, cout planes out. */
 struct geom {
     int n, cin, h, w, cout, kh, kw, pad;
-    int hp, wp, oh, ow, taps;
+    int hp, oh, ow, taps;
+    int step;  /* columns from one image to the next in the strip: w + pad */
+    int width; /* of the strip: pad + n * step */
     size_t plane, ext, ext_pad, cout_pad, planes_floats;
 };
 
@@ -113,16 +121,33 @@ static struct geom make_geom(int n, int cin, int h, int w, int cout, int kh, int
 {
     struct geom g = {
         .n = n, .cin = cin, .h = h, .w = w, .cout = cout, .kh = kh, .kw = kw, .pad = pad};
-    g.hp = h + 2 * pad, g.wp = w + 2 * pad;
-    g.oh = g.hp - kh + 1, g.ow = g.wp - kw + 1;
+    g.hp = h + 2 * pad;
+    g.oh = g.hp - kh + 1, g.ow = w + 2 * pad - kw + 1;
     g.taps = cin * kh * kw;
-    g.plane = (size_t)g.hp * g.wp;
-    g.ext = (size_t)g.oh * g.wp;
+    g.step = w + pad;
+    g.width = pad + n * g.step;
+    g.plane = (size_t)g.hp * g.width;
+    g.ext = (size_t)g.oh * g.width;
     g.ext_pad = round_up(g.ext, NR);
     g.cout_pad = round_up((size_t)cout, MR);
-    /* the last tile reads up to ext_pad - ext + kw - 1 floats past the last plane */
+    /* the last tile reads up to ext_pad - ext + kw - 1 floats past the last strip */
     g.planes_floats = (size_t)cin * g.plane + round_up(g.ext_pad - g.ext + (size_t)kw, VL);
     return g;
+}
+
+/* The strips of cin channels of n images (x is [n, cin, h, w]), zero outside the images. */
+static void build_strips(float *planes, size_t floats, const float *x, const struct geom *g)
+{
+    size_t in_plane = (size_t)g->h * g->w;
+    memset(planes, 0, floats * sizeof(float));
+    for (int img = 0; img < g->n; img++)
+        for (int c = 0; c < g->cin; c++) {
+            const float *src = x + ((size_t)img * g->cin + c) * in_plane;
+            float *dst = planes + (size_t)c * g->plane + (size_t)g->pad * g->width + g->pad +
+                         (size_t)img * g->step;
+            for (int r = 0; r < g->h; r++)
+                copy_row(dst + (size_t)r * g->width, src + (size_t)r * g->w, g->w);
+        }
 }
 
 /* The implicit convolution that computes the input gradient of shape s. */
@@ -139,16 +164,18 @@ static struct geom forward_geom(const struct conv2d_shape *s)
 
 static int worth_it(const struct geom *g)
 {
-    /* at least half of the extended, tile-rounded grid is real output */
-    return g->oh > 0 && g->ow > 0 && g->taps <= TAPS_MAX && 2 * (size_t)g->oh * g->ow >= g->ext_pad;
+    /* At least half of each image's strip columns are outputs. This must not depend on n:
+     * the path decides the order of the sums, and an image's results may not depend on the
+     * batch it came in. */
+    return g->oh > 0 && g->ow > 0 && g->taps <= TAPS_MAX && 2 * g->ow >= g->step;
 }
 
 int conv_implicit_ok(const struct conv2d_shape *s, int input_grad)
 {
     /* For the input gradient, only "same" convolutions (output as large as the input): there
      * the transposed convolution has the forward one's geometry. For conv2 (pad 0, so pad 2
-     * here, 32 planes in and 16 out) it measured slower than GEMM + col2im: 17.7 against
-     * 11.8 us an image. */
+     * here, 32 planes in and 16 out) the whole backward pass measured slower this way than with
+     * GEMM + col2im for the input gradient: 32.2 against 28.6 us an image. */
     if (input_grad && (s->kh != s->kw || 2 * s->pad != s->kh - 1))
         return 0;
     struct geom g = input_grad ? input_grad_geom(s) : forward_geom(s);
@@ -202,27 +229,21 @@ static void run(float *out, const float *in, const float *ap, const float *bias,
         for (int i = 0; i < g->kh; i++)
             for (int j = 0; j < g->kw; j++)
                 tap_offset[(c * g->kh + i) * g->kw + j] =
-                    (int)((size_t)c * g->plane) + i * g->wp + j;
-    memset(planes, 0, g->planes_floats * sizeof(float));
-    size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->oh * g->ow;
-    for (int img = 0; img < g->n; img++) {
-        const float *src = in + (size_t)img * g->cin * in_plane;
-        for (int c = 0; c < g->cin; c++)
-            for (int r = 0; r < g->h; r++)
-                copy_row(planes + (size_t)c * g->plane + (size_t)(r + g->pad) * g->wp + g->pad,
-                         src + (size_t)c * in_plane + (size_t)r * g->w, g->w);
-        for (size_t jr = 0; jr < g->ext_pad; jr += NR)
-            for (size_t ir = 0; ir < g->cout_pad; ir += MR)
-                tile_kernel(g->taps, tap_offset, planes + jr, ap + ir * (size_t)g->taps,
-                            yext + ir * g->ext_pad + jr, g->ext_pad);
-        float *dst = out + (size_t)img * g->cout * out_plane;
-        for (int o = 0; o < g->cout; o++)
-            for (int p = 0; p < g->oh; p++) {
-                const float *row = yext + (size_t)o * g->ext_pad + (size_t)p * g->wp;
-                crop_row(dst + (size_t)o * out_plane + (size_t)p * g->ow, row, g->ow,
+                    (int)((size_t)c * g->plane) + i * g->width + j;
+    build_strips(planes, g->planes_floats, in, g);
+    for (size_t jr = 0; jr < g->ext_pad; jr += NR)
+        for (size_t ir = 0; ir < g->cout_pad; ir += MR)
+            tile_kernel(g->taps, tap_offset, planes + jr, ap + ir * (size_t)g->taps,
+                        yext + ir * g->ext_pad + jr, g->ext_pad);
+    size_t out_plane = (size_t)g->oh * g->ow;
+    for (int img = 0; img < g->n; img++)
+        for (int o = 0; o < g->cout; o++) {
+            float *dst = out + ((size_t)img * g->cout + o) * out_plane;
+            const float *src = yext + (size_t)o * g->ext_pad + (size_t)img * g->step;
+            for (int p = 0; p < g->oh; p++)
+                crop_row(dst + (size_t)p * g->ow, src + (size_t)p * g->width, g->ow,
                          bias ? bias[o] : 0.0f, mode);
-            }
-    }
+        }
 }
 
 void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, int relu,
@@ -260,43 +281,40 @@ void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float 
     run(dx, dy, ap, NULL, CROP_ADD, scratch, &g);
 }
 
-/* ---- weight gradient: dw[o][c][i][j] += sum over images and extended outputs e of
- * dy~[o][e] * plane_c[e + i*wp + j], where dy~ is dy on the extended grid with zeros in the
- * dropped columns. Vector lanes run along e; each (o, c, i, j) keeps a vector of partial sums
- * over the whole group and is summed across lanes once at the end. A block of OB outputs by kw
- * taps of one kernel row shares every load: OB + kw loads feed OB * kw FMAs. */
+/* ---- weight gradient: dw[o][c][i][j] += sum over the extended outputs e of
+ * dy~[o][e] * strip_c[e + i*width + j], where dy~ is dy laid out on the extended grid with
+ * zeros in the dropped columns. Vector lanes run along e; each (o, c, i, j) keeps a vector of
+ * partial sums over the whole group and is summed across lanes once at the end. A block of OB
+ * outputs by kw taps of one kernel row shares every load: OB + kw loads feed OB * kw FMAs. */
 #define WG_KW_MAX 8
 
 struct wgrad_geom {
     struct geom g;
     size_t ext_vec; /* extended outputs rounded up to whole vectors */
-    size_t img_x;   /* floats between one image's planes and the next */
-    size_t planes;  /* floats of all images' planes, slack included */
+    size_t planes;  /* floats of the strips, slack included */
 };
 
 static struct wgrad_geom wgrad_geom_of(const struct conv2d_shape *s)
 {
     struct wgrad_geom w = {.g = forward_geom(s)};
     w.ext_vec = round_up(w.g.ext, VL);
-    w.img_x = (size_t)w.g.cin * w.g.plane;
-    w.planes = (size_t)w.g.n * w.img_x + round_up(w.ext_vec - w.g.ext + (size_t)w.g.kw, VL);
+    w.planes = (size_t)w.g.cin * w.g.plane + round_up(w.ext_vec - w.g.ext + (size_t)w.g.kw, VL);
     return w;
 }
 
 int conv_implicit_weight_grad_ok(const struct conv2d_shape *s)
 {
     struct wgrad_geom w = wgrad_geom_of(s);
-    /* RB2's 5x5 planes use 25 of 48 lanes and measured slower than im2row + GEMM (19.7 against
-     * 16.3 us an image for RB2.conv1, 50.0 against 38.7 for RB2.conv2); conv1, RB1 and conv2,
-     * with 78-86% of lanes used, gained 25-40% */
-    return w.g.oh > 0 && w.g.ow > 0 && s->kw <= WG_KW_MAX &&
-           5 * (size_t)w.g.oh * w.g.ow >= 3 * w.ext_vec;
+    /* At least 3/4 of each image's strip columns are outputs. RB2.conv2's 5 of 7 measured
+     * slower than im2row + GEMM (43.6 against 39.1 us an image for the whole backward pass):
+     * its 19-vector rows leave too few FMAs per lane sum. Independent of n, as worth_it. */
+    return w.g.oh > 0 && w.g.ow > 0 && s->kw <= WG_KW_MAX && 4 * w.g.ow >= 3 * w.g.step;
 }
 
 size_t conv_implicit_weight_grad_scratch_floats(const struct conv2d_shape *s)
 {
     struct wgrad_geom w = wgrad_geom_of(s);
-    return w.planes + (size_t)s->n * s->oc * w.ext_vec;
+    return w.planes + (size_t)s->oc * w.ext_vec;
 }
 
 /* The sum of a vector's lanes, by halving (shuffles, not memory, so that accumulators passed
@@ -327,28 +345,24 @@ static inline float lane_sum(vfloat v)
 /* One block: outputs o0..o0+OB, taps (c, i, 0..KW) of every image. Each block shape is its own
  * function with exactly sized, fully unrolled accumulators, so they stay in registers. */
 #define WGRAD_BLOCK(OB, KW)                                                                        \
-    static void wgrad_block_##OB##x##KW(float *dw, size_t dw_o, const float *x, size_t img_x,      \
-                                        const float *dy, size_t img_dy, size_t dy_o, int n,        \
-                                        size_t nvec)                                               \
+    static void wgrad_block_##OB##x##KW(float *dw, size_t dw_o, const float *x, const float *dy,   \
+                                        size_t dy_o, size_t nvec)                                  \
     {                                                                                              \
         vfloat acc[OB][KW];                                                                        \
         _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                                       \
             _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) acc[o][j] = (vfloat){0};          \
-        for (int img = 0; img < n; img++) {                                                        \
-            const float *xi = x + (size_t)img * img_x, *di = dy + (size_t)img * img_dy;            \
-            for (size_t v = 0; v < nvec; v++) {                                                    \
-                vfloat xv[KW];                                                                     \
-                _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++)                               \
-                {                                                                                  \
-                    xv[j] = vload(xi + v * VL + j);                                                \
-                    REGISTER(xv[j]);                                                               \
-                }                                                                                  \
-                _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                               \
-                {                                                                                  \
-                    vfloat d = vload(di + (size_t)o * dy_o + v * VL);                              \
-                    REGISTER(d);                                                                   \
-                    _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) acc[o][j] += d * xv[j];   \
-                }                                                                                  \
+        for (size_t v = 0; v < nvec; v++) {                                                        \
+            vfloat xv[KW];                                                                         \
+            _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++)                                   \
+            {                                                                                      \
+                xv[j] = vload(x + v * VL + j);                                                     \
+                REGISTER(xv[j]);                                                                   \
+            }                                                                                      \
+            _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                                   \
+            {                                                                                      \
+                vfloat d = vload(dy + (size_t)o * dy_o + v * VL);                                  \
+                REGISTER(d);                                                                       \
+                _Pragma("GCC unroll 8") for (int j = 0; j < KW; j++) acc[o][j] += d * xv[j];       \
             }                                                                                      \
         }                                                                                          \
         _Pragma("GCC unroll 8") for (int o = 0; o < OB; o++)                                       \
@@ -362,15 +376,12 @@ WGRAD_BLOCK(1, 3)
 WGRAD_BLOCK(1, 5)
 
 /* Any other width, one output at a time (not used by the model; kept simple). */
-static void wgrad_block_any(int kw, float *dw, const float *x, size_t img_x, const float *dy,
-                            size_t img_dy, int n, size_t nvec)
+static void wgrad_block_any(int kw, float *dw, const float *x, const float *dy, size_t nvec)
 {
     for (int j = 0; j < kw; j++) {
         vfloat acc = {0};
-        for (int img = 0; img < n; img++)
-            for (size_t v = 0; v < nvec; v++)
-                acc += vload(dy + (size_t)img * img_dy + v * VL) *
-                       vload(x + (size_t)img * img_x + v * VL + j);
+        for (size_t v = 0; v < nvec; v++)
+            acc += vload(dy + v * VL) * vload(x + v * VL + j);
         dw[j] += lane_sum(acc);
     }
 }
@@ -382,55 +393,41 @@ void conv_implicit_weight_grad(float *dw, float *db, const float *dy, const floa
     struct wgrad_geom w = wgrad_geom_of(s);
     const struct geom *g = &w.g;
     float *planes = scratch, *dyext = scratch + w.planes;
-    size_t in_plane = (size_t)g->h * g->w, out_plane = (size_t)g->oh * g->ow;
-    memset(planes, 0, w.planes * sizeof(float));
-    for (int img = 0; img < g->n; img++)
-        for (int c = 0; c < g->cin; c++)
-            for (int r = 0; r < g->h; r++)
-                copy_row(planes + img * w.img_x + (size_t)c * g->plane +
-                             (size_t)(r + g->pad) * g->wp + g->pad,
-                         x + ((size_t)img * g->cin + c) * in_plane + (size_t)r * g->w, g->w);
+    size_t out_plane = (size_t)g->oh * g->ow;
+    build_strips(planes, w.planes, x, g);
     /* dy on the extended grid, and the bias gradient on the way */
+    memset(dyext, 0, (size_t)g->cout * w.ext_vec * sizeof(float));
     for (int o = 0; o < g->cout; o++) {
         float sum = 0.0f;
         for (int img = 0; img < g->n; img++) {
             const float *src = dy + ((size_t)img * g->cout + o) * out_plane;
-            float *dst = dyext + ((size_t)img * g->cout + o) * w.ext_vec;
-            for (int p = 0; p < g->oh; p++) {
-                float *d = dst + (size_t)p * g->wp;
-                copy_row(d, src + (size_t)p * g->ow, g->ow);
-                for (int q = g->ow; q < g->wp; q++)
-                    d[q] = 0.0f;
-            }
+            float *dst = dyext + (size_t)o * w.ext_vec + (size_t)img * g->step;
+            for (int p = 0; p < g->oh; p++)
+                copy_row(dst + (size_t)p * g->width, src + (size_t)p * g->ow, g->ow);
             for (size_t e = 0; e < out_plane; e++)
                 sum += src[e];
-            for (size_t e = g->ext; e < w.ext_vec; e++)
-                dst[e] = 0.0f;
         }
         db[o] += sum;
     }
-    size_t taps = (size_t)g->kh * g->kw, dw_o = (size_t)g->cin * taps;
-    size_t img_dy = (size_t)g->cout * w.ext_vec, nvec = w.ext_vec / VL;
+    size_t taps = (size_t)g->kh * g->kw, dw_o = (size_t)g->cin * taps, nvec = w.ext_vec / VL;
     for (int c = 0; c < g->cin; c++)
         for (int i = 0; i < g->kh; i++) {
-            const float *xs = planes + (size_t)c * g->plane + (size_t)i * g->wp;
+            const float *xs = planes + (size_t)c * g->plane + (size_t)i * g->width;
             for (int o0 = 0; o0 < g->cout;) {
                 int left = g->cout - o0, ob = 1;
                 float *d = dw + (size_t)o0 * dw_o + (size_t)c * taps + (size_t)i * g->kw;
                 const float *dys = dyext + (size_t)o0 * w.ext_vec;
                 /* the model's kernel widths get blocks that fill the registers */
                 if (g->kw == 3 && left >= 8)
-                    ob = 8,
-                    wgrad_block_8x3(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                    ob = 8, wgrad_block_8x3(d, dw_o, xs, dys, w.ext_vec, nvec);
                 else if (g->kw == 5 && left >= 4)
-                    ob = 4,
-                    wgrad_block_4x5(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                    ob = 4, wgrad_block_4x5(d, dw_o, xs, dys, w.ext_vec, nvec);
                 else if (g->kw == 3)
-                    wgrad_block_1x3(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                    wgrad_block_1x3(d, dw_o, xs, dys, w.ext_vec, nvec);
                 else if (g->kw == 5)
-                    wgrad_block_1x5(d, dw_o, xs, w.img_x, dys, img_dy, w.ext_vec, g->n, nvec);
+                    wgrad_block_1x5(d, dw_o, xs, dys, w.ext_vec, nvec);
                 else
-                    wgrad_block_any(g->kw, d, xs, w.img_x, dys, img_dy, g->n, nvec);
+                    wgrad_block_any(g->kw, d, xs, dys, nvec);
                 o0 += ob;
             }
         }
