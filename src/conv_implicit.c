@@ -395,21 +395,28 @@ void conv_implicit_weight_grad(float *dw, float *db, const float *dy, const floa
     float *planes = scratch, *dyext = scratch + w.planes;
     size_t out_plane = (size_t)g->oh * g->ow;
     build_strips(planes, w.planes, x, g);
-    /* dy on the extended grid, and the bias gradient on the way */
+    /* dy on the extended grid; the bias gradient is its sum, taken in vector lanes (a serial
+     * float sum was most of conv1's weight gradient: 10 of 14 us an image) */
     memset(dyext, 0, (size_t)g->cout * w.ext_vec * sizeof(float));
+    size_t nvec = w.ext_vec / VL;
     for (int o = 0; o < g->cout; o++) {
-        float sum = 0.0f;
+        float *row = dyext + (size_t)o * w.ext_vec;
         for (int img = 0; img < g->n; img++) {
             const float *src = dy + ((size_t)img * g->cout + o) * out_plane;
-            float *dst = dyext + (size_t)o * w.ext_vec + (size_t)img * g->step;
+            float *dst = row + (size_t)img * g->step;
             for (int p = 0; p < g->oh; p++)
                 copy_row(dst + (size_t)p * g->width, src + (size_t)p * g->ow, g->ow);
-            for (size_t e = 0; e < out_plane; e++)
-                sum += src[e];
         }
-        db[o] += sum;
+        vfloat sum[4] = {{0}};
+        size_t v = 0;
+        for (; v + 4 <= nvec; v += 4)
+            for (int u = 0; u < 4; u++)
+                sum[u] += vload(row + (v + (size_t)u) * VL);
+        for (; v < nvec; v++)
+            sum[0] += vload(row + v * VL);
+        db[o] += lane_sum((sum[0] + sum[1]) + (sum[2] + sum[3]));
     }
-    size_t taps = (size_t)g->kh * g->kw, dw_o = (size_t)g->cin * taps, nvec = w.ext_vec / VL;
+    size_t taps = (size_t)g->kh * g->kw, dw_o = (size_t)g->cin * taps;
     for (int c = 0; c < g->cin; c++)
         for (int i = 0; i < g->kh; i++) {
             const float *xs = planes + (size_t)c * g->plane + (size_t)i * g->width;
