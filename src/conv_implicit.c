@@ -196,22 +196,28 @@ size_t conv_implicit_scratch_floats(const struct conv2d_shape *s, int input_grad
 static _Thread_local int tap_offset[TAPS_MAX];
 
 /* C[MR x NR] = A panel (MR rows x taps) * B, where B row k is the NR floats at b + off[k]. */
-static void tile_kernel(int taps, const int *restrict off, const float *restrict b,
-                        const float *restrict ap, float *restrict c, size_t ldc)
+/* C[MR x NR] = A panel (MR rows x taps) * B, where B row k is the NR floats at b + off[k].
+ * Only taps k_lo <= k % per_channel < k_hi of each of the channels are summed: the caller
+ * leaves out kernel rows that fall on the zero padding for every output row of the tile,
+ * whose products are exact zeros (on RB2.conv2's 5-row images, a quarter of all taps). */
+static void tile_kernel(int channels, int per_channel, int k_lo, int k_hi, const int *restrict off,
+                        const float *restrict b, const float *restrict ap, float *restrict c,
+                        size_t ldc)
 {
     vfloat acc[MR][2];
     for (int i = 0; i < MR; i++)
         acc[i][0] = acc[i][1] = (vfloat){0};
-    for (int k = 0; k < taps; k++) {
-        const float *bk = b + off[k];
-        vfloat b0 = vload(bk), b1 = vload(bk + VL);
+    for (int ch = 0; ch < channels; ch++)
+        for (int k = ch * per_channel + k_lo; k < ch * per_channel + k_hi; k++) {
+            const float *bk = b + off[k];
+            vfloat b0 = vload(bk), b1 = vload(bk + VL);
 #pragma GCC unroll 16
-        for (int i = 0; i < MR; i++) {
-            float ai = ap[(size_t)k * MR + i];
-            acc[i][0] += ai * b0;
-            acc[i][1] += ai * b1;
+            for (int i = 0; i < MR; i++) {
+                float ai = ap[(size_t)k * MR + i];
+                acc[i][0] += ai * b0;
+                acc[i][1] += ai * b1;
+            }
         }
-    }
     for (int i = 0; i < MR; i++) {
         vstore(c + (size_t)i * ldc, acc[i][0]);
         vstore(c + (size_t)i * ldc + VL, acc[i][1]);
@@ -231,10 +237,19 @@ static void run(float *out, const float *in, const float *ap, const float *bias,
                 tap_offset[(c * g->kh + i) * g->kw + j] =
                     (int)((size_t)c * g->plane) + i * g->width + j;
     build_strips(planes, g->planes_floats, in, g);
-    for (size_t jr = 0; jr < g->ext_pad; jr += NR)
+    for (size_t jr = 0; jr < g->ext_pad; jr += NR) {
+        /* output rows p1..p2 of the tile read padded rows p + i: the real ones for
+         * pad - p <= i < pad + h - p */
+        int p1 = (int)(jr / (size_t)g->width), p2 = (int)((jr + NR - 1) / (size_t)g->width);
+        p2 = p2 < g->oh - 1 ? p2 : g->oh - 1;
+        int i_lo = g->pad - p2 > 0 ? g->pad - p2 : 0;
+        int i_hi = g->pad + g->h - p1 < g->kh ? g->pad + g->h - p1 : g->kh;
+        if (i_hi < i_lo)
+            i_hi = i_lo;
         for (size_t ir = 0; ir < g->cout_pad; ir += MR)
-            tile_kernel(g->taps, tap_offset, planes + jr, ap + ir * (size_t)g->taps,
-                        yext + ir * g->ext_pad + jr, g->ext_pad);
+            tile_kernel(g->cin, g->kh * g->kw, i_lo * g->kw, i_hi * g->kw, tap_offset, planes + jr,
+                        ap + ir * (size_t)g->taps, yext + ir * g->ext_pad + jr, g->ext_pad);
+    }
     size_t out_plane = (size_t)g->oh * g->ow;
     for (int img = 0; img < g->n; img++)
         for (int o = 0; o < g->cout; o++) {
