@@ -361,11 +361,10 @@ static void backward_task(void *ctx, int g, int thread)
         break;
     case L_RB2A: { /* after it, dp2 is complete for these images: undo pool and relu */
         struct maxpool2d_shape mp = {c, 32, 10, 10};
-        zero_images(d->a2, A_A2, f, c);
         conv2d_backward(d->p2 + f * A_P2, dw, db, d->r2a + f * A_P2, m->p2 + f * A_P2, w, scratch,
                         &s);
-        maxpool2d_backward(d->a2 + f * A_A2, d->p2 + f * A_P2, m->argmax2 + f * A_P2, &mp);
-        relu_backward(d->a2 + f * A_A2, d->a2 + f * A_A2, m->a2 + f * A_A2, (size_t)c * A_A2);
+        maxpool2d_relu_backward(d->a2 + f * A_A2, d->p2 + f * A_P2, m->argmax2 + f * A_P2,
+                                m->a2 + f * A_A2, &mp);
         break;
     }
     case L_CONV2: /* then o1 = relu(p1 + r1b) */
@@ -385,11 +384,10 @@ static void backward_task(void *ctx, int g, int thread)
         break;
     case L_RB1A: {
         struct maxpool2d_shape mp = {c, 16, 24, 24};
-        zero_images(d->a1, A_A1, f, c);
         conv2d_backward(d->p1 + f * A_P1, dw, db, d->r1a + f * A_P1, m->p1 + f * A_P1, w, scratch,
                         &s);
-        maxpool2d_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1, &mp);
-        relu_backward(d->a1 + f * A_A1, d->a1 + f * A_A1, m->a1 + f * A_A1, (size_t)c * A_A1);
+        maxpool2d_relu_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1,
+                                m->a1 + f * A_A1, &mp);
         break;
     }
     case L_CONV1: /* the input needs no gradient */

@@ -101,6 +101,37 @@ static void test_ops_maxpool_matches_plain_rule_on_ties_and_nan(void **state)
     }
 }
 
+/* The fused pool + ReLU backward gives exactly what the three separate steps give, on ties,
+ * zeros, negative values, NaN and odd sizes. */
+static void test_ops_maxpool_relu_backward_matches_separate_steps(void **state)
+{
+    (void)state;
+    struct rng g;
+    rng_seed(&g, 12);
+    const int sizes[][2] = {{24, 24}, {10, 10}, {5, 7}, {2, 2}, {6, 34}};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        struct maxpool2d_shape s = {2, 3, sizes[t][0], sizes[t][1]};
+        size_t nx = (size_t)2 * 3 * s.h * s.w, ny = (size_t)2 * 3 * (s.h / 2) * (s.w / 2);
+        float *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), *dy = malloc(ny * 4);
+        float *fused = malloc(nx * 4), *separate = calloc(nx, 4);
+        uint8_t *am = malloc(ny);
+        for (size_t i = 0; i < nx; i++) {
+            uint32_t r = rng_below(&g, 8);
+            x[i] = r < 3 ? 0.0f : r < 6 ? (float)rng_below(&g, 3) - 1.0f : r == 6 ? NAN : 0.5f;
+            fused[i] = 99.0f; /* overwritten everywhere */
+        }
+        for (size_t i = 0; i < ny; i++)
+            dy[i] = (float)(rng_uniform(&g) - 0.5);
+        maxpool2d_forward(y, am, x, &s);
+        maxpool2d_relu_backward(fused, dy, am, x, &s);
+        maxpool2d_backward(separate, dy, am, &s);
+        relu_backward(separate, separate, x, nx);
+        for (size_t i = 0; i < nx; i++)
+            assert_memory_equal(&fused[i], &separate[i], sizeof(float));
+        free(x), free(y), free(dy), free(fused), free(separate), free(am);
+    }
+}
+
 static void test_ops_maxpool_backward_matches_finite_differences(void **state)
 {
     (void)state;
@@ -347,6 +378,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ops_maxpool_nan_propagates),
         cmocka_unit_test(test_ops_maxpool_matches_plain_rule_on_ties_and_nan),
         cmocka_unit_test(test_ops_maxpool_backward_matches_finite_differences),
+        cmocka_unit_test(test_ops_maxpool_relu_backward_matches_separate_steps),
         cmocka_unit_test(test_ops_relu_forward_backward),
         cmocka_unit_test(test_ops_relu_add_forward_backward),
         cmocka_unit_test(test_ops_linear_hand_computed),

@@ -18,4 +18,10 @@ void maxpool2d_forward(float *y, uint8_t *argmax, const float *x, const struct m
 void maxpool2d_backward(float *dx, const float *dy, const uint8_t *argmax,
                         const struct maxpool2d_shape *s);
 
+/* The backward pass of relu then pool, fused: dx = (x > 0) * (dy at its window's winner, 0
+ * elsewhere), where x is the pool's input (ReLU's output). Overwrites dx, every element: the
+ * same values as zeroing dx, maxpool2d_backward, then relu_backward in place, in one pass. */
+void maxpool2d_relu_backward(float *dx, const float *dy, const uint8_t *argmax, const float *x,
+                             const struct maxpool2d_shape *s);
+
 #endif
