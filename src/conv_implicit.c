@@ -267,13 +267,17 @@ void conv_implicit_forward(float *y, const float *x, const float *w, const float
     assert(conv_implicit_ok(s, 0));
     struct geom g = forward_geom(s);
     float *ap = scratch;
-    for (size_t ir = 0; ir < g.cout_pad; ir += MR)
-        for (int k = 0; k < g.taps; k++)
-            for (int i = 0; i < MR; i++) {
-                size_t o = ir + (size_t)i;
-                ap[ir * g.taps + (size_t)k * MR + i] =
-                    o < (size_t)g.cout ? w[o * g.taps + k] : 0.0f;
-            }
+    /* panels of MR rows, tap-major: read along w's rows, write every MR-th float */
+    for (size_t o = 0; o < g.cout_pad; o++) {
+        float *dst = ap + o / MR * MR * (size_t)g.taps + o % MR;
+        const float *src = w + o * (size_t)g.taps;
+        if (o < (size_t)g.cout)
+            for (int k = 0; k < g.taps; k++)
+                dst[(size_t)k * MR] = src[k];
+        else
+            for (int k = 0; k < g.taps; k++)
+                dst[(size_t)k * MR] = 0.0f;
+    }
     run(y, x, ap, b, relu ? CROP_BIAS_RELU : CROP_BIAS, scratch, &g);
 }
 
@@ -285,14 +289,19 @@ void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float 
     float *ap = scratch;
     int kk = s->kh * s->kw;
     /* row c of A is input channel c; tap (o, i, j) reads w[o][c] rotated by 180 degrees */
-    for (size_t ir = 0; ir < g.cout_pad; ir += MR)
-        for (int o = 0; o < s->oc; o++)
-            for (int t = 0; t < kk; t++)
-                for (int i = 0; i < MR; i++) {
-                    size_t c = ir + (size_t)i, k = (size_t)o * kk + t;
-                    ap[ir * g.taps + k * MR + i] =
-                        c < (size_t)s->ic ? w[((size_t)o * s->ic + c) * kk + (kk - 1 - t)] : 0.0f;
-                }
+    for (size_t c = 0; c < g.cout_pad; c++) {
+        float *dst = ap + c / MR * MR * (size_t)g.taps + c % MR;
+        for (int o = 0; o < s->oc; o++) {
+            const float *src = w + ((size_t)o * s->ic + c) * kk;
+            float *d = dst + (size_t)o * kk * MR;
+            if (c < (size_t)s->ic)
+                for (int t = 0; t < kk; t++)
+                    d[(size_t)t * MR] = src[kk - 1 - t];
+            else
+                for (int t = 0; t < kk; t++)
+                    d[(size_t)t * MR] = 0.0f;
+        }
+    }
     run(dx, dy, ap, NULL, CROP_ADD, scratch, &g);
 }
 
