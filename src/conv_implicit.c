@@ -14,32 +14,9 @@
 #include <assert.h>
 #include <string.h>
 
-#if defined(__AVX512F__)
-#define VL 16 /* floats per vector */
-#define MR 8
-#elif defined(__AVX__)
-#define VL 8
-#define MR 6
-#else
-#define VL 4
-#define MR 6
-#endif
-#define NR       (2 * VL)
+#include "vec.h"
+
 #define TAPS_MAX 4096 /* K = channels * kh * kw; larger layers take the im2col path */
-
-typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
-
-static inline vfloat vload(const float *p)
-{
-    vfloat v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void vstore(float *p, vfloat v)
-{
-    memcpy(p, &v, sizeof v);
-}
 
 /* Short row copies and crops: rows here are 5-28 floats, too short for memcpy calls or the
  * compiler's vector loops to pay; with the width a constant each becomes a few vector moves. */
@@ -340,31 +317,6 @@ size_t conv_implicit_weight_grad_scratch_floats(const struct conv2d_shape *s)
     struct wgrad_geom w = wgrad_geom_of(s);
     return w.planes + (size_t)s->oc * w.ext_vec;
 }
-
-/* The sum of a vector's lanes, by halving (shuffles, not memory, so that accumulators passed
- * here can stay in registers). */
-static inline float lane_sum(vfloat v)
-{
-#if VL == 16
-    typedef float v8 __attribute__((vector_size(32)));
-    v8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-            __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-#elif VL == 8
-    vfloat h8 = v;
-#endif
-#if VL >= 8
-    typedef float v4 __attribute__((vector_size(16)));
-    v4 h4 =
-        __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-#else
-    vfloat h4 = v;
-#endif
-    return (h4[0] + h4[2]) + (h4[1] + h4[3]);
-}
-
-/* Keeps v in a register: without this GCC folds the load into every FMA that uses it, and
- * the loads (unaligned ones here) become the bottleneck. */
-#define REGISTER(v) __asm__("" : "+v"(v))
 
 /* One block: outputs o0..o0+OB, taps (c, i, 0..KW) of every image. Each block shape is its own
  * function with exactly sized, fully unrolled accumulators, so they stay in registers. */

@@ -7,34 +7,11 @@
 #include <assert.h>
 #include <string.h>
 
-#if defined(__AVX512F__)
-#define VL 16 /* floats per vector */
-#define MR 8
-#elif defined(__AVX__)
-#define VL 8
-#define MR 6
-#else
-#define VL 4
-#define MR 6
-#endif
-#define NR      (2 * VL)
+#include "vec.h"
+
 #define GEMM_KC 256
-#define GEMM_MC 96 /* a multiple of every MR above */
+#define GEMM_MC 96 /* a multiple of every MR */
 #define GEMM_NC 1024
-
-typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
-
-static inline vfloat vload(const float *p)
-{
-    vfloat v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void vstore(float *p, vfloat v)
-{
-    memcpy(p, &v, sizeof v);
-}
 
 /* Packing buffers, one set per thread: kernels never allocate. */
 static _Thread_local float pack_a[GEMM_MC * GEMM_KC] __attribute__((aligned(64)));

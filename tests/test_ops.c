@@ -234,6 +234,32 @@ static void test_ops_linear_hand_computed(void **state)
     assert_float_equal(db[1], 2, 0);
 }
 
+/* linear1's shape, its outputs computed in the model's blocks of 32: every block and row
+ * remainder path against the reference. */
+static void test_ops_linear_model_shape_in_blocks(void **state)
+{
+    (void)state;
+    enum { N = 30, IN = 800, OUT = 200 };
+    struct rng g;
+    rng_seed(&g, 9);
+    float *x = malloc(N * IN * 4), *w = malloc(OUT * IN * 4), *b = malloc(OUT * 4);
+    float *y = malloc(N * OUT * 4), *yr = malloc(N * OUT * 4);
+    for (int i = 0; i < N * IN; i++)
+        x[i] = (float)(rng_uniform(&g) * 2 - 1);
+    for (int i = 0; i < OUT * IN; i++)
+        w[i] = (float)(rng_uniform(&g) * 2 - 1);
+    for (int i = 0; i < OUT; i++)
+        b[i] = (float)(rng_uniform(&g) * 2 - 1);
+    linear_forward_ref(yr, x, w, b, N, IN, OUT);
+    for (int n = 1; n <= N; n += 29) { /* 1 row (a remainder), then 30 */
+        for (int o0 = 0; o0 < OUT; o0 += 32)
+            linear_forward_cols(y, x, w, b, n, IN, OUT, o0, o0 + 32 < OUT ? o0 + 32 : OUT);
+        for (int i = 0; i < n * OUT; i++)
+            assert_float_equal(y[i], yr[i], 1e-4);
+    }
+    free(x), free(w), free(b), free(y), free(yr);
+}
+
 static void test_ops_linear_fast_matches_reference_and_finite_differences(void **state)
 {
     (void)state;
@@ -383,6 +409,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ops_relu_add_forward_backward),
         cmocka_unit_test(test_ops_linear_hand_computed),
         cmocka_unit_test(test_ops_linear_fast_matches_reference_and_finite_differences),
+        cmocka_unit_test(test_ops_linear_model_shape_in_blocks),
         cmocka_unit_test(test_ops_xent_hand_computed),
         cmocka_unit_test(test_ops_xent_backward_matches_finite_differences),
         cmocka_unit_test(test_ops_sgd_momentum_matches_pytorch_formula),
