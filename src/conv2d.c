@@ -1,8 +1,13 @@
-/* Convolution as im2col + GEMM (darknet's plan): the batch is unfolded into a matrix
- * col [K = ic*kh*kw, N = n*oh*ow], and
- *   forward:  Y'[oc, N]  = W[oc, K] * col             (Y' is y with batch and channel swapped)
- *   backward: dW        += dY'[oc, N] * col^T
- *             dcol       = W^T * dY'                  then folded back onto dx by col2im_add */
+/* Convolution, by one of two plans per product, chosen by shape (never by batch size, so an
+ * image's result does not depend on the batch it came in):
+ *   - the implicit GEMM over padded strips (conv_implicit.c), for every product where it
+ *     measured faster: all forward passes, the input gradients of the same-size convolutions,
+ *     and the weight gradients of all but RB2.conv2;
+ *   - im2col + GEMM (darknet's plan) for the rest: the batch is unfolded into a matrix
+ *     col [K = ic*kh*kw, N = n*oh*ow], and
+ *       forward:  Y'[oc, N]  = W[oc, K] * col           (Y' is y with batch and channel swapped)
+ *       backward: dW        += dY'[oc, N] * col^T
+ *                 dcol       = W^T * dY'                then folded back onto dx by col2im_add */
 #include "resnet_mnist/conv2d.h"
 
 #include <assert.h>
