@@ -2,7 +2,8 @@
  * image's result does not depend on the batch it came in):
  *   - the implicit GEMM over padded strips (conv_implicit.c), for every product where it
  *     measured faster: all forward passes, the input gradients of the same-size convolutions,
- *     and the weight gradients of all but RB2.conv2;
+ *     and all weight gradients (lanes along the 32 output channels of conv2 and RB2, along
+ *     the output positions for conv1 and RB1);
  *   - im2col + GEMM (darknet's plan) for the rest: the batch is unfolded into a matrix
  *     col [K = ic*kh*kw, N = n*oh*ow], and
  *       forward:  Y'[oc, N]  = W[oc, K] * col           (Y' is y with batch and channel swapped)
@@ -60,9 +61,12 @@ static size_t layout_total(struct conv_scratch l)
 
 size_t conv2d_scratch_floats(const struct conv2d_shape *s)
 {
-    size_t need[] = {layout_total(forward_layout(s)), layout_total(backward_layout(s)),
-                     conv_implicit_scratch_floats(s, 0), conv_implicit_scratch_floats(s, 1),
-                     conv_implicit_weight_grad_scratch_floats(s)};
+    size_t need[] = {layout_total(forward_layout(s)),
+                     layout_total(backward_layout(s)),
+                     conv_implicit_scratch_floats(s, 0),
+                     conv_implicit_scratch_floats(s, 1),
+                     conv_implicit_weight_grad_scratch_floats(s),
+                     conv_implicit_weight_grad_cl_scratch_floats(s)};
     size_t most = 0;
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         most = need[i] > most ? need[i] : most;
@@ -137,9 +141,15 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
-    int implicit_dw = conv_implicit_weight_grad_ok(s);
-    if (implicit_dw)
+    /* the weight gradient: lanes along 32 output channels where there are exactly that many,
+     * else lanes along the outputs where enough of them are real, else im2row + GEMM below */
+    int implicit_dw = 1;
+    if (conv_implicit_weight_grad_cl_ok(s))
+        conv_implicit_weight_grad_cl(dw, db, dy, x, scratch, s);
+    else if (conv_implicit_weight_grad_ok(s))
         conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
+    else
+        implicit_dw = 0;
     int implicit_dx = dx && conv_implicit_ok(s, 1);
     if (implicit_dx)
         conv_implicit_input_grad(dx, dy, w, scratch, s);
@@ -159,7 +169,7 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
         im2row_packed(bp, row, pad, x, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
         gemm_packed_b(0, s->oc, k, cols, dyt, cols, bp, 1.0f, dw, k);
     }
-    if (dx && !implicit_dx) {
+    if (dx && !implicit_dx) { /* conv2's input gradient */
         gemm(1, 0, k, cols, s->oc, w, k, dyt, cols, 0.0f, dcol, cols);
         col2im_add(dx, dcol, s->n, s->ic, s->ih, s->iw, s->kh, s->kw, s->pad);
     }

@@ -151,6 +151,18 @@ static void test_conv2d_implicit_paths_match_reference(void **state)
         assert_int_equal(conv_implicit_ok(&one, 1), in_grad[l]);
         assert_int_equal(conv_implicit_weight_grad_ok(&one), dwt[l]);
     }
+#if defined(__AVX512F__) /* 32 output channels are two vectors of 16 */
+    const int cl[] = {0, 0, 0, 1, 1, 1};
+    for (int l = 0; l < 6; l++)
+        assert_int_equal(conv_implicit_weight_grad_cl_ok(&model[l]), cl[l]);
+#endif
+    /* the channel-lane kernel takes exactly two vectors of output channels: find that count */
+    int two_vectors = 0;
+    for (int oc = 8; oc <= 32; oc *= 2)
+        if (conv_implicit_weight_grad_cl_ok(&(struct conv2d_shape){1, 1, 4, 4, oc, 3, 3, 1}))
+            two_vectors = oc;
+    assert_true(two_vectors > 0);
+    const int v2 = two_vectors;
     const struct conv2d_shape shapes[] = {
         model[0],
         model[1],
@@ -160,20 +172,26 @@ static void test_conv2d_implicit_paths_match_reference(void **state)
         model[5],
         {2, 3, 9, 11, 10, 3, 3, 1},
         {3, 2, 6, 9, 7, 5, 5, 2},
+        {2, 3, 7, 9, v2, 3, 3, 1}, /* the 3x3 channel-lane kernel, with padding */
+        {2, 2, 6, 8, v2, 2, 3, 0}, /* rows of 3, one at a time */
+        {1, 3, 6, 6, v2, 5, 5, 2}, /* rows of 5, those on the padding skipped */
+        {2, 2, 5, 7, v2, 3, 4, 1}, /* any other width */
     };
     for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
         const struct conv2d_shape *s = &shapes[t];
         size_t nx = xsize(s), nw = wsize(s), ny = ysize(s), no = (size_t)s->oc;
         size_t need = conv_implicit_scratch_floats(s, 0);
-        if (conv_implicit_scratch_floats(s, 1) > need)
-            need = conv_implicit_scratch_floats(s, 1);
-        if (conv_implicit_weight_grad_scratch_floats(s) > need)
-            need = conv_implicit_weight_grad_scratch_floats(s);
+        size_t more[] = {conv_implicit_scratch_floats(s, 1),
+                         conv_implicit_weight_grad_scratch_floats(s),
+                         conv_implicit_weight_grad_cl_scratch_floats(s)};
+        for (int i = 0; i < 3; i++)
+            need = more[i] > need ? more[i] : need;
         float *x = randv(nx, &r), *w = randv(nw, &r), *b = randv(no, &r), *dy = randv(ny, &r);
         float *y = randv(ny, &r), *yref = randv(ny, &r), *scratch = randv(need, &r);
-        float *dx = randv(nx, &r), *dw = randv(nw, &r), *db = randv(no, &r);
+        float *dx = randv(nx, &r), *dw0 = randv(nw, &r), *db0 = randv(no, &r);
         float *dx2 = malloc(nx * 4), *dw2 = malloc(nw * 4), *db2 = malloc(no * 4);
-        memcpy(dx2, dx, nx * 4), memcpy(dw2, dw, nw * 4), memcpy(db2, db, no * 4);
+        float *dw = malloc(nw * 4), *db = malloc(no * 4);
+        memcpy(dx2, dx, nx * 4), memcpy(dw2, dw0, nw * 4), memcpy(db2, db0, no * 4);
         int k = s->ic * s->kh * s->kw;
         double terms = (double)ny / s->oc + 1;
         if (conv_implicit_ok(s, 0)) {
@@ -188,15 +206,21 @@ static void test_conv2d_implicit_paths_match_reference(void **state)
             for (size_t i = 0; i < nx; i++)
                 assert_float_equal(dx[i], dx2[i], 2e-6 * (s->oc * s->kh * s->kw + 1));
         }
-        if (conv_implicit_weight_grad_ok(s)) {
-            conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
+        for (int plan = 0; plan < 2; plan++) { /* lanes along outputs, then along channels */
+            if (plan == 0 ? !conv_implicit_weight_grad_ok(s) : !conv_implicit_weight_grad_cl_ok(s))
+                continue;
+            memcpy(dw, dw0, nw * 4), memcpy(db, db0, no * 4);
+            if (plan == 0)
+                conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
+            else
+                conv_implicit_weight_grad_cl(dw, db, dy, x, scratch, s);
             for (size_t i = 0; i < nw; i++)
                 assert_float_equal(dw[i], dw2[i], 2e-6 * terms);
             for (size_t i = 0; i < no; i++)
                 assert_float_equal(db[i], db2[i], 2e-6 * terms);
         }
         free(x), free(w), free(b), free(dy), free(y), free(yref), free(scratch);
-        free(dx), free(dw), free(db), free(dx2), free(dw2), free(db2);
+        free(dx), free(dw0), free(db0), free(dx2), free(dw2), free(db2), free(dw), free(db);
     }
 }
 

@@ -41,4 +41,11 @@ size_t conv_implicit_weight_grad_scratch_floats(const struct conv2d_shape *s);
 void conv_implicit_weight_grad(float *dw, float *db, const float *dy, const float *x,
                                float *scratch, const struct conv2d_shape *s);
 
+/* The same sums with vector lanes along the output channels instead, for layers with exactly
+ * two vectors of them (oc = 32 with AVX-512): no dropped columns, no lane sums. */
+int conv_implicit_weight_grad_cl_ok(const struct conv2d_shape *s);
+size_t conv_implicit_weight_grad_cl_scratch_floats(const struct conv2d_shape *s);
+void conv_implicit_weight_grad_cl(float *dw, float *db, const float *dy, const float *x,
+                                  float *scratch, const struct conv2d_shape *s);
+
 #endif
