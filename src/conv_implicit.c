@@ -18,43 +18,7 @@
 
 #define TAPS_MAX 4096 /* K = channels * kh * kw; larger layers take the im2col path */
 
-/* Short row copies and crops: rows here are 5-28 floats, too short for memcpy calls or the
- * compiler's vector loops to pay; with the width a constant each becomes a few vector moves. */
-#define FIXED_WIDTHS(CALL, n)                                                                      \
-    switch (n) {                                                                                   \
-    case 28:                                                                                       \
-        CALL(28);                                                                                  \
-        break;                                                                                     \
-    case 24:                                                                                       \
-        CALL(24);                                                                                  \
-        break;                                                                                     \
-    case 16:                                                                                       \
-        CALL(16);                                                                                  \
-        break;                                                                                     \
-    case 12:                                                                                       \
-        CALL(12);                                                                                  \
-        break;                                                                                     \
-    case 10:                                                                                       \
-        CALL(10);                                                                                  \
-        break;                                                                                     \
-    default:                                                                                       \
-        CALL(n);                                                                                   \
-    }
-
-static inline __attribute__((always_inline)) void copy_n(float *restrict d, const float *restrict s,
-                                                         int n)
-{
-    for (int q = 0; q < n; q++)
-        d[q] = s[q];
-}
-
-static void copy_row(float *restrict d, const float *restrict s, int n)
-{
-#define COPY(w) copy_n(d, s, w)
-    FIXED_WIDTHS(COPY, n)
-#undef COPY
-}
-
+/* Crops of the extended rows, short like the rows of vec.h's copy_row. */
 enum crop_mode { CROP_BIAS, CROP_BIAS_RELU, CROP_ADD };
 
 static inline __attribute__((always_inline)) void
@@ -436,6 +400,16 @@ size_t conv_implicit_weight_grad_cl_scratch_floats(const struct conv2d_shape *s)
     return g.planes_floats + (size_t)s->n * g.oh * g.ow * s->oc;
 }
 
+/* d[o * stride] += lane o of (lo, hi), for the 2 * VL output channels. */
+static void add_channel_lanes(float *d, size_t stride, vfloat lo, vfloat hi)
+{
+    float t[2 * VL];
+    vstore(t, lo);
+    vstore(t + VL, hi);
+    for (int o = 0; o < 2 * VL; o++)
+        d[(size_t)o * stride] += t[o];
+}
+
 /* acc[j] over one kernel row i of channel c: the rows of the strip and of dy^T are given per
  * (image, output row) by the caller's loop below. KW constant at each call site. */
 #define CL_ROW(NAME, SIZE, KW)                                                                     \
@@ -462,13 +436,8 @@ size_t conv_implicit_weight_grad_cl_scratch_floats(const struct conv2d_shape *s)
                     }                                                                              \
                 }                                                                                  \
             }                                                                                      \
-        for (int j = 0; j < KW; j++) {                                                             \
-            float t[2 * VL];                                                                       \
-            vstore(t, acc[j][0]);                                                                  \
-            vstore(t + VL, acc[j][1]);                                                             \
-            for (int o = 0; o < 2 * VL; o++)                                                       \
-                dw[(size_t)o * dw_o + j] += t[o];                                                  \
-        }                                                                                          \
+        for (int j = 0; j < KW; j++)                                                               \
+            add_channel_lanes(dw + j, dw_o, acc[j][0], acc[j][1]);                                 \
     }
 
 CL_ROW(3, 3, 3)
@@ -503,13 +472,8 @@ static void cl_kernel_3x3(float *dw, size_t dw_o, const float *strip, const floa
             }
         }
     for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            float t[2 * VL];
-            vstore(t, acc[i][j][0]);
-            vstore(t + VL, acc[i][j][1]);
-            for (int o = 0; o < 2 * VL; o++)
-                dw[(size_t)o * dw_o + i * 3 + j] += t[o];
-        }
+        for (int j = 0; j < 3; j++)
+            add_channel_lanes(dw + i * 3 + j, dw_o, acc[i][j][0], acc[i][j][1]);
 }
 
 void conv_implicit_weight_grad_cl(float *dw, float *db, const float *dy, const float *x,
@@ -529,10 +493,7 @@ void conv_implicit_weight_grad_cl(float *dw, float *db, const float *dy, const f
                 d[o] = dy[((size_t)img * oc + o) * out_plane + e];
             sum0 += vload(d), sum1 += vload(d + VL);
         }
-    float t[2 * VL];
-    vstore(t, sum0), vstore(t + VL, sum1);
-    for (size_t o = 0; o < oc; o++)
-        db[o] += t[o];
+    add_channel_lanes(db, 1, sum0, sum1);
     size_t taps = (size_t)g.kh * g.kw, dw_o = (size_t)g.cin * taps;
     for (int c = 0; c < g.cin; c++)
         for (int i = 0; i < g.kh; i++) {

@@ -1,6 +1,7 @@
 #include "resnet_mnist/im2col.h"
 
 #include "resnet_mnist/gemm.h"
+#include "vec.h"
 
 #include <stddef.h>
 
@@ -8,61 +9,6 @@
  * column is a plain copy of ow floats with no bounds checks. Planes up to this size use a stack
  * buffer (the model's largest is 28x28); larger ones take the bounds-checked path. */
 #define PLANE_MAX 4096
-
-/* dst[0..n) = src[0..n); the widths the model uses get fixed-size copies the compiler turns
- * into a few vector moves. */
-static inline void copy_row(float *restrict dst, const float *restrict src, int n)
-{
-    switch (n) {
-    case 24:
-        for (int q = 0; q < 24; q++)
-            dst[q] = src[q];
-        break;
-    case 12:
-        for (int q = 0; q < 12; q++)
-            dst[q] = src[q];
-        break;
-    case 10:
-        for (int q = 0; q < 10; q++)
-            dst[q] = src[q];
-        break;
-    case 5:
-        for (int q = 0; q < 5; q++)
-            dst[q] = src[q];
-        break;
-    case 3:
-        dst[0] = src[0], dst[1] = src[1], dst[2] = src[2];
-        break;
-    default:
-        for (int q = 0; q < n; q++)
-            dst[q] = src[q];
-    }
-}
-
-static inline void add_row(float *restrict dst, const float *restrict src, int n)
-{
-    switch (n) {
-    case 24:
-        for (int q = 0; q < 24; q++)
-            dst[q] += src[q];
-        break;
-    case 12:
-        for (int q = 0; q < 12; q++)
-            dst[q] += src[q];
-        break;
-    case 10:
-        for (int q = 0; q < 10; q++)
-            dst[q] += src[q];
-        break;
-    case 5:
-        for (int q = 0; q < 5; q++)
-            dst[q] += src[q];
-        break;
-    default:
-        for (int q = 0; q < n; q++)
-            dst[q] += src[q];
-    }
-}
 
 /* For a kernel offset (i or j minus pad) the valid output range is where the input index
  * p + off lies in [0, size). Used by the bounds-checked path. */

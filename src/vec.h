@@ -52,6 +52,66 @@ static inline float lane_sum(vfloat v)
     return (h4[0] + h4[2]) + (h4[1] + h4[3]);
 }
 
+/* Short rows: the model's are 3 to 28 floats, too short for memcpy calls or the compiler's
+ * vector loops to pay. FIXED_WIDTHS(CALL, n) calls CALL(n) with n a constant for the widths
+ * the model uses, so that an always-inline loop body becomes a few vector moves. */
+#define FIXED_WIDTHS(CALL, n)                                                                      \
+    switch (n) {                                                                                   \
+    case 28:                                                                                       \
+        CALL(28);                                                                                  \
+        break;                                                                                     \
+    case 24:                                                                                       \
+        CALL(24);                                                                                  \
+        break;                                                                                     \
+    case 16:                                                                                       \
+        CALL(16);                                                                                  \
+        break;                                                                                     \
+    case 12:                                                                                       \
+        CALL(12);                                                                                  \
+        break;                                                                                     \
+    case 10:                                                                                       \
+        CALL(10);                                                                                  \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        CALL(5);                                                                                   \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        CALL(3);                                                                                   \
+        break;                                                                                     \
+    default:                                                                                       \
+        CALL(n);                                                                                   \
+    }
+
+static inline __attribute__((always_inline)) void copy_n(float *restrict d, const float *restrict s,
+                                                         int n)
+{
+    for (int q = 0; q < n; q++)
+        d[q] = s[q];
+}
+
+static inline __attribute__((always_inline)) void add_n(float *restrict d, const float *restrict s,
+                                                        int n)
+{
+    for (int q = 0; q < n; q++)
+        d[q] += s[q];
+}
+
+/* d[0..n) = s[0..n) */
+static inline void copy_row(float *restrict d, const float *restrict s, int n)
+{
+#define COPY_ROW(w) copy_n(d, s, w)
+    FIXED_WIDTHS(COPY_ROW, n)
+#undef COPY_ROW
+}
+
+/* d[0..n) += s[0..n) */
+static inline void add_row(float *restrict d, const float *restrict s, int n)
+{
+#define ADD_ROW(w) add_n(d, s, w)
+    FIXED_WIDTHS(ADD_ROW, n)
+#undef ADD_ROW
+}
+
 /* Keeps v in a register: without this GCC folds a load into every FMA that uses it, and the
  * loads become the bottleneck. */
 #define REGISTER(v) __asm__("" : "+v"(v))
