@@ -14,13 +14,19 @@
 
 #include "resnet_mnist/idx.h"
 
+/* "resnet-mnist: " and the message, on a line of its own on stderr. */
+static void message_line(const char *fmt, va_list ap)
+{
+    fputs(PROGRAM ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void error_line(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs(PROGRAM ": ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message_line(fmt, ap);
     va_end(ap);
 }
 
@@ -29,9 +35,7 @@ int usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs(PROGRAM ": ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    message_line(fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try '" PROGRAM "%s%s --help' for more information.\n", command ? " " : "",
             command ? command : "");

@@ -24,21 +24,11 @@
 #define STBI_ONLY_PNM
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-/* The stb headers are third-party code; their warnings are not ours to fix. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wunused-variable"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wpedantic"
+#include "stb_begin.h"
 #include <stb_image.h>
 /* With STB_IMAGE_STATIC, stb_image 2.27 declares two functions it never defines (the GIF loader
  * left out by STBI_ONLY_*, and a setter defined under another name); GCC's "declared static
- * but never defined" ignores the pragmas above, so define them here, unused. */
+ * but never defined" ignores the pragmas of stb_begin.h, so define them here, unused. */
 STBIDEF stbi_uc *stbi_load_gif_from_memory(stbi_uc const *buffer, int len, int **delays, int *x,
                                            int *y, int *z, int *comp, int req_comp)
 {
@@ -49,7 +39,7 @@ STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpre
 {
     stbi__unpremultiply_on_load_thread(flag_true_if_should_unpremultiply);
 }
-#pragma GCC diagnostic pop
+#include "stb_end.h"
 
 /* Pixels with at least this much ink (0..1, step 3) define the bounding box. MNIST's own
  * digits have faint anti-aliased edges below it; on them, this box is the same as the box of

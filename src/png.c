@@ -15,19 +15,9 @@ static unsigned char *png_zlib_compress(unsigned char *data, int len, int *out_l
 #define STB_IMAGE_WRITE_STATIC
 #define STBIW_ZLIB_COMPRESS png_zlib_compress
 #define STB_IMAGE_WRITE_IMPLEMENTATION
-/* The stb headers are third-party code; their warnings are not ours to fix. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wunused-variable"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wpedantic"
+#include "stb_begin.h"
 #include <stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "stb_end.h"
 
 static unsigned char *png_zlib_compress(unsigned char *data, int len, int *out_len, int quality)
 {

@@ -110,17 +110,23 @@ const char *tu_golden(const char *name)
     return buf;
 }
 
+/* argv[] = the program, then arg0 and the rest of the NULL-terminated list (at most 62). */
+static void program_argv(const char *argv[64], const char *arg0, va_list ap)
+{
+    int argc = 0;
+    argv[argc++] = RM_PROGRAM;
+    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    argv[argc] = NULL;
+}
+
 int tu_run_program(char **out, char **err, const char *arg0, ...)
 {
     const char *argv[64];
-    int argc = 0;
-    argv[argc++] = RM_PROGRAM;
     va_list ap;
     va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    program_argv(argv, arg0, ap);
     va_end(ap);
-    argv[argc] = NULL;
 
     char *dir = tu_make_temp_dir();
     char *out_path = tu_path(dir, "stdout"), *err_path = tu_path(dir, "stderr");
@@ -194,14 +200,10 @@ void tu_write_mnist_split(const char *dir, const char *prefix, int n)
 int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...)
 {
     const char *argv[64];
-    int argc = 0;
-    argv[argc++] = RM_PROGRAM;
     va_list ap;
     va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    program_argv(argv, arg0, ap);
     va_end(ap);
-    argv[argc] = NULL;
     fflush(NULL);
     pid_t pid;
     if (use_pty) {
