@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resnet_mnist/ckpt.h"
+#include "resnet_mnist/io/ckpt.h"
 
 #define FUZZ_NAME "fuzz-ckpt"
 #define FUZZ_NT   6

@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "resnet_mnist/idx.h"
+#include "resnet_mnist/io/idx.h"
 
 #define FUZZ_NAME "fuzz-idx"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "resnet_mnist/digit_prep.h"
+#include "resnet_mnist/io/digit_prep.h"
 
 void tu_select_case(int argc, char **argv)
 {

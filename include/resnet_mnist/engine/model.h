@@ -1,0 +1,118 @@
+#ifndef RESNET_MNIST_MODEL_H
+#define RESNET_MNIST_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/engine/thread_pool.h"
+#include "resnet_mnist/engine/rng.h"
+#include "resnet_mnist/io/status.h"
+
+/* The tutorial's ResNet (spec section 2), batched NCHW:
+ *   x [n,1,28,28] -> conv1 5x5 -> relu -> maxpool  [n,16,12,12] = p1
+ *   RB1: o1 = relu(p1 + conv 5x5 pad 2 (relu(conv 3x3 pad 1 (p1))))   [n,16,12,12]
+ *   conv2 3x3 -> relu -> maxpool                   [n,32,5,5]   = p2
+ *   RB2: o2 likewise                               [n,32,5,5] = [n,800] channel-major
+ *   linear1 800->200 -> relu -> linear2 200->10    logits z [n,10]
+ */
+
+#define MODEL_PARAM_COUNT  16
+#define MODEL_PARAM_FLOATS 210882
+#define MODEL_INPUT_FLOATS 784 /* per image */
+#define MODEL_CLASSES      10
+
+/* The parameter table: names and shapes as PyTorch's state_dict gives them, in its order. It
+ * drives initialisation, the optimizer, checkpoints and the tests. */
+struct model_param {
+    const char *name;
+    int ndim;
+    int shape[4];
+    int fan_in;    /* for PyTorch's default initialisation */
+    size_t offset; /* into params, grads and momentum */
+    size_t size;   /* floats */
+};
+extern const struct model_param model_params[MODEL_PARAM_COUNT];
+
+/* Where a training step's time goes; model_forward/backward/sgd_step add their wall time per
+ * stage into model.stage_seconds (a clock read per stage: negligible). */
+enum model_stage {
+    STAGE_CONV1_FWD,
+    STAGE_RB1A_FWD,
+    STAGE_RB1B_FWD,
+    STAGE_CONV2_FWD,
+    STAGE_RB2A_FWD,
+    STAGE_RB2B_FWD,
+    STAGE_LINEAR_FWD,
+    STAGE_LOSS,
+    STAGE_LINEAR_BWD,
+    STAGE_RB2B_BWD,
+    STAGE_RB2A_BWD,
+    STAGE_CONV2_BWD,
+    STAGE_RB1B_BWD,
+    STAGE_RB1A_BWD,
+    STAGE_CONV1_BWD,
+    STAGE_SGD,
+    MODEL_STAGES
+};
+/* Short names ("conv1 fwd", ...) and floating-point operations per image of each stage
+ * (2 per multiply-add; element-wise work is not counted; SGD's is per step, not per image). */
+extern const char *const model_stage_names[MODEL_STAGES];
+extern const double model_stage_flops[MODEL_STAGES];
+
+struct model {
+    int max_batch;
+    struct thread_pool pool; /* runs the per-image-group tasks of every layer */
+    /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
+    float *params;
+    float *grads;
+    float *momentum; /* SGD's momentum buffers */
+    long steps;      /* optimizer steps taken (0: the next step starts the momentum) */
+    /* activations and their gradients for max_batch images; all owned */
+    float *acts, *dacts;
+    uint8_t *argmax1, *argmax2; /* which input won each max-pool window */
+    float *scratch;             /* conv workspace: scratch_per_thread floats per thread */
+    size_t scratch_per_thread;
+    float *partials;                    /* per-group weight gradients, summed in group order */
+    double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
+    /* named views into acts (see model.c for shapes); x is the input the caller fills */
+    float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
+};
+
+/* Allocates everything for batches of up to max_batch images and starts threads-1 worker
+ * threads. Parameters start at zero; call model_init_params or load a checkpoint. On failure m
+ * is left freeable.
+ * Work is split into groups of images of a fixed size per layer, and every sum over images runs
+ * in group order, so results are bitwise the same whatever the thread count. */
+int model_init(struct model *m, int max_batch, int threads, struct rm_status *st);
+/* Frees m and zeroes it; accepts a zeroed or half-built struct. */
+void model_free(struct model *m);
+
+/* PyTorch's default initialisation of Conv2d and Linear (spec section 3): every weight and
+ * bias uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)], drawn from r in table order. Resets the
+ * optimizer (momentum zero, steps 0). */
+void model_init_params(struct model *m, struct rng *r);
+
+/* The parameter (or gradient, or momentum) tensor i of the table. */
+float *model_param(const struct model *m, int i);
+
+/* Forward pass on the n <= max_batch images in m->x; logits land in m->z. */
+void model_forward(struct model *m, int n);
+/* Loss of the last forward pass (mean cross-entropy, spec section 3); fills m->probs. */
+double model_loss(struct model *m, const uint8_t *labels, int n);
+/* Sets m->grads to dL/dparams for the last forward pass and model_loss call. */
+void model_backward(struct model *m, const uint8_t *labels, int n);
+/* One SGD-with-momentum step over all parameters (sgd.h), using m->grads. */
+void model_sgd_step(struct model *m, float lr, float momentum);
+
+/* forward + loss + backward + step. Returns the batch's loss (before the step). */
+double model_train_step(struct model *m, const uint8_t *labels, int n, float lr, float momentum);
+/* Index of the largest logit of image b of the last forward pass (first one on ties, as
+ * torch.max). */
+int model_predicted(const struct model *m, int b);
+
+/* Describes the parameters as checkpoint tensors (names and shapes of the table, data pointing
+ * into which: m->params, m->grads or m->momentum). t has MODEL_PARAM_COUNT entries. */
+void model_ckpt_tensors(const struct model *m, const float *which, struct ckpt_tensor *t);
+
+#endif

@@ -1,0 +1,58 @@
+#ifndef RESNET_MNIST_TRAINER_H
+#define RESNET_MNIST_TRAINER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/rng.h"
+#include "resnet_mnist/io/status.h"
+
+/* The tutorial's train(): epochs of shuffled batches, one SGD step each (spec section 4). The
+ * trainer knows where it is inside an epoch, so an epoch can stop after any batch and continue
+ * later, in this process or another, with exactly the steps an uninterrupted run takes. Nothing
+ * here prints: progress reaches the caller through a callback. */
+
+/* Called after each training batch with its 1-based number, the number of batches in the
+ * epoch and the batch's loss. */
+typedef void (*train_batch_fn)(void *ctx, int batch, int batches, double loss);
+
+struct trainer {
+    struct model *m;                 /* not owned */
+    const struct idx_dataset *train; /* not owned */
+    struct rng rng;                  /* the shuffling stream */
+    struct rng epoch_rng;            /* rng as it was when the current epoch began */
+    int shuffle;
+    float lr, momentum;
+    int batch;       /* batches of the current epoch already done (0: not begun) */
+    double loss_sum; /* the sum of their losses */
+    int order_ready; /* order holds the current epoch's permutation */
+    int *order;      /* train->n indices, owned */
+    uint8_t *labels; /* m->max_batch labels of the current batch, owned */
+};
+
+enum trainer_status {
+    TRAINER_EPOCH_DONE, /* the epoch is complete; the next call starts a new one */
+    TRAINER_STOPPED,    /* *stop was set: stopped after a complete batch, resumable */
+    TRAINER_DIVERGED,   /* a batch's loss is NaN or infinite: no step taken for it */
+};
+
+/* Prepares a trainer whose shuffling stream is seeded with seed (the model's weights are
+ * initialised separately). */
+int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train, uint64_t seed,
+                 int shuffle, float lr, float momentum, struct rm_status *st);
+void trainer_free(struct trainer *t);
+
+/* Batches in an epoch: ceil(n / batch size), the last one smaller (DataLoader's default). */
+int trainer_batches(const struct trainer *t);
+
+/* Runs the current epoch from batch t->batch on: a fresh permutation of the training set when
+ * the epoch begins (unless shuffle is off), then one SGD step per batch of m->max_batch images.
+ * Checks *stop (may be NULL) after every batch. On TRAINER_EPOCH_DONE *mean_loss gets the
+ * mean of the epoch's batch losses; on TRAINER_DIVERGED it gets the bad loss, and t->batch + 1
+ * is the bad batch's number. */
+enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atomic_t *stop,
+                                      train_batch_fn on_batch, void *ctx, double *mean_loss);
+
+#endif

@@ -1,0 +1,160 @@
+/* Shared by the commands: error lines, strict number parsing, paths and clocks. */
+#include "cli_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "resnet_mnist/io/idx.h"
+
+/* "resnet-mnist: " and the message, on a line of its own on stderr. */
+static void message_line(const char *fmt, va_list ap)
+{
+    fputs(PROGRAM ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void error_line(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    message_line(fmt, ap);
+    va_end(ap);
+}
+
+/* A usage error: the message, then where to find help. Returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    message_line(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '" PROGRAM "%s%s --help' for more information.\n", command ? " " : "",
+            command ? command : "");
+    return EXIT_USAGE;
+}
+
+/* stdout is where results go: a failed write (a full disk, a closed pipe) is a failure. */
+int option_error(const char *command, int c, char **argv)
+{
+    if (c == ':')
+        return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+int no_operands(const char *command, int argc, char **argv)
+{
+    if (optind < argc)
+        return usage_error(command, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+int finish_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        error_line("error writing to standard output: %s", strerror(errno));
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
+int parse_long(const char *command, const char *flag, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    /* strtol would skip leading white space; a value is the whole text, nothing around it */
+    if (end == text || *end != '\0' || errno == ERANGE || isspace((unsigned char)text[0]))
+        return usage_error(command, "%s: '%s' is not a whole number", flag, text);
+    if (v < lo || v > hi)
+        return usage_error(command, "%s: %ld is out of range %ld..%ld", flag, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int parse_int(const char *command, const char *flag, const char *text, int lo, int hi, int *out)
+{
+    long v = 0;
+    if (parse_long(command, flag, text, lo, hi, &v) != 0)
+        return EXIT_USAGE;
+    *out = (int)v;
+    return 0;
+}
+
+int parse_u64(const char *command, const char *flag, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (text[0] == '-' || text[0] == '+' || isspace((unsigned char)text[0]))
+        return usage_error(command, "%s: '%s' is not a number from 0 to %" PRIu64, flag, text,
+                           UINT64_MAX);
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE)
+        return usage_error(command, "%s: '%s' is not a number from 0 to %" PRIu64, flag, text,
+                           UINT64_MAX);
+    *out = v;
+    return 0;
+}
+
+/* A finite number in [lo, hi], with lo excluded when lo_open. */
+int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,
+                double hi, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+        isspace((unsigned char)text[0]))
+        return usage_error(command, "%s: '%s' is not a number", flag, text);
+    if (v > hi || v < lo || (lo_open && v == lo))
+        return usage_error(command, "%s: %s is out of range %s%g..%g]", flag, text,
+                           lo_open ? "(" : "[", lo, hi);
+    *out = (float)v;
+    return 0;
+}
+
+/* "dir/name" in a malloc'd string. */
+char *join_path(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = malloc(a + b + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    size_t at = a;
+    if (a && dir[a - 1] != '/')
+        p[at++] = '/';
+    memcpy(p + at, name, b + 1);
+    return p;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+const char *default_data_dir(void)
+{
+    const char *env = getenv("RESNET_MNIST_DATA");
+    return env && *env ? env : "data/mnist";
+}
+
+int load_split(struct idx_dataset *ds, const char *dir, int split, int limit)
+{
+    struct rm_status st;
+    if (mnist_load(ds, dir, (enum mnist_split)split, limit, &st) != 0) {
+        error_line("%s", st.msg);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,228 @@
+/* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli_util.h"
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/io/png.h"
+
+#define SHOW_SCALE    8    /* --show enlarges each 28x28 image this much... */
+#define SHOW_PER_ROW  10   /* ...and puts up to this many side by side in a row */
+#define SHOW_MAX_SIDE 8192 /* with many images the scale drops to keep within this */
+
+static void predict_help(FILE *fp)
+{
+    fprintf(fp,
+            "Usage: " PROGRAM " predict [OPTIONS] IMAGE...\n"
+            "Predict the digit shown in each picture, with the probabilities of all ten.\n"
+            "\n"
+            "  --weights FILE   checkpoint to use (default best.bin); a safetensors file\n"
+            "                   written by this program or by PyTorch\n"
+            "  --json           print one JSON object per image instead:\n"
+            "                   {\"file\":...,\"digit\":...,\"probabilities\":[p0,...,p9]}\n"
+            "  --show FILE.png  also write the 28x28 images the network saw, side by side\n"
+            "                   and enlarged x%d (less for very many images)\n"
+            "  -h, --help       show this help and exit\n"
+            "\n"
+            "An IMAGE is a PNG, JPEG, BMP or PGM file of any size showing one digit, dark on\n"
+            "light or light on dark. It is prepared as MNIST's digits were: made grey, light\n"
+            "ink on black, cropped to the ink, scaled to fit 20x20 and centred by its centre of\n"
+            "mass in 28x28. A picture that cannot be read or shows no ink is reported and the\n"
+            "others are still predicted; the exit status is then 1.\n"
+            "\n"
+            "Example:\n"
+            "  " PROGRAM " predict --weights runs/first/best.bin --show seen.png digit.png\n",
+            SHOW_SCALE);
+}
+
+/* The prepared images kept for --show. */
+struct shown {
+    uint8_t *px; /* n * MNIST_PIXELS */
+    int n, cap;
+};
+
+static int shown_add(struct shown *s, const uint8_t *img)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 16;
+        uint8_t *p = realloc(s->px, (size_t)cap * MNIST_PIXELS);
+        if (!p)
+            return -1;
+        s->px = p;
+        s->cap = cap;
+    }
+    memcpy(s->px + (size_t)s->n * MNIST_PIXELS, img, MNIST_PIXELS);
+    s->n++;
+    return 0;
+}
+
+/* Draws the images as tiles of 28*scale pixels, SHOW_PER_ROW a row, in RGB: the grey levels
+ * the network saw, and each tile's outermost ring of pixels in a dim blue so that neighbouring
+ * black backgrounds stay apart. Returns 0 or 1 (the error printed). */
+static int show_write(const char *path, const struct shown *s)
+{
+    int cols = s->n < SHOW_PER_ROW ? s->n : SHOW_PER_ROW;
+    int rows = (s->n + SHOW_PER_ROW - 1) / SHOW_PER_ROW;
+    int scale = SHOW_SCALE;
+    while (scale > 1 && rows * MNIST_ROWS * scale > SHOW_MAX_SIDE)
+        scale--;
+    int tile = MNIST_ROWS * scale, w = cols * tile, h = rows * tile;
+    uint8_t *rgb = calloc((size_t)w * h, 3);
+    if (!rgb) {
+        error_line("%s: out of memory (%dx%d pixels)", path, w, h);
+        return 1;
+    }
+    for (int k = 0; k < s->n; k++) {
+        const uint8_t *img = s->px + (size_t)k * MNIST_PIXELS;
+        int ox = (k % SHOW_PER_ROW) * tile, oy = (k / SHOW_PER_ROW) * tile;
+        for (int y = 0; y < tile; y++)
+            for (int x = 0; x < tile; x++) {
+                uint8_t *p = rgb + 3 * ((size_t)(oy + y) * w + ox + x);
+                int edge = scale > 2 && (x == 0 || y == 0 || x == tile - 1 || y == tile - 1);
+                uint8_t v = img[(y / scale) * MNIST_COLS + x / scale];
+                p[0] = edge ? 0x20 : v;
+                p[1] = edge ? 0x30 : v;
+                p[2] = edge ? 0x70 : v;
+            }
+    }
+    struct rm_status st;
+    int rc = png_write(path, rgb, w, h, 3, &st);
+    free(rgb);
+    if (rc != 0) {
+        error_line("%s", st.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* p = softmax(z) over the ten classes, in double. */
+static void softmax(double *p, const float *z)
+{
+    double zmax = z[0], sum = 0.0;
+    for (int i = 1; i < MODEL_CLASSES; i++)
+        zmax = z[i] > zmax ? z[i] : zmax;
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        sum += p[i] = exp((double)z[i] - zmax);
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        p[i] /= sum;
+}
+
+/* One result on stdout. Returns 0 or 1 (out of memory for the JSON text). */
+static int print_result(const char *file, int digit, const double *p, int json)
+{
+    if (!json) {
+        printf("%s: %d (%.1f%%)\n ", file, digit, 100.0 * p[digit]);
+        for (int i = 0; i < MODEL_CLASSES; i++)
+            printf(" %d:%.1f%%", i, 100.0 * p[i]);
+        putchar('\n');
+        return 0;
+    }
+    cJSON *o = cJSON_CreateObject(), *arr = NULL;
+    char *text = NULL;
+    if (o && cJSON_AddStringToObject(o, "file", file) &&
+        cJSON_AddNumberToObject(o, "digit", digit) &&
+        (arr = cJSON_CreateDoubleArray(p, MODEL_CLASSES)) != NULL &&
+        cJSON_AddItemToObject(o, "probabilities", arr)) {
+        arr = NULL; /* owned by o now */
+        text = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(arr);
+    cJSON_Delete(o);
+    if (!text) {
+        error_line("%s: out of memory", file);
+        return 1;
+    }
+    puts(text);
+    cJSON_free(text);
+    return 0;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    enum { O_WEIGHTS = 256, O_JSON, O_SHOW };
+    static const struct option opts[] = {
+        {"weights", required_argument, 0, O_WEIGHTS},
+        {"json", no_argument, 0, O_JSON},
+        {"show", required_argument, 0, O_SHOW},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *cmd = "predict", *weights = "best.bin", *show = NULL;
+    int json = 0, c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_WEIGHTS:
+            weights = optarg;
+            break;
+        case O_JSON:
+            json = 1;
+            break;
+        case O_SHOW:
+            show = optarg;
+            break;
+        case 'h':
+            predict_help(stdout);
+            return 0;
+        default:
+            return option_error(cmd, c, argv);
+        }
+    }
+    if (optind >= argc)
+        return usage_error(cmd, "no IMAGE given");
+
+    struct model m = {0};
+    struct shown seen = {0};
+    struct rm_status st;
+    int rc = 1, failed = 0;
+    if (model_init(&m, 1, 1, &st) != 0) { /* one image at a time: one thread */
+        error_line("%s", st.msg);
+        goto done;
+    }
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    model_ckpt_tensors(&m, m.params, t);
+    if (ckpt_load(weights, t, MODEL_PARAM_COUNT, NULL, &st) != 0) {
+        error_line("%s", st.msg);
+        goto done;
+    }
+    /* one image at a time, so that results and errors come out in the order given */
+    for (int i = optind; i < argc; i++) {
+        uint8_t img[MNIST_PIXELS];
+        if (digit_prep_file(img, argv[i], &st) != 0) {
+            error_line("%s", st.msg);
+            failed = 1;
+            continue;
+        }
+        idx_normalize(m.x, img, MNIST_PIXELS);
+        model_forward(&m, 1);
+        double p[MODEL_CLASSES];
+        softmax(p, m.z);
+        int digit = model_predicted(&m, 0);
+        if (print_result(argv[i], digit, p, json) != 0)
+            goto done;
+        if (show && shown_add(&seen, img) != 0) {
+            error_line("%s: out of memory", show);
+            goto done;
+        }
+    }
+    if (show) {
+        if (seen.n == 0) {
+            error_line("%s: not written: no image could be prepared", show);
+            failed = 1;
+        } else if (show_write(show, &seen) != 0) {
+            failed = 1;
+        }
+    }
+    rc = failed;
+done:
+    free(seen.px);
+    model_free(&m);
+    return rc;
+}

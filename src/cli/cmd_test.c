@@ -1,0 +1,347 @@
+/* resnet-mnist test: a checkpoint's accuracy on the MNIST test set, per digit and as a confusion
+ * matrix, optionally with a picture of the misclassified images or as one JSON object. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli_util.h"
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/io/plot.h"
+#include "resnet_mnist/engine/report.h"
+#include "resnet_mnist/engine/evaluation.h"
+
+#define ERRORS_MAX_DEFAULT 100
+#define ERRORS_MAX_LIMIT   1000 /* keeps the grid within the 8192-pixel PNG limit of plot.h */
+
+static void test_help(FILE *fp)
+{
+    fprintf(fp,
+            "Usage: " PROGRAM " test [OPTIONS]\n"
+            "Evaluate a checkpoint on the MNIST test set: accuracy and loss, the accuracy of\n"
+            "each digit, and the confusion matrix (rows: true digit, columns: predicted).\n"
+            "\n"
+            "  --weights FILE     checkpoint to evaluate (default best.bin); a safetensors\n"
+            "                     file written by this program or by PyTorch\n"
+            "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
+            "  --limit-test N     use only the first N test images\n"
+            "  --batch-size N     images per forward pass (default 30; no effect on results)\n"
+            "  --threads N        worker threads (default: the online CPUs)\n"
+            "  --errors FILE.png  also draw the misclassified images, most confident first,\n"
+            "                     each with its true and predicted digit, the confidence\n"
+            "                     (softmax probability of the predicted digit) and its\n"
+            "                     index in the test set; when there is no mistake at all,\n"
+            "                     no file is written and the output says so\n"
+            "  --errors-max N     draw at most N of them (default %d, at most %d)\n"
+            "  --json             print one JSON object instead of the tables: weights,\n"
+            "                     correct, total, accuracy (a fraction), loss, per_class\n"
+            "                     ({digit, correct, total, accuracy}), confusion (rows: true\n"
+            "                     digit), misclassified, and errors_png if it was written\n"
+            "  -h, --help         show this help and exit\n"
+            "\n"
+            "Examples:\n"
+            "  " PROGRAM " test --weights runs/first/best.bin\n"
+            "  " PROGRAM " test --weights best.bin --errors errors.png --errors-max 50\n",
+            ERRORS_MAX_DEFAULT, ERRORS_MAX_LIMIT);
+}
+
+/* Width of a decimal number. */
+static int digits(int v)
+{
+    int d = 1;
+    while (v >= 10) {
+        v /= 10;
+        d++;
+    }
+    return d;
+}
+
+/* The per-digit table and the confusion matrix, for a terminal: 69 columns for MNIST's test
+ * set (the columns widen only past 9999 images of a digit). */
+static void print_report(const struct eval_report *r)
+{
+    int wn = digits(r->total), wc = wn > 7 ? wn : 7, wt = wn > 5 ? wn : 5;
+    printf("\n%-5s  %*s  %*s  %8s\n", "digit", wc, "correct", wt, "total", "accuracy");
+    for (int d = 0; d <= REPORT_CLASSES; d++) {
+        int all = d == REPORT_CLASSES;
+        int right = all ? r->correct : r->class_correct[d];
+        int total = all ? r->total : r->class_total[d];
+        if (all)
+            printf("%5s", "all");
+        else
+            printf("%5d", d);
+        printf("  %*d  %*d  ", wc, right, wt, total);
+        if (total)
+            printf("%7.2f%%\n", 100.0 * right / total);
+        else
+            printf("%8s\n", "-");
+    }
+
+    int biggest = 0;
+    for (int t = 0; t < REPORT_CLASSES; t++)
+        for (int p = 0; p < REPORT_CLASSES; p++)
+            biggest = r->confusion[t][p] > biggest ? r->confusion[t][p] : biggest;
+    int cw = digits(biggest) + 2 > 6 ? digits(biggest) + 2 : 6;
+    printf("\nconfusion matrix: rows are the true digit, columns the predicted digit\n");
+    printf("%-9s", "true\\pred");
+    for (int p = 0; p < REPORT_CLASSES; p++)
+        printf("%*d", cw, p);
+    printf("\n");
+    for (int t = 0; t < REPORT_CLASSES; t++) {
+        printf("%9d", t);
+        for (int p = 0; p < REPORT_CLASSES; p++)
+            printf("%*d", cw, r->confusion[t][p]);
+        printf("\n");
+    }
+}
+
+/* The JSON object of --json (NULL when out of memory); the caller frees the text. */
+static char *report_json(const char *weights, const struct eval_result *ev,
+                         const struct eval_report *r, const char *errors_png)
+{
+    cJSON *o = cJSON_CreateObject();
+    int ok = o != NULL;
+    ok = ok && cJSON_AddStringToObject(o, "weights", weights);
+    ok = ok && cJSON_AddNumberToObject(o, "correct", ev->correct);
+    ok = ok && cJSON_AddNumberToObject(o, "total", ev->total);
+    ok = ok && (ev->total ? cJSON_AddNumberToObject(o, "accuracy", (double)ev->correct / ev->total)
+                          : cJSON_AddNullToObject(o, "accuracy"));
+    ok = ok && cJSON_AddNumberToObject(o, "loss", ev->loss);
+    cJSON *per = ok ? cJSON_AddArrayToObject(o, "per_class") : NULL;
+    ok = per != NULL;
+    for (int d = 0; ok && d < REPORT_CLASSES; d++) {
+        cJSON *c = cJSON_CreateObject();
+        if (!c || !cJSON_AddItemToArray(per, c)) {
+            cJSON_Delete(c);
+            ok = 0;
+            break;
+        }
+        ok = cJSON_AddNumberToObject(c, "digit", d) != NULL;
+        ok = ok && cJSON_AddNumberToObject(c, "correct", r->class_correct[d]);
+        ok = ok && cJSON_AddNumberToObject(c, "total", r->class_total[d]);
+        ok = ok && (r->class_total[d]
+                        ? cJSON_AddNumberToObject(c, "accuracy", report_class_accuracy(r, d))
+                        : cJSON_AddNullToObject(c, "accuracy"));
+    }
+    cJSON *conf = ok ? cJSON_AddArrayToObject(o, "confusion") : NULL;
+    ok = conf != NULL;
+    for (int t = 0; ok && t < REPORT_CLASSES; t++) {
+        cJSON *row = cJSON_CreateIntArray(r->confusion[t], REPORT_CLASSES);
+        if (!row || !cJSON_AddItemToArray(conf, row)) {
+            cJSON_Delete(row);
+            ok = 0;
+        }
+    }
+    ok = ok && cJSON_AddNumberToObject(o, "misclassified", ev->total - ev->correct);
+    if (ok && errors_png)
+        ok = cJSON_AddStringToObject(o, "errors_png", errors_png) != NULL;
+    char *text = ok ? cJSON_Print(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
+/* "true 4  pred 9" over "p 0.998  #1234" (the index in the test set, from 0). A probability
+ * below 1 is never shown as 1.000. */
+static void error_caption(char *buf, size_t n, const struct report_error *e)
+{
+    char p[16];
+    if (e->confidence < 1.0f && e->confidence >= 0.9995f)
+        snprintf(p, sizeof p, ">0.999");
+    else
+        snprintf(p, sizeof p, "%.3f", (double)e->confidence);
+    snprintf(buf, n, "true %d  pred %d\np %s  #%d", e->label, e->predicted, p, e->index);
+}
+
+/* Draws the first `shown` of the k mistakes (already ordered) into path. */
+static int write_errors_png(const char *path, const char *weights, const struct idx_dataset *ds,
+                            const struct report_error *errs, int k, int shown, struct rm_status *st)
+{
+    enum { CAPTION = 64 };
+    uint8_t *images = malloc((size_t)shown * MNIST_PIXELS);
+    char *text = malloc((size_t)shown * CAPTION);
+    const char **captions = malloc((size_t)shown * sizeof *captions);
+    int rc = -1;
+    if (!images || !text || !captions) {
+        rm_fail(st, "%s: out of memory for %d images", path, shown);
+        goto done;
+    }
+    for (int i = 0; i < shown; i++) {
+        memcpy(images + (size_t)i * MNIST_PIXELS, ds->images + (size_t)errs[i].index * MNIST_PIXELS,
+               MNIST_PIXELS);
+        error_caption(text + (size_t)i * CAPTION, CAPTION, &errs[i]);
+        captions[i] = text + (size_t)i * CAPTION;
+    }
+    char title[512];
+    if (shown < k)
+        snprintf(title, sizeof title, "%s: the %d most confident of %d misclassified test images",
+                 weights, shown, k);
+    else
+        snprintf(title, sizeof title, "%s: %d misclassified test image%s, most confident first",
+                 weights, k, k == 1 ? "" : "s");
+    /* ten to a row, as the digits; a squarer grid for many */
+    int columns = shown <= 100 ? 10 : (int)ceil(sqrt((double)shown));
+    rc = plot_write_digit_grid(path, title, images, captions, shown, columns, st);
+done:
+    free(images);
+    free(text);
+    free(captions);
+    return rc;
+}
+
+int cmd_test(int argc, char **argv)
+{
+    enum { O_WEIGHTS = 256, O_DATA, O_LTEST, O_BATCH, O_THREADS, O_ERRORS, O_ERRORS_MAX, O_JSON };
+    static const struct option opts[] = {
+        {"weights", required_argument, 0, O_WEIGHTS},
+        {"data", required_argument, 0, O_DATA},
+        {"limit-test", required_argument, 0, O_LTEST},
+        {"batch-size", required_argument, 0, O_BATCH},
+        {"threads", required_argument, 0, O_THREADS},
+        {"errors", required_argument, 0, O_ERRORS},
+        {"errors-max", required_argument, 0, O_ERRORS_MAX},
+        {"json", no_argument, 0, O_JSON},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *cmd = "test", *weights = "best.bin", *data_dir = default_data_dir();
+    const char *errors_path = NULL;
+    int limit = 0, batch = 30, threads = thread_pool_online_cpus(), c, rc = 0;
+    int errors_max = ERRORS_MAX_DEFAULT, json = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_WEIGHTS:
+            weights = optarg;
+            break;
+        case O_DATA:
+            data_dir = optarg;
+            break;
+        case O_LTEST:
+            rc = parse_int(cmd, "--limit-test", optarg, 1, 1 << 30, &limit);
+            break;
+        case O_BATCH:
+            rc = parse_int(cmd, "--batch-size", optarg, 1, MAX_BATCH, &batch);
+            break;
+        case O_THREADS:
+            rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &threads);
+            break;
+        case O_ERRORS:
+            if (!*optarg)
+                return usage_error(cmd, "--errors: empty file name");
+            errors_path = optarg;
+            break;
+        case O_ERRORS_MAX:
+            rc = parse_int(cmd, "--errors-max", optarg, 1, ERRORS_MAX_LIMIT, &errors_max);
+            break;
+        case O_JSON:
+            json = 1;
+            break;
+        case 'h':
+            test_help(stdout);
+            return 0;
+        default:
+            return option_error(cmd, c, argv);
+        }
+    }
+    if (rc)
+        return rc;
+    if ((rc = no_operands(cmd, argc, argv)) != 0)
+        return rc;
+
+    struct model m = {0};
+    struct idx_dataset test = {0};
+    struct ckpt_meta meta = {0};
+    struct rm_status st;
+    uint8_t *predicted = NULL;
+    float *confidence = NULL;
+    struct report_error *errs = NULL;
+    rc = 1;
+    if (model_init(&m, batch, threads, &st) != 0) {
+        error_line("%s", st.msg);
+        goto done;
+    }
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    model_ckpt_tensors(&m, m.params, t);
+    /* the checkpoint first: a wrong file is reported before the data is read */
+    if (ckpt_load(weights, t, MODEL_PARAM_COUNT, &meta, &st) != 0) {
+        error_line("%s", st.msg);
+        goto done;
+    }
+    if (load_split(&test, data_dir, MNIST_SPLIT_TEST, limit))
+        goto done;
+    predicted = malloc((size_t)test.n);
+    confidence = malloc((size_t)test.n * sizeof *confidence);
+    errs = malloc((size_t)test.n * sizeof *errs);
+    if (!predicted || !confidence || !errs) {
+        error_line("out of memory for %d test images", test.n);
+        goto done;
+    }
+    struct eval_result ev;
+    evaluate_detailed(&m, &test, &ev, predicted, confidence);
+    struct eval_report rep;
+    report_build(&rep, test.labels, predicted, test.n);
+    int nerr = report_errors(errs, test.labels, predicted, confidence, test.n);
+    int shown = nerr < errors_max ? nerr : errors_max;
+
+    /* The picture before the text, so that --json can name it only when it was written; on
+     * failure the human report is still printed, then the error. */
+    int png_failed = 0, png_written = 0;
+    if (errors_path && shown > 0) {
+        if (write_errors_png(errors_path, weights, &test, errs, nerr, shown, &st) != 0)
+            png_failed = 1;
+        else
+            png_written = 1;
+    }
+
+    if (json) {
+        if (!png_failed) {
+            char *text = report_json(weights, &ev, &rep, png_written ? errors_path : NULL);
+            if (!text) {
+                error_line("out of memory for the JSON report");
+                goto done;
+            }
+            puts(text);
+            free(text);
+        }
+    } else {
+        /* The first two lines as they always were: scripts and the smoke test read them. */
+        printf("%s: test accuracy %.2f%% (%d/%d), test loss %.4f\n", weights,
+               ev.total ? 100.0 * ev.correct / ev.total : 0.0, ev.correct, ev.total, ev.loss);
+        const char *epoch = ckpt_meta_get(&meta, "epoch");
+        const char *rec_correct = ckpt_meta_get(&meta, "test_correct");
+        const char *rec_total = ckpt_meta_get(&meta, "test_total");
+        if (epoch && rec_correct && rec_total)
+            printf("(training recorded %s/%s at epoch %s)\n", rec_correct, rec_total, epoch);
+        print_report(&rep);
+        if (errors_path && nerr == 0)
+            printf("\nno misclassified images; %s not written\n", errors_path);
+        else if (png_written && shown < nerr)
+            printf("\nwrote %s: the %d most confident of %d misclassified images\n", errors_path,
+                   shown, nerr);
+        else if (png_written)
+            printf("\nwrote %s: all %d misclassified image%s, most confident first\n", errors_path,
+                   nerr, nerr == 1 ? "" : "s");
+    }
+    if (png_failed) {
+        fflush(stdout);
+        error_line("%s", st.msg);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(predicted);
+    free(confidence);
+    free(errs);
+    ckpt_meta_free(&meta);
+    idx_free(&test);
+    model_free(&m);
+    return rc;
+}

@@ -1,0 +1,540 @@
+#include "resnet_mnist/engine/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "resnet_mnist/ops/conv2d.h"
+#include "resnet_mnist/ops/linear.h"
+#include "resnet_mnist/ops/maxpool2d.h"
+#include "resnet_mnist/ops/relu.h"
+#include "resnet_mnist/ops/sgd.h"
+#include "resnet_mnist/ops/xent.h"
+
+/* Offsets are the running sums of the sizes, in PyTorch's state_dict order. */
+#define P_CONV1_W 0
+#define P_CONV1_B (P_CONV1_W + 16 * 1 * 5 * 5)
+#define P_RB1A_W  (P_CONV1_B + 16)
+#define P_RB1A_B  (P_RB1A_W + 16 * 16 * 3 * 3)
+#define P_RB1B_W  (P_RB1A_B + 16)
+#define P_RB1B_B  (P_RB1B_W + 16 * 16 * 5 * 5)
+#define P_CONV2_W (P_RB1B_B + 16)
+#define P_CONV2_B (P_CONV2_W + 32 * 16 * 3 * 3)
+#define P_RB2A_W  (P_CONV2_B + 32)
+#define P_RB2A_B  (P_RB2A_W + 32 * 32 * 3 * 3)
+#define P_RB2B_W  (P_RB2A_B + 32)
+#define P_RB2B_B  (P_RB2B_W + 32 * 32 * 5 * 5)
+#define P_LIN1_W  (P_RB2B_B + 32)
+#define P_LIN1_B  (P_LIN1_W + 200 * 800)
+#define P_LIN2_W  (P_LIN1_B + 200)
+#define P_LIN2_B  (P_LIN2_W + 10 * 200)
+#define P_END     (P_LIN2_B + 10)
+
+_Static_assert(P_END == MODEL_PARAM_FLOATS, "parameter table does not add up to 210,882");
+_Static_assert(P_CONV1_B == P_CONV1_W + 400 && P_RB2B_B == P_RB2B_W + 25600,
+               "each conv bias follows its weight");
+
+const struct model_param model_params[MODEL_PARAM_COUNT] = {
+    {"conv1.weight", 4, {16, 1, 5, 5}, 25, P_CONV1_W, 400},
+    {"conv1.bias", 1, {16}, 25, P_CONV1_B, 16},
+    {"RB1.conv1.weight", 4, {16, 16, 3, 3}, 144, P_RB1A_W, 2304},
+    {"RB1.conv1.bias", 1, {16}, 144, P_RB1A_B, 16},
+    {"RB1.conv2.weight", 4, {16, 16, 5, 5}, 400, P_RB1B_W, 6400},
+    {"RB1.conv2.bias", 1, {16}, 400, P_RB1B_B, 16},
+    {"conv2.weight", 4, {32, 16, 3, 3}, 144, P_CONV2_W, 4608},
+    {"conv2.bias", 1, {32}, 144, P_CONV2_B, 32},
+    {"RB2.conv1.weight", 4, {32, 32, 3, 3}, 288, P_RB2A_W, 9216},
+    {"RB2.conv1.bias", 1, {32}, 288, P_RB2A_B, 32},
+    {"RB2.conv2.weight", 4, {32, 32, 5, 5}, 800, P_RB2B_W, 25600},
+    {"RB2.conv2.bias", 1, {32}, 800, P_RB2B_B, 32},
+    {"linear1.weight", 2, {200, 800}, 800, P_LIN1_W, 160000},
+    {"linear1.bias", 1, {200}, 800, P_LIN1_B, 200},
+    {"linear2.weight", 2, {10, 200}, 200, P_LIN2_W, 2000},
+    {"linear2.bias", 1, {10}, 200, P_LIN2_B, 10},
+};
+
+const char *const model_stage_names[MODEL_STAGES] = {
+    "conv1 fwd",     "RB1.conv1 fwd", "RB1.conv2 fwd", "conv2 fwd",
+    "RB2.conv1 fwd", "RB2.conv2 fwd", "linear fwd",    "loss",
+    "linear bwd",    "RB2.conv2 bwd", "RB2.conv1 bwd", "conv2 bwd",
+    "RB1.conv2 bwd", "RB1.conv1 bwd", "conv1 bwd",     "sgd",
+};
+
+/* Multiply-adds per image (spec section 2) times 2; a backward pass computes the weight
+ * gradient and the input gradient, each as costly as the forward (conv1 needs no input
+ * gradient). */
+#define MAC2(x) (2.0 * (x))
+const double model_stage_flops[MODEL_STAGES] = {
+    MAC2(230400),     MAC2(331776),     MAC2(921600),     MAC2(460800),
+    MAC2(230400),     MAC2(640000),     MAC2(162000),     0,
+    2 * MAC2(162000), 2 * MAC2(640000), 2 * MAC2(230400), 2 * MAC2(460800),
+    2 * MAC2(921600), 2 * MAC2(331776), MAC2(230400),     0,
+};
+
+static double clock_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Adds the time since *t to stage and moves *t to now. */
+static void lap(struct model *m, enum model_stage stage, double *t)
+{
+    double now = clock_now();
+    m->stage_seconds[stage] += now - *t;
+    *t = now;
+}
+
+/* Activation sizes per image, in the order they are carved from m->acts (and m->dacts). */
+enum {
+    A_X = 784,       /* [1,28,28] input */
+    A_A1 = 16 * 576, /* [16,24,24] relu(conv1) */
+    A_P1 = 16 * 144, /* [16,12,12] after max-pool; also r1a, r1b, o1 */
+    A_A2 = 32 * 100, /* [32,10,10] relu(conv2) */
+    A_P2 = 32 * 25,  /* [32,5,5]; also r2a, r2b, o2 */
+    A_H = 200,       /* relu(linear1) */
+    A_Z = 10,        /* logits; also probs */
+    A_PER_IMAGE = A_X + A_A1 + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H + 2 * A_Z,
+};
+
+/* The six convolutions. Each processes the batch in groups of `group` images (one strip or
+ * im2col + GEMM per group, see conv2d.c). The group sizes are constants, never derived from
+ * the thread count, so results do not depend on it. Measured at batch 30 (bench, medians of
+ * 7 runs, 3 rounds): 3,5,5,5,5,5 and 3,3,3,5,10,10 were no faster on one thread, and RB2 in
+ * groups of 10 (3 groups for 2 threads) was 15% slower on two. */
+struct conv_layer {
+    int w, b; /* parameter offsets */
+    int ic, hw, oc, k, pad;
+    int group;
+};
+enum { L_CONV1, L_RB1A, L_RB1B, L_CONV2, L_RB2A, L_RB2B, L_COUNT };
+static const struct conv_layer layers[L_COUNT] = {
+    [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 1},
+    [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 4},
+    [L_RB1B] = {P_RB1B_W, P_RB1B_B, 16, 12, 16, 5, 2, 4},
+    [L_CONV2] = {P_CONV2_W, P_CONV2_B, 16, 12, 32, 3, 0, 5},
+    [L_RB2A] = {P_RB2A_W, P_RB2A_B, 32, 5, 32, 3, 1, 8},
+    [L_RB2B] = {P_RB2B_W, P_RB2B_B, 32, 5, 32, 5, 2, 8},
+};
+
+static struct conv2d_shape layer_shape(int layer, int n)
+{
+    const struct conv_layer *l = &layers[layer];
+    return (struct conv2d_shape){n, l->ic, l->hw, l->hw, l->oc, l->k, l->k, l->pad};
+}
+
+static int groups_of(int layer, int n)
+{
+    return (n + layers[layer].group - 1) / layers[layer].group;
+}
+
+static size_t layer_weights(int layer)
+{
+    const struct conv_layer *l = &layers[layer];
+    return (size_t)l->oc * l->ic * l->k * l->k;
+}
+
+void model_free(struct model *m)
+{
+    thread_pool_free(&m->pool);
+    free(m->params);
+    free(m->grads);
+    free(m->momentum);
+    free(m->acts);
+    free(m->dacts);
+    free(m->argmax1);
+    free(m->argmax2);
+    free(m->scratch);
+    free(m->partials);
+    memset(m, 0, sizeof *m);
+}
+
+/* The per-image activation regions, carved in order from one block for max_batch images. */
+struct act_views {
+    float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
+};
+
+static struct act_views carve(float *base, int max_batch)
+{
+    struct act_views v;
+    float **order[] = {&v.x,  &v.a1,  &v.p1,  &v.r1a, &v.r1b, &v.o1, &v.a2,
+                       &v.p2, &v.r2a, &v.r2b, &v.o2,  &v.h,   &v.z,  &v.probs};
+    static const size_t sizes[] = {A_X,  A_A1, A_P1, A_P1, A_P1, A_P1, A_A2,
+                                   A_P2, A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
+    for (int i = 0; i < 14; i++) {
+        *order[i] = base;
+        base += sizes[i] * (size_t)max_batch;
+    }
+    return v;
+}
+
+int model_init(struct model *m, int max_batch, int threads, struct rm_status *st)
+{
+    memset(m, 0, sizeof *m);
+    if (max_batch < 1)
+        return rm_fail(st, "batch size must be at least 1");
+    if (threads < 1)
+        return rm_fail(st, "thread count must be at least 1");
+    m->max_batch = max_batch;
+    size_t nb = (size_t)max_batch, scratch = 0, partials = 0;
+    for (int l = 0; l < L_COUNT; l++) {
+        int g = layers[l].group < max_batch ? layers[l].group : max_batch;
+        struct conv2d_shape s = layer_shape(l, g);
+        size_t need = conv2d_scratch_floats(&s);
+        scratch = need > scratch ? need : scratch;
+        need = (size_t)groups_of(l, max_batch) * (layer_weights(l) + (size_t)layers[l].oc);
+        partials = need > partials ? need : partials;
+    }
+    m->scratch_per_thread = scratch;
+    m->params = calloc(MODEL_PARAM_FLOATS, sizeof(float));
+    m->grads = calloc(MODEL_PARAM_FLOATS, sizeof(float));
+    m->momentum = calloc(MODEL_PARAM_FLOATS, sizeof(float));
+    m->acts = calloc(nb * A_PER_IMAGE, sizeof(float));
+    m->dacts = calloc(nb * A_PER_IMAGE, sizeof(float));
+    m->argmax1 = calloc(nb * A_P1, 1);
+    m->argmax2 = calloc(nb * A_P2, 1);
+    m->scratch = calloc(scratch * (size_t)threads, sizeof(float));
+    m->partials = calloc(partials, sizeof(float));
+    if (!m->params || !m->grads || !m->momentum || !m->acts || !m->dacts || !m->argmax1 ||
+        !m->argmax2 || !m->scratch || !m->partials) {
+        model_free(m);
+        return rm_fail(st, "out of memory allocating the model for batches of %d", max_batch);
+    }
+    if (thread_pool_init(&m->pool, threads, st) != 0) {
+        model_free(m);
+        return -1;
+    }
+    struct act_views v = carve(m->acts, max_batch);
+    m->x = v.x, m->a1 = v.a1, m->p1 = v.p1, m->r1a = v.r1a, m->r1b = v.r1b, m->o1 = v.o1;
+    m->a2 = v.a2, m->p2 = v.p2, m->r2a = v.r2a, m->r2b = v.r2b, m->o2 = v.o2;
+    m->h = v.h, m->z = v.z, m->probs = v.probs;
+    return 0;
+}
+
+void model_init_params(struct model *m, struct rng *r)
+{
+    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+        const struct model_param *p = &model_params[i];
+        float bound = (float)(1.0 / sqrt((double)p->fan_in));
+        float *w = m->params + p->offset;
+        for (size_t k = 0; k < p->size; k++)
+            w[k] = (float)(-bound + 2.0 * bound * rng_uniform(r));
+    }
+    memset(m->momentum, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    m->steps = 0;
+}
+
+float *model_param(const struct model *m, int i)
+{
+    return m->params + model_params[i].offset;
+}
+
+/* A layer's work on one group of images, run by the pool. */
+struct job {
+    struct model *m;
+    int layer, n;
+    struct act_views d; /* gradient views (backward) */
+};
+
+/* Images [*first, *first + *count) of group g of layer at batch size n. */
+static void group_range(int layer, int n, int g, int *first, int *count)
+{
+    *first = g * layers[layer].group;
+    *count = n - *first < layers[layer].group ? n - *first : layers[layer].group;
+}
+
+static void forward_task(void *ctx, int g, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    int first, c;
+    group_range(j->layer, j->n, g, &first, &c);
+    const struct conv_layer *l = &layers[j->layer];
+    struct conv2d_shape s = layer_shape(j->layer, c);
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    const float *w = m->params + l->w, *b = m->params + l->b;
+    size_t f = (size_t)first;
+    switch (j->layer) {
+    case L_CONV1: {
+        struct maxpool2d_shape mp = {c, 16, 24, 24};
+        conv2d_forward_relu(m->a1 + f * A_A1, m->x + f * A_X, w, b, scratch, &s);
+        maxpool2d_forward(m->p1 + f * A_P1, m->argmax1 + f * A_P1, m->a1 + f * A_A1, &mp);
+        break;
+    }
+    case L_RB1A:
+        conv2d_forward_relu(m->r1a + f * A_P1, m->p1 + f * A_P1, w, b, scratch, &s);
+        break;
+    case L_RB1B:
+        conv2d_forward(m->r1b + f * A_P1, m->r1a + f * A_P1, w, b, scratch, &s);
+        relu_add_forward(m->o1 + f * A_P1, m->p1 + f * A_P1, m->r1b + f * A_P1, (size_t)c * A_P1);
+        break;
+    case L_CONV2: {
+        struct maxpool2d_shape mp = {c, 32, 10, 10};
+        conv2d_forward_relu(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
+        maxpool2d_forward(m->p2 + f * A_P2, m->argmax2 + f * A_P2, m->a2 + f * A_A2, &mp);
+        break;
+    }
+    case L_RB2A:
+        conv2d_forward_relu(m->r2a + f * A_P2, m->p2 + f * A_P2, w, b, scratch, &s);
+        break;
+    case L_RB2B:
+        conv2d_forward(m->r2b + f * A_P2, m->r2a + f * A_P2, w, b, scratch, &s);
+        relu_add_forward(m->o2 + f * A_P2, m->p2 + f * A_P2, m->r2b + f * A_P2, (size_t)c * A_P2);
+        break;
+    }
+}
+
+/* linear1, the one large dense layer, is split by blocks of its outputs (forward, weight
+ * gradient) or inputs (input gradient): each task packs only its slice of the weights, and every
+ * element's sum is the same whatever the split. */
+#define DENSE_OUT_BLOCK  32 /* of linear1's 200 outputs: whole vector panels, the last partial */
+#define DENSE_OUT_BLOCKS ((200 + DENSE_OUT_BLOCK - 1) / DENSE_OUT_BLOCK)
+#define DENSE_IN_BLOCK   160 /* of its 800 inputs */
+
+static void dense_forward_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    /* o2 [n,32,5,5] is already the channel-major flattening [n,800] of spec section 2 */
+    int o0 = task * DENSE_OUT_BLOCK, o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
+    linear_forward_cols(m->h, m->o2, m->params + P_LIN1_W, m->params + P_LIN1_B, j->n, 800, 200, o0,
+                        o1);
+}
+
+void model_forward(struct model *m, int n)
+{
+    struct job j = {.m = m, .n = n};
+    double t = clock_now();
+    for (j.layer = 0; j.layer < L_COUNT; j.layer++) {
+        thread_pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
+        lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
+    }
+    thread_pool_run(&m->pool, DENSE_OUT_BLOCKS, dense_forward_task, &j);
+    relu_forward(m->h, m->h, (size_t)n * A_H);
+    linear_forward(m->z, m->h, m->params + P_LIN2_W, m->params + P_LIN2_B, n, 200, 10);
+    lap(m, STAGE_LINEAR_FWD, &t);
+}
+
+double model_loss(struct model *m, const uint8_t *labels, int n)
+{
+    double t = clock_now();
+    double loss = xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
+    lap(m, STAGE_LOSS, &t);
+    return loss;
+}
+
+/* Zeroes images [first, first+count) of a gradient buffer with per_image floats each. */
+static void zero_images(float *buf, size_t per_image, size_t first, int count)
+{
+    memset(buf + first * per_image, 0, per_image * (size_t)count * sizeof(float));
+}
+
+/* Backward of one conv layer for one group, plus the element-wise steps around it that concern
+ * only the group's images. The weight gradient goes to the group's own slot in m->partials. */
+static void backward_task(void *ctx, int g, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    const struct act_views *d = &j->d;
+    int first, c;
+    group_range(j->layer, j->n, g, &first, &c);
+    const struct conv_layer *l = &layers[j->layer];
+    struct conv2d_shape s = layer_shape(j->layer, c);
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    const float *w = m->params + l->w;
+    float *dw = m->partials + (size_t)g * (layer_weights(j->layer) + (size_t)l->oc);
+    float *db = dw + layer_weights(j->layer);
+    memset(dw, 0, (layer_weights(j->layer) + (size_t)l->oc) * sizeof(float));
+    size_t f = (size_t)first;
+    switch (j->layer) {
+    case L_RB2B: /* o2 = relu(p2 + r2b): the join sends its gradient down both paths */
+        zero_images(d->p2, A_P2, f, c);
+        zero_images(d->r2b, A_P2, f, c);
+        zero_images(d->r2a, A_P2, f, c);
+        relu_add_backward(d->p2 + f * A_P2, d->r2b + f * A_P2, d->o2 + f * A_P2, m->o2 + f * A_P2,
+                          (size_t)c * A_P2);
+        conv2d_backward(d->r2a + f * A_P2, dw, db, d->r2b + f * A_P2, m->r2a + f * A_P2, w, scratch,
+                        &s);
+        relu_backward(d->r2a + f * A_P2, d->r2a + f * A_P2, m->r2a + f * A_P2, (size_t)c * A_P2);
+        break;
+    case L_RB2A: { /* after it, dp2 is complete for these images: undo pool and relu */
+        struct maxpool2d_shape mp = {c, 32, 10, 10};
+        conv2d_backward(d->p2 + f * A_P2, dw, db, d->r2a + f * A_P2, m->p2 + f * A_P2, w, scratch,
+                        &s);
+        maxpool2d_relu_backward(d->a2 + f * A_A2, d->p2 + f * A_P2, m->argmax2 + f * A_P2,
+                                m->a2 + f * A_A2, &mp);
+        break;
+    }
+    case L_CONV2: /* then o1 = relu(p1 + r1b) */
+        zero_images(d->o1, A_P1, f, c);
+        zero_images(d->p1, A_P1, f, c);
+        zero_images(d->r1b, A_P1, f, c);
+        conv2d_backward(d->o1 + f * A_P1, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w, scratch,
+                        &s);
+        relu_add_backward(d->p1 + f * A_P1, d->r1b + f * A_P1, d->o1 + f * A_P1, m->o1 + f * A_P1,
+                          (size_t)c * A_P1);
+        break;
+    case L_RB1B:
+        zero_images(d->r1a, A_P1, f, c);
+        conv2d_backward(d->r1a + f * A_P1, dw, db, d->r1b + f * A_P1, m->r1a + f * A_P1, w, scratch,
+                        &s);
+        relu_backward(d->r1a + f * A_P1, d->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
+        break;
+    case L_RB1A: {
+        struct maxpool2d_shape mp = {c, 16, 24, 24};
+        conv2d_backward(d->p1 + f * A_P1, dw, db, d->r1a + f * A_P1, m->p1 + f * A_P1, w, scratch,
+                        &s);
+        maxpool2d_relu_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1,
+                                m->a1 + f * A_A1, &mp);
+        break;
+    }
+    case L_CONV1: /* the input needs no gradient */
+        conv2d_backward(NULL, dw, db, d->a1 + f * A_A1, m->x + f * A_X, w, scratch, &s);
+        break;
+    }
+}
+
+/* grads[layer] = sum of the groups' partial gradients, in group order, split over chunks of
+ * REDUCE_CHUNK elements (each element's sum is the same whatever the split). */
+#define REDUCE_CHUNK 4096
+
+struct reduce_job {
+    struct model *m;
+    int layer, groups;
+};
+
+static void reduce_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct reduce_job *r = ctx;
+    size_t nw = layer_weights(r->layer), nb = (size_t)layers[r->layer].oc, stride = nw + nb;
+    /* weights then biases are one run of stride floats in each partial, and in grads too:
+     * the bias follows the weight in the parameter table */
+    float *gw = r->m->grads + layers[r->layer].w;
+    size_t lo = (size_t)task * REDUCE_CHUNK,
+           hi = lo + REDUCE_CHUNK < stride ? lo + REDUCE_CHUNK : stride;
+    const float *p0 = r->m->partials;
+    for (size_t i = lo; i < hi; i++)
+        gw[i] = p0[i];
+    for (int g = 1; g < r->groups; g++) {
+        const float *pg = p0 + (size_t)g * stride;
+        for (size_t i = lo; i < hi; i++)
+            gw[i] += pg[i];
+    }
+}
+
+static void reduce_partials(struct model *m, int layer, int groups)
+{
+    struct reduce_job r = {m, layer, groups};
+    size_t stride = layer_weights(layer) + (size_t)layers[layer].oc;
+    thread_pool_run(&m->pool, (int)((stride + REDUCE_CHUNK - 1) / REDUCE_CHUNK), reduce_task, &r);
+}
+
+/* linear1's backward: the first DENSE_OUT_BLOCKS tasks compute blocks of weight-gradient
+ * rows, the others blocks of the input gradient's columns. */
+static void dense_backward_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    if (task < DENSE_OUT_BLOCKS) {
+        int o0 = task * DENSE_OUT_BLOCK,
+            o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
+        linear_backward_weights(m->grads + P_LIN1_W, m->grads + P_LIN1_B, j->d.h, m->o2, j->n, 800,
+                                200, o0, o1);
+        return;
+    }
+    task -= DENSE_OUT_BLOCKS;
+    linear_backward_input_cols(j->d.o2, j->d.h, m->params + P_LIN1_W, j->n, 800, 200,
+                               task * DENSE_IN_BLOCK, (task + 1) * DENSE_IN_BLOCK);
+}
+
+void model_backward(struct model *m, const uint8_t *labels, int n)
+{
+    const float *w = m->params;
+    float *g = m->grads;
+    struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
+    double t = clock_now();
+    /* backward passes add into their outputs: the dense part's gradients start at zero here,
+     * the conv tasks zero their own images' slices while they are about to be used */
+    memset(j.d.z, 0, (size_t)n * A_Z * sizeof(float));
+    memset(j.d.h, 0, (size_t)n * A_H * sizeof(float));
+    memset(j.d.o2, 0, (size_t)n * A_P2 * sizeof(float));
+    memset(g + P_LIN1_W, 0, (size_t)(P_END - P_LIN1_W) * sizeof(float));
+
+    xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
+    linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
+    relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
+    thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
+    lap(m, STAGE_LINEAR_BWD, &t);
+    for (j.layer = L_COUNT - 1; j.layer >= 0; j.layer--) {
+        int groups = groups_of(j.layer, n);
+        thread_pool_run(&m->pool, groups, backward_task, &j);
+        reduce_partials(m, j.layer, groups);
+        lap(m, (enum model_stage)(STAGE_CONV1_BWD - j.layer), &t);
+    }
+}
+
+/* The update is element-wise: chunks of it run on the pool. */
+#define SGD_CHUNK 32768
+
+struct sgd_job {
+    struct model *m;
+    float lr, momentum;
+    int first;
+};
+
+static void sgd_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    const struct sgd_job *j = ctx;
+    size_t lo = (size_t)task * SGD_CHUNK;
+    size_t n = MODEL_PARAM_FLOATS - lo < SGD_CHUNK ? MODEL_PARAM_FLOATS - lo : SGD_CHUNK;
+    sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
+             j->first);
+}
+
+void model_sgd_step(struct model *m, float lr, float momentum)
+{
+    double t = clock_now();
+    struct sgd_job j = {m, lr, momentum, m->steps == 0};
+    thread_pool_run(&m->pool, (MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK, sgd_task, &j);
+    m->steps++;
+    lap(m, STAGE_SGD, &t);
+}
+
+double model_train_step(struct model *m, const uint8_t *labels, int n, float lr, float momentum)
+{
+    model_forward(m, n);
+    double loss = model_loss(m, labels, n);
+    model_backward(m, labels, n);
+    model_sgd_step(m, lr, momentum);
+    return loss;
+}
+
+int model_predicted(const struct model *m, int b)
+{
+    const float *z = m->z + (size_t)b * MODEL_CLASSES;
+    int best = 0;
+    for (int k = 1; k < MODEL_CLASSES; k++)
+        if (z[k] > z[best])
+            best = k;
+    return best;
+}
+
+void model_ckpt_tensors(const struct model *m, const float *which, struct ckpt_tensor *t)
+{
+    (void)m;
+    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+        const struct model_param *p = &model_params[i];
+        memset(&t[i], 0, sizeof t[i]);
+        t[i].name = p->name;
+        t[i].ndim = p->ndim;
+        for (int d = 0; d < p->ndim; d++)
+            t[i].shape[d] = p->shape[d];
+        t[i].data = (float *)which + p->offset;
+    }
+}

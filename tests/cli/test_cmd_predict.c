@@ -1,0 +1,391 @@
+/* The predict command end to end, on PNG files the test writes (golden MNIST digits enlarged
+ * and drawn dark on white) with the PyTorch-initialised weights of tests/golden: untrained, so
+ * this checks the mechanics, not the accuracy. What the program prints must be what the model
+ * gives when run directly on the prepared 28x28 image; failures are reported per file and the
+ * other files still predicted. */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/io/png.h"
+
+#define TILE (28 * 8) /* --show's tile: 28 pixels enlarged x8 */
+
+static struct idx_dataset golden;
+static struct model model;
+static char *weights; /* tests/golden/init.safetensors */
+static char *dir;     /* the test's files */
+static char *good[3]; /* PNGs of golden digits 0, 1, 2 */
+static char *blank, *missing, *notes;
+
+/* Writes golden digit k enlarged x3 (pixel replication), dark on white, at (10, 7) in a
+ * 100 x 96 picture. */
+static char *write_digit_png(const char *name, int k)
+{
+    uint8_t pic[96 * 100];
+    memset(pic, 255, sizeof pic);
+    const uint8_t *d = golden.images + (size_t)k * MNIST_PIXELS;
+    for (int y = 0; y < 84; y++)
+        for (int x = 0; x < 84; x++)
+            pic[(7 + y) * 100 + 10 + x] = (uint8_t)(255 - d[(y / 3) * 28 + x / 3]);
+    char *path = tu_path(dir, name);
+    struct rm_status st;
+    if (png_write(path, pic, 100, 96, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    return path;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char *images = strdup(tu_golden("batch30-images-idx3-ubyte"));
+    char *labels = strdup(tu_golden("batch30-labels-idx1-ubyte"));
+    weights = strdup(tu_golden("init.safetensors"));
+    struct rm_status st;
+    int rc = idx_load(&golden, images, labels, 0, &st);
+    free(images);
+    free(labels);
+    if (rc == 0 && (rc = model_init(&model, 1, 1, &st)) == 0) {
+        struct ckpt_tensor t[MODEL_PARAM_COUNT];
+        model_ckpt_tensors(&model, model.params, t);
+        rc = ckpt_load(weights, t, MODEL_PARAM_COUNT, NULL, &st);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "setup: %s\n", st.msg);
+        return -1;
+    }
+    dir = tu_make_temp_dir();
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "digit%d.png", i);
+        good[i] = write_digit_png(name, i);
+    }
+    uint8_t white[40 * 30];
+    memset(white, 255, sizeof white);
+    blank = tu_path(dir, "blank.png");
+    if (png_write(blank, white, 40, 30, 1, &st) != 0)
+        return -1;
+    missing = tu_path(dir, "missing.png");
+    notes = tu_path(dir, "notes.png");
+    tu_write_file(notes, "not a picture\n", 14);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        free(good[i]);
+    free(blank);
+    free(missing);
+    free(notes);
+    tu_remove_dir(dir);
+    free(weights);
+    model_free(&model);
+    idx_free(&golden);
+    return 0;
+}
+
+/* The model run directly on the prepared picture: the predicted digit (model_predicted, the
+ * argmax of model_forward's logits) and the softmax probabilities. */
+static int direct_predict(const char *path, double *p, uint8_t *prepared)
+{
+    uint8_t img[MNIST_PIXELS];
+    struct rm_status st;
+    if (digit_prep_file(img, path, &st) != 0)
+        fail_msg("%s", st.msg);
+    if (prepared)
+        memcpy(prepared, img, MNIST_PIXELS);
+    idx_normalize(model.x, img, MNIST_PIXELS);
+    model_forward(&model, 1);
+    double zmax = model.z[0], sum = 0.0;
+    for (int i = 1; i < MODEL_CLASSES; i++)
+        zmax = model.z[i] > zmax ? model.z[i] : zmax;
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        sum += p[i] = exp(model.z[i] - zmax);
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        p[i] /= sum;
+    return model_predicted(&model, 0);
+}
+
+/* Finds the human-readable result for file in out ("FILE: D (P%)" then a line of ten
+ * "i:P%"), checks it against the model run directly, and returns the digit. */
+static int check_human_result(const char *out, const char *file)
+{
+    char head[512];
+    snprintf(head, sizeof head, "%s: ", file);
+    const char *at = strstr(out, head);
+    if (!at || (at != out && at[-1] != '\n'))
+        fail_msg("no result line for %s in:\n%s", file, out);
+    int digit;
+    double top, pct[MODEL_CLASSES], sum = 0.0;
+    assert_int_equal(sscanf(at + strlen(head), "%d (%lf%%)", &digit, &top), 2);
+    const char *line2 = strchr(at, '\n');
+    assert_non_null(line2);
+    line2++;
+    for (int i = 0; i < MODEL_CLASSES; i++) {
+        int cls, used = 0;
+        if (sscanf(line2, " %d:%lf%%%n", &cls, &pct[i], &used) != 2 || used == 0)
+            fail_msg("%s: cannot read probability %d in: %.100s", file, i, line2);
+        assert_int_equal(cls, i);
+        line2 += used;
+        sum += pct[i];
+    }
+    assert_true(*line2 == '\n');
+    /* ten values printed to 0.1% */
+    if (fabs(sum - 100.0) > 0.5)
+        fail_msg("%s: probabilities sum to %.2f%%", file, sum);
+    double p[MODEL_CLASSES];
+    int want = direct_predict(file, p, NULL);
+    assert_int_equal(digit, want);
+    assert_true(fabs(top - 100.0 * p[want]) <= 0.05 + 1e-9);
+    for (int i = 0; i < MODEL_CLASSES; i++) {
+        if (fabs(pct[i] - 100.0 * p[i]) > 0.05 + 1e-9)
+            fail_msg("%s: class %d printed %.1f%%, the model gives %.4f%%", file, i, pct[i],
+                     100.0 * p[i]);
+        assert_true(pct[i] <= top);
+    }
+    return digit;
+}
+
+static void test_cmd_predict_prints_digit_and_probabilities(void **state)
+{
+    (void)state;
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--weights", weights, good[0], good[1], NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    assert_string_equal(err, "");
+    int lines = 0;
+    for (const char *c = out; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 4); /* two lines per image */
+    check_human_result(out, good[0]);
+    check_human_result(out, good[1]);
+    assert_true(strstr(out, good[0]) < strstr(out, good[1])); /* in the order given */
+    free(out);
+    free(err);
+}
+
+static void test_cmd_predict_json(void **state)
+{
+    (void)state;
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--json", good[0], "--weights", weights, good[1],
+                            good[2], NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    assert_string_equal(err, "");
+    char *line = out;
+    for (int i = 0; i < 3; i++) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        cJSON *o = cJSON_Parse(line);
+        if (!o)
+            fail_msg("line %d is not JSON: %s", i, line);
+        assert_int_equal(cJSON_GetArraySize(o), 3);
+        const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "file");
+        const cJSON *digit = cJSON_GetObjectItemCaseSensitive(o, "digit");
+        const cJSON *probs = cJSON_GetObjectItemCaseSensitive(o, "probabilities");
+        assert_true(cJSON_IsString(file) && cJSON_IsNumber(digit) && cJSON_IsArray(probs));
+        assert_string_equal(file->valuestring, good[i]);
+        assert_int_equal(cJSON_GetArraySize(probs), MODEL_CLASSES);
+        double p[MODEL_CLASSES], sum = 0.0;
+        int want = direct_predict(good[i], p, NULL);
+        assert_int_equal(digit->valueint, want);
+        for (int c = 0; c < MODEL_CLASSES; c++) {
+            const cJSON *v = cJSON_GetArrayItem(probs, c);
+            assert_true(cJSON_IsNumber(v));
+            assert_true(v->valuedouble >= 0.0 && v->valuedouble <= 1.0);
+            /* the same computation as the command's: equal to the printed precision */
+            if (fabs(v->valuedouble - p[c]) > 1e-9)
+                fail_msg("%s: class %d: %.17g, the model gives %.17g", good[i], c, v->valuedouble,
+                         p[c]);
+            sum += v->valuedouble;
+        }
+        if (fabs(sum - 1.0) > 1e-4)
+            fail_msg("%s: probabilities sum to %.6f", good[i], sum);
+        cJSON_Delete(o);
+        line = nl + 1;
+    }
+    assert_string_equal(line, "");
+    free(out);
+    free(err);
+}
+
+/* A blank picture, a missing file and a file that is not a picture: one error line each, the
+ * good pictures still predicted, exit status 1. */
+static void test_cmd_predict_failures_do_not_stop_the_others(void **state)
+{
+    (void)state;
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--weights", weights, good[0], blank, missing,
+                            notes, good[2], NULL);
+    assert_int_equal(rc, 1);
+    check_human_result(out, good[0]);
+    check_human_result(out, good[2]);
+    assert_null(strstr(out, blank));
+    assert_null(strstr(out, missing));
+    assert_null(strstr(out, notes));
+    char want[3][600];
+    snprintf(want[0], sizeof want[0], "resnet-mnist: %s: no ink found (blank image)\n", blank);
+    snprintf(want[1], sizeof want[1], "resnet-mnist: %s: cannot open: No such file", missing);
+    snprintf(want[2], sizeof want[2], "resnet-mnist: %s: cannot read image: unknown image type",
+             notes);
+    for (int i = 0; i < 3; i++)
+        if (!strstr(err, want[i]))
+            fail_msg("stderr lacks '%s':\n%s", want[i], err);
+    int lines = 0;
+    for (const char *c = err; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 3);
+    free(out);
+    free(err);
+
+    /* --json: the same, only good objects on stdout */
+    rc = tu_run_program(&out, &err, "predict", "--json", "--weights", weights, missing, good[1],
+                        NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, missing));
+    assert_true(strncmp(out, "{\"file\":", 8) == 0);
+    assert_null(strstr(out, missing));
+    free(out);
+    free(err);
+}
+
+/* --show writes the prepared images side by side, each enlarged x8: every 8x8 block shows the
+ * grey level of its pixel of what the network saw. */
+static void test_cmd_predict_show_writes_what_the_network_saw(void **state)
+{
+    (void)state;
+    char *show = tu_path(dir, "seen.png");
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--weights", weights, "--show", show, good[0],
+                            blank, good[1], good[2], NULL);
+    assert_int_equal(rc, 1); /* the blank one */
+    free(out);
+    free(err);
+    uint8_t *px;
+    int w, h, c;
+    struct rm_status st;
+    if (digit_prep_load_image(show, &px, &w, &h, &c, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(w, 3 * TILE); /* the three good ones */
+    assert_int_equal(h, TILE);
+    assert_int_equal(w % TILE, 0);
+    assert_int_equal(c, 3);
+    long nonzero = 0;
+    for (long i = 0; i < (long)w * h * c; i++)
+        nonzero += px[i] != 0;
+    assert_true(nonzero > 0);
+    for (int k = 0; k < 3; k++) {
+        uint8_t seen[MNIST_PIXELS];
+        double p[MODEL_CLASSES];
+        direct_predict(good[k], p, seen);
+        for (int r = 0; r < 28; r++)
+            for (int col = 0; col < 28; col++) {
+                const uint8_t *q = px + 3 * ((size_t)(r * 8 + 4) * w + k * TILE + col * 8 + 4);
+                assert_int_equal(q[0], seen[r * 28 + col]);
+                assert_int_equal(q[1], seen[r * 28 + col]);
+                assert_int_equal(q[2], seen[r * 28 + col]);
+            }
+    }
+    free(px);
+
+    /* twelve images: ten to a row */
+    rc = tu_run_program(&out, &err, "predict", "--json", "--weights", weights, "--show", show,
+                        good[0], good[1], good[2], good[0], good[1], good[2], good[0], good[1],
+                        good[2], good[0], good[1], good[2], NULL);
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    if (digit_prep_load_image(show, &px, &w, &h, &c, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(w, 10 * TILE);
+    assert_int_equal(h, 2 * TILE);
+    free(px);
+
+    /* a folder that does not exist: the results are printed, the error names the file */
+    char *bad = tu_path(dir, "no/such/seen.png");
+    rc = tu_run_program(&out, &err, "predict", "--weights", weights, "--show", bad, good[0], NULL);
+    assert_int_equal(rc, 1);
+    check_human_result(out, good[0]);
+    assert_non_null(strstr(err, bad));
+    free(out);
+    free(err);
+    /* nothing to show */
+    rc = tu_run_program(&out, &err, "predict", "--weights", weights, "--show", show, blank, NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "not written"));
+    free(out);
+    free(err);
+    free(bad);
+    free(show);
+}
+
+static void test_cmd_predict_usage_and_weights_errors(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(tu_run_program(&out, &err, "predict", NULL), 2);
+    assert_non_null(strstr(err, "resnet-mnist: no IMAGE given"));
+    assert_non_null(strstr(err, "Try 'resnet-mnist predict --help'"));
+    assert_string_equal(out, "");
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "predict", "--weights", weights, NULL), 2);
+    assert_non_null(strstr(err, "no IMAGE given"));
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "predict", "--frobnicate", good[0], NULL), 2);
+    assert_non_null(strstr(err, "unknown option '--frobnicate'"));
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "predict", good[0], "--show", NULL), 2);
+    assert_non_null(strstr(err, "option '--show' needs a value"));
+    free(out), free(err);
+
+    assert_int_equal(tu_run_program(&out, &err, "predict", "--help", NULL), 0);
+    assert_non_null(strstr(out, "Usage: resnet-mnist predict"));
+    assert_non_null(strstr(out, "--weights"));
+    assert_non_null(strstr(out, "--json"));
+    assert_non_null(strstr(out, "--show"));
+    assert_non_null(strstr(out, "Example:"));
+    assert_string_equal(err, "");
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "--help", NULL), 0);
+    assert_non_null(strstr(out, "  predict "));
+    free(out), free(err);
+
+    /* a checkpoint that cannot be loaded: nothing predicted, exit 1, the file named */
+    char *nowhere = tu_path(dir, "nowhere.bin");
+    assert_int_equal(tu_run_program(&out, &err, "predict", "--weights", nowhere, good[0], NULL), 1);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, nowhere));
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "predict", "--weights", good[0], good[0], NULL), 1);
+    assert_string_equal(out, "");
+    assert_true(strncmp(err, "resnet-mnist: ", 14) == 0);
+    free(out), free(err);
+    free(nowhere);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cmd_predict_prints_digit_and_probabilities),
+        cmocka_unit_test(test_cmd_predict_json),
+        cmocka_unit_test(test_cmd_predict_failures_do_not_stop_the_others),
+        cmocka_unit_test(test_cmd_predict_show_writes_what_the_network_saw),
+        cmocka_unit_test(test_cmd_predict_usage_and_weights_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,665 @@
+/* Tests of digit_prep.c (and png.c, which writes the pictures): real MNIST digits are drawn by
+ * the test into larger pictures (enlarged with its own bilinear sampling, moved off-centre,
+ * dark on light or light on dark, grey, RGB or RGBA, with noise) and the preparation must give
+ * back something close to the original 28x28 digit, centred by its centre of mass. Plus blank
+ * pictures, the aspect ratio, and the loader's errors.
+ *
+ * With RM_DIGIT_PREP_REPORT set, the worst differences found are printed (to choose bounds). */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/png.h"
+
+#define N_DIGITS 30
+#define PIC_W    200
+#define PIC_H    150
+
+/* Bounds on the mean absolute difference to the original digit, in grey levels (0..255) averaged
+ * over the 784 pixels. The preparation of a digit that is already prepared changes only
+ * rounding; one enlarged and shrunk back loses some sharpness (bilinear up, area average down:
+ * the test's own resampling alone costs about 4.5).
+ * MAD_RESCALED: any one digit (seen: up to 12.7). MAD_RESCALED_M: the mean over the 30 digits
+ * (seen: 6.4 to 7.9; a box of 21 instead of 20 pixels gives 9.4 to 9.8). MAD_NOISY_M: the mean
+ * with noise on the paper (seen: 8.5). COM_TOLERANCE: |centre of mass - 14| per axis, in
+ * pixels: the rounding (0.5) and some slack. BOX_LEVEL: the box of pixels >= 10% of 255, as
+ * digit_prep.c crops. */
+#define MAD_IDENTITY   1.0
+#define MAD_RESCALED   14.0
+#define MAD_RESCALED_M 8.5
+#define MAD_NOISY_M    10.0
+#define COM_TOLERANCE  0.6
+#define BOX_LEVEL      26
+
+static struct idx_dataset golden;
+
+static int setup(void **state)
+{
+    (void)state;
+    char *images = strdup(tu_golden("batch30-images-idx3-ubyte"));
+    char *labels = strdup(tu_golden("batch30-labels-idx1-ubyte"));
+    struct rm_status st;
+    int rc = idx_load(&golden, images, labels, 0, &st);
+    free(images);
+    free(labels);
+    if (rc != 0 || golden.n != N_DIGITS) {
+        fprintf(stderr, "cannot load the golden digits: %s\n", rc ? st.msg : "wrong count");
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    idx_free(&golden);
+    return 0;
+}
+
+static const uint8_t *digit(int k)
+{
+    return golden.images + (size_t)k * MNIST_PIXELS;
+}
+
+/* The digit's value at (x, y) in its own pixel coordinates, bilinear between pixel centres;
+ * outside the 28x28 it is background (0). */
+static double digit_sample(const uint8_t *d, double x, double y)
+{
+    int x0 = (int)floor(x), y0 = (int)floor(y);
+    double tx = x - x0, ty = y - y0, v = 0.0;
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < 2; i++) {
+            int xx = x0 + i, yy = y0 + j;
+            if (xx < 0 || yy < 0 || xx >= 28 || yy >= 28)
+                continue;
+            v += (i ? tx : 1 - tx) * (j ? ty : 1 - ty) * d[yy * 28 + xx];
+        }
+    return v;
+}
+
+/* A PIC_W x PIC_H grey picture showing digit d enlarged `scale` times with its top-left corner
+ * at (ox, oy): dark ink on white when dark_ink, else light ink on black. Caller frees. */
+static uint8_t *draw_picture(const uint8_t *d, double scale, int ox, int oy, int dark_ink)
+{
+    uint8_t *pic = malloc(PIC_W * PIC_H);
+    assert_non_null(pic);
+    for (int y = 0; y < PIC_H; y++)
+        for (int x = 0; x < PIC_W; x++) {
+            double v = digit_sample(d, (x - ox + 0.5) / scale - 0.5, (y - oy + 0.5) / scale - 0.5);
+            int ink = (int)lround(v);
+            pic[y * PIC_W + x] = (uint8_t)(dark_ink ? 255 - ink : ink);
+        }
+    return pic;
+}
+
+static double mean_abs_diff(const uint8_t *a, const uint8_t *b)
+{
+    double s = 0.0;
+    for (int i = 0; i < MNIST_PIXELS; i++)
+        s += fabs((double)a[i] - b[i]);
+    return s / MNIST_PIXELS;
+}
+
+/* The mean difference to the original at the best of the nine whole-pixel shifts of at most
+ * one pixel: MNIST's digits have their centre of mass anywhere in 13.5..14.5 (it was rounded),
+ * so a digit at 13.52 may rightly come back centred one pixel further. */
+static double mean_abs_diff_aligned(const uint8_t *out, const uint8_t *orig)
+{
+    double best = INFINITY;
+    for (int dy = -1; dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) {
+            double s = 0.0;
+            for (int r = 0; r < 28; r++)
+                for (int c = 0; c < 28; c++) {
+                    int rr = r - dy, cc = c - dx;
+                    int v = rr >= 0 && rr < 28 && cc >= 0 && cc < 28 ? orig[rr * 28 + cc] : 0;
+                    s += fabs((double)out[r * 28 + c] - v);
+                }
+            best = s / MNIST_PIXELS < best ? s / MNIST_PIXELS : best;
+        }
+    return best;
+}
+
+static int max_abs_diff(const uint8_t *a, const uint8_t *b)
+{
+    int m = 0;
+    for (int i = 0; i < MNIST_PIXELS; i++) {
+        int d = abs((int)a[i] - (int)b[i]);
+        m = d > m ? d : m;
+    }
+    return m;
+}
+
+/* Centre of mass, pixel (r, c) at (r, c). */
+static void centre_of_mass(const uint8_t *img, double *cx, double *cy)
+{
+    double s = 0.0, sx = 0.0, sy = 0.0;
+    for (int r = 0; r < 28; r++)
+        for (int c = 0; c < 28; c++) {
+            s += img[r * 28 + c];
+            sx += (double)img[r * 28 + c] * c;
+            sy += (double)img[r * 28 + c] * r;
+        }
+    assert_true(s > 0.0);
+    *cx = sx / s;
+    *cy = sy / s;
+}
+
+/* Bounding box of the pixels >= level: width and height. */
+static void ink_box_at(const uint8_t *img, int level, int *bw, int *bh)
+{
+    int x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+    for (int r = 0; r < 28; r++)
+        for (int c = 0; c < 28; c++)
+            if (img[r * 28 + c] >= level) {
+                x0 = c < x0 ? c : x0;
+                x1 = c > x1 ? c : x1;
+                y0 = r < y0 ? r : y0;
+                y1 = r > y1 ? r : y1;
+            }
+    *bw = x1 - x0 + 1;
+    *bh = y1 - y0 + 1;
+}
+
+/* Bounding box of the non-zero pixels. */
+static void ink_box(const uint8_t *img, int *bw, int *bh)
+{
+    ink_box_at(img, 1, bw, bh);
+}
+
+static void prep_ok(uint8_t *out, const uint8_t *px, int w, int h, int channels)
+{
+    struct rm_status st;
+    if (digit_prep_pixels(out, px, w, h, channels, &st) != 0)
+        fail_msg("digit_prep_pixels: %s", st.msg);
+}
+
+static void expect_centred(const uint8_t *out, const char *what, int k)
+{
+    double cx, cy;
+    centre_of_mass(out, &cx, &cy);
+    if (fabs(cx - 14.0) > COM_TOLERANCE || fabs(cy - 14.0) > COM_TOLERANCE)
+        fail_msg("%s, digit %d: centre of mass (%.3f, %.3f), expected (14, 14) +- %.2f", what, k,
+                 cx, cy, COM_TOLERANCE);
+}
+
+static int report(void)
+{
+    return getenv("RM_DIGIT_PREP_REPORT") != NULL;
+}
+
+/* An MNIST digit is already prepared: it must come back as it was, up to rounding. */
+static void test_digit_prep_mnist_digit_unchanged(void **state)
+{
+    (void)state;
+    double worst = 0.0;
+    for (int k = 0; k < N_DIGITS; k++) {
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, digit(k), 28, 28, 1);
+        double mad = mean_abs_diff(out, digit(k));
+        worst = mad > worst ? mad : worst;
+        if (mad > MAD_IDENTITY)
+            fail_msg("digit %d: mean difference %.3f > %.1f", k, mad, MAD_IDENTITY);
+        expect_centred(out, "unchanged", k);
+    }
+    if (report())
+        printf("identity: worst mean difference %.3f\n", worst);
+}
+
+/* Enlarged x3, x5 and x2.3, off-centre, dark on white: the preparation finds, inverts, crops,
+ * shrinks and centres it back to (nearly) the original. */
+static void test_digit_prep_scaled_shifted_inverted(void **state)
+{
+    (void)state;
+    const struct {
+        double scale;
+        int ox, oy;
+    } cases[] = {{3.0, 15, 40}, {5.0, 52, 4}, {2.3, 120, 70}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        double sum = 0.0, worst = 0.0;
+        for (int k = 0; k < N_DIGITS; k++) {
+            uint8_t *pic = draw_picture(digit(k), cases[c].scale, cases[c].ox, cases[c].oy, 1);
+            uint8_t out[MNIST_PIXELS];
+            prep_ok(out, pic, PIC_W, PIC_H, 1);
+            free(pic);
+            double mad = mean_abs_diff_aligned(out, digit(k));
+            sum += mad;
+            worst = mad > worst ? mad : worst;
+            if (mad > MAD_RESCALED)
+                fail_msg("x%.1f, digit %d: mean difference %.3f > %.1f", cases[c].scale, k, mad,
+                         MAD_RESCALED);
+            expect_centred(out, "rescaled", k);
+            /* as in MNIST, the longer side of the digit's box is 20 pixels */
+            int bw, bh;
+            ink_box_at(out, BOX_LEVEL, &bw, &bh);
+            if ((bw > bh ? bw : bh) != DIGIT_PREP_BOX)
+                fail_msg("x%.1f, digit %d: box %dx%d, expected a longer side of %d", cases[c].scale,
+                         k, bw, bh, DIGIT_PREP_BOX);
+            /* the background stays black: the picture was inverted */
+            assert_int_equal(out[0], 0);
+            assert_int_equal(out[MNIST_PIXELS - 1], 0);
+        }
+        if (report())
+            printf("x%.1f: mean difference %.3f, worst %.3f\n", cases[c].scale, sum / N_DIGITS,
+                   worst);
+        if (sum / N_DIGITS > MAD_RESCALED_M)
+            fail_msg("x%.1f: mean difference over the digits %.3f > %.1f", cases[c].scale,
+                     sum / N_DIGITS, MAD_RESCALED_M);
+    }
+}
+
+/* The same digit light on black and dark on white gives the same result: white-on-black is
+ * not inverted, black-on-white is. */
+static void test_digit_prep_polarity(void **state)
+{
+    (void)state;
+    for (int k = 0; k < N_DIGITS; k += 3) {
+        uint8_t *dark = draw_picture(digit(k), 4.0, 30, 10, 1);
+        uint8_t *light = draw_picture(digit(k), 4.0, 30, 10, 0);
+        uint8_t a[MNIST_PIXELS], b[MNIST_PIXELS];
+        prep_ok(a, dark, PIC_W, PIC_H, 1);
+        prep_ok(b, light, PIC_W, PIC_H, 1);
+        free(dark);
+        free(light);
+        assert_int_equal(max_abs_diff(a, b), 0);
+        assert_true(mean_abs_diff_aligned(b, digit(k)) < MAD_RESCALED);
+        assert_int_equal(b[0], 0);
+    }
+}
+
+/* Pictures without ink are refused, and out is left alone. */
+static void test_digit_prep_blank_refused(void **state)
+{
+    (void)state;
+    uint8_t *pic = malloc(PIC_W * PIC_H);
+    assert_non_null(pic);
+    const int levels[] = {255, 0, 128};
+    for (int i = 0; i < 4; i++) {
+        if (i < 3)
+            memset(pic, levels[i], PIC_W * PIC_H);
+        else /* paper with faint texture: +-10 levels, below DIGIT_PREP_MIN_CONTRAST */
+            for (int p = 0; p < PIC_W * PIC_H; p++)
+                pic[p] = (uint8_t)(235 + (p * 7919) % 21 - 10);
+        uint8_t out[MNIST_PIXELS];
+        memset(out, 0xab, sizeof out);
+        struct rm_status st;
+        assert_int_equal(digit_prep_pixels(out, pic, PIC_W, PIC_H, 1, &st), -1);
+        assert_string_equal(st.msg, "no ink found (blank image)");
+        for (int p = 0; p < MNIST_PIXELS; p++)
+            assert_int_equal(out[p], 0xab);
+    }
+    /* one faint but real stroke (contrast 40) is not blank */
+    memset(pic, 200, PIC_W * PIC_H);
+    for (int y = 30; y < 110; y++)
+        for (int x = 90; x < 100; x++)
+            pic[y * PIC_W + x] = 160;
+    uint8_t out[MNIST_PIXELS];
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    uint8_t hi = 0;
+    for (int p = 0; p < MNIST_PIXELS; p++)
+        hi = out[p] > hi ? out[p] : hi;
+    assert_int_equal(hi, 255);
+    free(pic);
+}
+
+/* A tall thin stroke stays tall and thin; a wide flat one stays wide and flat. */
+static void test_digit_prep_aspect_ratio_kept(void **state)
+{
+    (void)state;
+    uint8_t *pic = malloc(PIC_W * PIC_H);
+    assert_non_null(pic);
+    /* 30 x 120 -> 5 x 20 */
+    memset(pic, 255, PIC_W * PIC_H);
+    for (int y = 17; y < 137; y++)
+        for (int x = 140; x < 170; x++)
+            pic[y * PIC_W + x] = 0;
+    uint8_t out[MNIST_PIXELS];
+    int bw, bh;
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    ink_box(out, &bw, &bh);
+    assert_int_equal(bh, 20);
+    assert_int_equal(bw, 5);
+    expect_centred(out, "tall stroke", 0);
+    assert_int_equal(out[14 * 28 + 14], 255);
+    /* 150 x 25 -> 20 x 3 (25 * 20 / 150 = 3.3 rounds to 3) */
+    memset(pic, 255, PIC_W * PIC_H);
+    for (int y = 100; y < 125; y++)
+        for (int x = 3; x < 153; x++)
+            pic[y * PIC_W + x] = 0;
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    ink_box(out, &bw, &bh);
+    assert_int_equal(bw, 20);
+    assert_int_equal(bh, 3);
+    expect_centred(out, "wide stroke", 0);
+    free(pic);
+}
+
+/* Shrinking averages areas and enlarging interpolates: one-pixel stripes beside a solid block
+ * shrink to the average grey (nearest-neighbour sampling would give 0 or 255 stripes), and a
+ * small square enlarges with smooth edges. */
+static void test_digit_prep_antialiased(void **state)
+{
+    (void)state;
+    uint8_t *pic = malloc(PIC_W * PIC_H);
+    assert_non_null(pic);
+    /* 120 x 120 at (40, 15): left half solid ink, right half alternating paper and ink
+     * columns; shrunk 6 times, so each output pixel of the right half covers 3 ink columns
+     * of 6 */
+    memset(pic, 255, PIC_W * PIC_H);
+    for (int y = 15; y < 135; y++)
+        for (int x = 40; x < 160; x++)
+            if (x < 100 || x % 2 == 1)
+                pic[y * PIC_W + x] = 0;
+    uint8_t out[MNIST_PIXELS];
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    int bw, bh;
+    ink_box(out, &bw, &bh);
+    assert_int_equal(bw, 20);
+    assert_int_equal(bh, 20);
+    int solid = 0, grey = 0;
+    for (int p = 0; p < MNIST_PIXELS; p++) {
+        solid += out[p] == 255;
+        grey += out[p] >= 118 && out[p] <= 138; /* 127.5 +- 10 */
+    }
+    assert_int_equal(solid, 10 * 20);
+    assert_int_equal(grey, 10 * 20);
+
+    /* a 4 x 4 square enlarged 5 times: a ramp at the edges, not a hard step */
+    memset(pic, 255, PIC_W * PIC_H);
+    for (int y = 70; y < 74; y++)
+        for (int x = 100; x < 104; x++)
+            pic[y * PIC_W + x] = 0;
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    int levels[256] = {0}, distinct = 0;
+    for (int c = 0; c < 28; c++)
+        levels[out[14 * 28 + c]]++;
+    for (int v = 1; v < 255; v++)
+        distinct += levels[v] > 0;
+    assert_true(distinct >= 4);
+    assert_int_equal(out[14 * 28 + 14], 255);
+    free(pic);
+}
+
+/* Grey levels from colour (BT.601 luminance) and alpha composited on white: an RGBA digit in
+ * black with its ink as alpha on a transparent background, an RGB digit in blue ink, a grey+alpha
+ * one, and grey ink on light or dark grey paper all give what the plain grey picture gives (the
+ * ink's contrast is stretched to 0..255). */
+static void test_digit_prep_colour_alpha_and_contrast(void **state)
+{
+    (void)state;
+    for (int k = 1; k < N_DIGITS; k += 4) {
+        uint8_t *light = draw_picture(digit(k), 3.5, 60, 20, 0); /* ink 0..255 */
+        uint8_t ref[MNIST_PIXELS], out[MNIST_PIXELS];
+        prep_ok(ref, light, PIC_W, PIC_H, 1);
+        uint8_t *rgba = malloc(PIC_W * PIC_H * 4), *rgb = malloc(PIC_W * PIC_H * 3),
+                *ga = malloc(PIC_W * PIC_H * 2), *paper = malloc(PIC_W * PIC_H),
+                *dim = malloc(PIC_W * PIC_H);
+        assert_non_null(rgba && rgb && ga && paper && dim);
+        for (int p = 0; p < PIC_W * PIC_H; p++) {
+            double a = light[p] / 255.0;
+            rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 0;
+            rgba[4 * p + 3] = light[p];
+            /* blue ink (0, 0, 255) over white */
+            rgb[3 * p] = rgb[3 * p + 1] = (uint8_t)lround(255.0 * (1.0 - a));
+            rgb[3 * p + 2] = 255;
+            ga[2 * p] = 0;
+            ga[2 * p + 1] = light[p];
+            /* ink 60 on paper 200 */
+            paper[p] = (uint8_t)lround(200.0 - 140.0 * a);
+            /* ink 20 on paper 110, darker than mid-grey: still dark ink, inverted */
+            dim[p] = (uint8_t)lround(110.0 - 90.0 * a);
+        }
+        prep_ok(out, rgba, PIC_W, PIC_H, 4);
+        assert_in_range(max_abs_diff(out, ref), 0, 1);
+        prep_ok(out, ga, PIC_W, PIC_H, 2);
+        assert_in_range(max_abs_diff(out, ref), 0, 1);
+        /* the blue ink's lightness steps are coarser (0.587 + 0.299 of the 8-bit levels) */
+        prep_ok(out, rgb, PIC_W, PIC_H, 3);
+        assert_in_range(max_abs_diff(out, ref), 0, 3);
+        prep_ok(out, paper, PIC_W, PIC_H, 1);
+        assert_in_range(max_abs_diff(out, ref), 0, 3);
+        prep_ok(out, dim, PIC_W, PIC_H, 1);
+        assert_in_range(max_abs_diff(out, ref), 0, 4);
+        free(dim);
+        free(light);
+        free(rgba);
+        free(rgb);
+        free(ga);
+        free(paper);
+    }
+}
+
+/* Noise on the paper (+-12 levels, as a photo's) barely changes the result. */
+static void test_digit_prep_noisy_paper(void **state)
+{
+    (void)state;
+    uint32_t seed = 12345;
+    double sum = 0.0, worst = 0.0;
+    for (int k = 0; k < N_DIGITS; k++) {
+        uint8_t *pic = draw_picture(digit(k), 3.0, 40, 30, 1);
+        for (int p = 0; p < PIC_W * PIC_H; p++) {
+            seed = seed * 1664525u + 1013904223u;
+            int v = pic[p] + (int)(seed >> 27) - 16; /* -16..15 */
+            v = v * 3 / 4 + 32;                      /* noise +-12, paper 223, ink 32 */
+            pic[p] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        sum += mad;
+        worst = mad > worst ? mad : worst;
+        if (mad > MAD_RESCALED)
+            fail_msg("noisy, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+        expect_centred(out, "noisy", k);
+    }
+    if (report())
+        printf("noisy x3: mean difference %.3f, worst %.3f\n", sum / N_DIGITS, worst);
+    assert_true(sum / N_DIGITS < MAD_NOISY_M);
+}
+
+static void test_digit_prep_invalid_arguments(void **state)
+{
+    (void)state;
+    uint8_t px[4] = {0, 255, 0, 255}, out[MNIST_PIXELS];
+    struct rm_status st;
+    assert_int_equal(digit_prep_pixels(out, px, 0, 2, 1, &st), -1);
+    assert_non_null(strstr(st.msg, "invalid image (0x2 pixels, 1 channels)"));
+    assert_int_equal(digit_prep_pixels(out, px, 2, -1, 1, &st), -1);
+    assert_int_equal(digit_prep_pixels(out, px, 2, 2, 0, &st), -1);
+    assert_int_equal(digit_prep_pixels(out, px, 2, 2, 5, &st), -1);
+    assert_int_equal(digit_prep_pixels(out, NULL, 2, 2, 1, &st), -1);
+    assert_int_equal(digit_prep_pixels(out, px, 1 << 14, 1 << 14, 1, &st), -1);
+    assert_non_null(strstr(st.msg, "image too large"));
+    /* tiny pictures are fine: a 2x2 with one dark pixel */
+    uint8_t tiny[4] = {255, 255, 0, 255};
+    assert_int_equal(digit_prep_pixels(out, tiny, 2, 2, 1, &st), 0);
+    expect_centred(out, "2x2", 0);
+    assert_int_equal(out[14 * 28 + 14], 255);
+    assert_int_equal(out[0], 0);
+}
+
+/* png_write then digit_prep_load_image gives the pixels back (grey and RGB), hand-written PGM
+ * and BMP files load too, and digit_prep_file on each gives what digit_prep_pixels gives. */
+static void test_digit_prep_file_formats(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    uint8_t *grey = draw_picture(digit(7), 2.0, 10, 5, 1);
+    uint8_t ref[MNIST_PIXELS], out[MNIST_PIXELS];
+    prep_ok(ref, grey, PIC_W, PIC_H, 1);
+    uint8_t *rgb = malloc(PIC_W * PIC_H * 3);
+    assert_non_null(rgb);
+    for (int p = 0; p < PIC_W * PIC_H; p++)
+        rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = grey[p];
+    struct rm_status st;
+    char *png1 = tu_path(dir, "grey.png"), *png3 = tu_path(dir, "rgb.png");
+    assert_int_equal(png_write(png1, grey, PIC_W, PIC_H, 1, &st), 0);
+    assert_int_equal(png_write(png3, rgb, PIC_W, PIC_H, 3, &st), 0);
+
+    /* PGM (P5) and a 24-bit BMP (bottom-up BGR rows padded to 4 bytes) */
+    char *pgm = tu_path(dir, "grey.pgm"), *bmp = tu_path(dir, "rgb.bmp");
+    char head[64];
+    int hl = snprintf(head, sizeof head, "P5\n%d %d\n255\n", PIC_W, PIC_H);
+    size_t plen = (size_t)hl + PIC_W * PIC_H;
+    uint8_t *pbuf = malloc(plen);
+    assert_non_null(pbuf);
+    memcpy(pbuf, head, (size_t)hl);
+    memcpy(pbuf + hl, grey, PIC_W * PIC_H);
+    tu_write_file(pgm, pbuf, plen);
+    free(pbuf);
+    int stride = (PIC_W * 3 + 3) & ~3;
+    size_t blen = 54 + (size_t)stride * PIC_H;
+    uint8_t *b = calloc(blen, 1);
+    assert_non_null(b);
+    const uint32_t fields[][2] = {{2, (uint32_t)blen}, {10, 54},    {14, 40},
+                                  {18, PIC_W},         {22, PIC_H}, {34, (uint32_t)(blen - 54)}};
+    b[0] = 'B', b[1] = 'M', b[26] = 1, b[28] = 24;
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+        for (int i = 0; i < 4; i++)
+            b[fields[f][0] + i] = (uint8_t)(fields[f][1] >> (8 * i));
+    for (int y = 0; y < PIC_H; y++)
+        for (int x = 0; x < PIC_W; x++)
+            for (int ch = 0; ch < 3; ch++)
+                b[54 + (size_t)(PIC_H - 1 - y) * stride + 3 * x + ch] = grey[y * PIC_W + x];
+    tu_write_file(bmp, b, blen);
+    free(b);
+
+    const char *paths[] = {png1, png3, pgm, bmp};
+    const int chans[] = {1, 3, 1, 3};
+    for (int i = 0; i < 4; i++) {
+        uint8_t *px;
+        int w, h, c;
+        if (digit_prep_load_image(paths[i], &px, &w, &h, &c, &st) != 0)
+            fail_msg("%s", st.msg);
+        assert_int_equal(w, PIC_W);
+        assert_int_equal(h, PIC_H);
+        assert_int_equal(c, chans[i]);
+        for (int p = 0; p < PIC_W * PIC_H; p++)
+            assert_int_equal(px[p * c], grey[p]);
+        free(px);
+        memset(out, 0, sizeof out);
+        assert_int_equal(digit_prep_file(out, paths[i], &st), 0);
+        assert_memory_equal(out, ref, MNIST_PIXELS);
+    }
+    free(grey);
+    free(rgb);
+    free(png1);
+    free(png3);
+    free(pgm);
+    free(bmp);
+    tu_remove_dir(dir);
+}
+
+/* Each failure is one line naming the file. */
+static void test_digit_prep_file_errors(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    struct rm_status st;
+    uint8_t out[MNIST_PIXELS];
+    char *missing = tu_path(dir, "missing.png");
+    assert_int_equal(digit_prep_file(out, missing, &st), -1);
+    assert_non_null(strstr(st.msg, "missing.png: cannot open: No such file or directory"));
+
+    assert_int_equal(digit_prep_file(out, dir, &st), -1);
+    assert_non_null(strstr(st.msg, "not a regular file"));
+
+    char *text = tu_path(dir, "notes.png");
+    tu_write_file(text, "hello, world\n", 13);
+    assert_int_equal(digit_prep_file(out, text, &st), -1);
+    assert_non_null(strstr(st.msg, "notes.png: cannot read image: unknown image type"));
+
+    char *empty = tu_path(dir, "empty.png");
+    tu_write_file(empty, "", 0);
+    assert_int_equal(digit_prep_file(out, empty, &st), -1);
+    assert_non_null(strstr(st.msg, "empty.png: cannot read image: empty file"));
+
+    /* a PNG cut in half */
+    uint8_t *pic = draw_picture(digit(0), 3.0, 10, 10, 1);
+    char *full = tu_path(dir, "full.png"), *cut = tu_path(dir, "cut.png");
+    assert_int_equal(png_write(full, pic, PIC_W, PIC_H, 1, &st), 0);
+    size_t len;
+    uint8_t *bytes = tu_read_file(full, &len);
+    tu_write_file(cut, bytes, len / 2);
+    free(bytes);
+    assert_int_equal(digit_prep_file(out, cut, &st), -1);
+    assert_non_null(strstr(st.msg, "cut.png: cannot read image: "));
+
+    /* a blank PNG */
+    char *blank = tu_path(dir, "blank.png");
+    memset(pic, 255, PIC_W * PIC_H);
+    assert_int_equal(png_write(blank, pic, PIC_W, PIC_H, 1, &st), 0);
+    assert_int_equal(digit_prep_file(out, blank, &st), -1);
+    assert_non_null(strstr(st.msg, "blank.png: no ink found (blank image)"));
+    free(pic);
+
+    /* a PGM header claiming 60000 x 60000 pixels is refused before decoding */
+    char *huge = tu_path(dir, "huge.pgm");
+    tu_write_file(huge, "P5\n60000 60000\n255\n\0\0\0\0", 23);
+    assert_int_equal(digit_prep_file(out, huge, &st), -1);
+    assert_non_null(strstr(st.msg, "huge.pgm: image too large (60000x60000 pixels"));
+
+    free(missing);
+    free(text);
+    free(empty);
+    free(full);
+    free(cut);
+    free(blank);
+    free(huge);
+    tu_remove_dir(dir);
+}
+
+/* png_write refuses bad sizes without creating a file, and names the path when it cannot
+ * write. */
+static void test_digit_prep_png_write_errors(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    char *path = tu_path(dir, "x.png"), *nodir = tu_path(dir, "no/such/dir/x.png");
+    uint8_t px[12] = {0};
+    struct rm_status st;
+    assert_int_equal(png_write(path, px, 0, 2, 1, &st), -1);
+    assert_non_null(strstr(st.msg, "x.png: cannot write PNG: invalid size 0x2 with 1 channels"));
+    assert_int_equal(png_write(path, px, 2, 2, 5, &st), -1);
+    assert_int_equal(png_write(path, px, 70000, 1, 1, &st), -1);
+    size_t len;
+    FILE *fp = fopen(path, "rb");
+    assert_null(fp);
+    assert_int_equal(png_write(nodir, px, 2, 2, 3, &st), -1);
+    assert_non_null(strstr(st.msg, "no/such/dir/x.png"));
+    /* a good one starts with the PNG signature */
+    assert_int_equal(png_write(path, px, 2, 2, 3, &st), 0);
+    uint8_t *bytes = tu_read_file(path, &len);
+    assert_true(len > 8);
+    assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
+    free(bytes);
+    free(path);
+    free(nodir);
+    tu_remove_dir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_digit_prep_mnist_digit_unchanged),
+        cmocka_unit_test(test_digit_prep_scaled_shifted_inverted),
+        cmocka_unit_test(test_digit_prep_polarity),
+        cmocka_unit_test(test_digit_prep_blank_refused),
+        cmocka_unit_test(test_digit_prep_aspect_ratio_kept),
+        cmocka_unit_test(test_digit_prep_antialiased),
+        cmocka_unit_test(test_digit_prep_colour_alpha_and_contrast),
+        cmocka_unit_test(test_digit_prep_noisy_paper),
+        cmocka_unit_test(test_digit_prep_invalid_arguments),
+        cmocka_unit_test(test_digit_prep_file_formats),
+        cmocka_unit_test(test_digit_prep_file_errors),
+        cmocka_unit_test(test_digit_prep_png_write_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
