@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/io/idx.h"
 
 /* "resnet-mnist: " and the message, on a line of its own on stderr. */
@@ -134,13 +134,6 @@ char *join_path(const char *dir, const char *name)
         p[at++] = '/';
     memcpy(p + at, name, b + 1);
     return p;
-}
-
-double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 const char *default_data_dir(void)

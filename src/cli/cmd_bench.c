@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/engine/fma_probe.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
@@ -142,15 +143,15 @@ int cmd_bench(int argc, char **argv)
                       &loss); /* warm-up: caches, page faults, thread wake-up */
     for (int k = 0; k < runs; k++) {
         memset(m.stage_seconds, 0, sizeof m.stage_seconds);
-        double t0 = now_seconds();
+        double t0 = clock_seconds();
         trainer_run_epoch(&t, NULL, NULL, NULL, &loss);
-        train_s[k] = now_seconds() - t0;
+        train_s[k] = clock_seconds() - t0;
         for (int s = 0; s < MODEL_STAGES; s++)
             stage[(size_t)s * runs + k] = m.stage_seconds[s];
         struct eval_result ev;
-        t0 = now_seconds();
+        t0 = clock_seconds();
         evaluate(&m, &ds, &ev);
-        infer_s[k] = now_seconds() - t0;
+        infer_s[k] = clock_seconds() - t0;
     }
     int images = steps * batch;
     double train_med = median(train_s, runs), infer_med = median(infer_s, runs);

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli_util.h"
+#include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
@@ -407,7 +408,7 @@ static void on_batch(void *ctx, int batch, int batches, double loss)
         fflush(stdout);
     }
     if (p->mode == OUT_LIVE) {
-        double now = now_seconds();
+        double now = clock_seconds();
         if (now - p->last_draw >= 0.1 || batch == batches)
             draw_live(p, batch, batches, now);
     }
@@ -624,7 +625,7 @@ int cmd_train(int argc, char **argv)
                          .epochs = o.epochs,
                          .batch_size = o.batch_size,
                          .t = &t,
-                         .run_start = now_seconds()};
+                         .run_start = clock_seconds()};
     if (o.mode == OUT_LIVE || o.mode == OUT_PLAIN) {
         if (o.resume_path)
             printf("resuming %s at epoch %d, batch %d of %d\n", resume_file, run.epochs_done + 1,
@@ -644,7 +645,7 @@ int cmd_train(int argc, char **argv)
     while (run.epochs_done < o.epochs) {
         p.epoch = run.epochs_done + 1;
         p.first_batch = t.batch;
-        p.epoch_start = p.last_draw = now_seconds();
+        p.epoch_start = p.last_draw = clock_seconds();
         double train_loss;
         enum trainer_status s = trainer_run_epoch(&t, &stop_signal, on_batch, &p, &train_loss);
         if (s == TRAINER_DIVERGED) {
@@ -661,7 +662,7 @@ int cmd_train(int argc, char **argv)
         struct eval_result ev;
         evaluate(&m, &test, &ev);
         struct epoch_record rec = {train_loss, ev.loss, ev.correct, ev.total,
-                                   now_seconds() - p.epoch_start};
+                                   clock_seconds() - p.epoch_start};
         int best_before = run.best_epoch;
         if (run_state_push(&run, &rec, &st) != 0) {
             error_line("%s", st.msg);

@@ -1,7 +1,8 @@
 #include "resnet_mnist/engine/fma_probe.h"
 
 #include <string.h>
-#include <time.h>
+
+#include "resnet_mnist/engine/clock.h"
 
 #if defined(__AVX512F__)
 #define VL  16
@@ -19,13 +20,6 @@
 #define CHAINS 12 /* enough independent chains to cover FMA latency x throughput */
 
 typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 struct probe {
     double seconds;
@@ -46,7 +40,7 @@ static void probe_task(void *ctx, int task, int thread)
     for (int c = 0; c < CHAINS; c++)
         acc[c] = add * (float)(c + 1);
     long iters = 0;
-    double t0 = seconds_now(), t;
+    double t0 = clock_seconds(), t;
     do {
         for (int k = 0; k < 1024; k++) {
 #pragma GCC unroll 12
@@ -54,7 +48,7 @@ static void probe_task(void *ctx, int task, int thread)
                 acc[c] = acc[c] * mul + add;
         }
         iters += 1024;
-        t = seconds_now();
+        t = clock_seconds();
     } while (t - t0 < pr->seconds);
     float s = 0;
     for (int c = 0; c < CHAINS; c++)

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/ops/conv2d.h"
 #include "resnet_mnist/ops/linear.h"
 #include "resnet_mnist/ops/maxpool2d.h"
@@ -72,17 +72,10 @@ const double model_stage_flops[MODEL_STAGES] = {
     2 * MAC2(921600), 2 * MAC2(331776), MAC2(230400),     0,
 };
 
-static double clock_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Adds the time since *t to stage and moves *t to now. */
 static void lap(struct model *m, enum model_stage stage, double *t)
 {
-    double now = clock_now();
+    double now = clock_seconds();
     m->stage_seconds[stage] += now - *t;
     *t = now;
 }
@@ -307,7 +300,7 @@ static void dense_forward_task(void *ctx, int task, int thread)
 void model_forward(struct model *m, int n)
 {
     struct job j = {.m = m, .n = n};
-    double t = clock_now();
+    double t = clock_seconds();
     for (j.layer = 0; j.layer < L_COUNT; j.layer++) {
         thread_pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
         lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
@@ -320,7 +313,7 @@ void model_forward(struct model *m, int n)
 
 double model_loss(struct model *m, const uint8_t *labels, int n)
 {
-    double t = clock_now();
+    double t = clock_seconds();
     double loss = xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
     lap(m, STAGE_LOSS, &t);
     return loss;
@@ -457,7 +450,7 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     const float *w = m->params;
     float *g = m->grads;
     struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
-    double t = clock_now();
+    double t = clock_seconds();
     /* backward passes add into their outputs: the dense part's gradients start at zero here,
      * the conv tasks zero their own images' slices while they are about to be used */
     memset(j.d.z, 0, (size_t)n * A_Z * sizeof(float));
@@ -499,7 +492,7 @@ static void sgd_task(void *ctx, int task, int thread)
 
 void model_sgd_step(struct model *m, float lr, float momentum)
 {
-    double t = clock_now();
+    double t = clock_seconds();
     struct sgd_job j = {m, lr, momentum, m->steps == 0};
     thread_pool_run(&m->pool, (MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK, sgd_task, &j);
     m->steps++;
