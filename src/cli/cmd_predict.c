@@ -12,6 +12,7 @@
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/png.h"
 
 #define SHOW_SCALE    8    /* --show enlarges each 28x28 image this much... */
@@ -187,7 +188,7 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    model_ckpt_tensors(&m, m.params, t);
+    run_ckpt_tensors(m.params, t);
     if (ckpt_load(weights, t, MODEL_PARAM_COUNT, NULL, &st) != 0) {
         error_line("%s", st.msg);
         goto done;

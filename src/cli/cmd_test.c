@@ -16,6 +16,7 @@
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/plot.h"
 #include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/evaluation.h"
@@ -269,7 +270,7 @@ int cmd_test(int argc, char **argv)
         goto done;
     }
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    model_ckpt_tensors(&m, m.params, t);
+    run_ckpt_tensors(m.params, t);
     /* the checkpoint first: a wrong file is reported before the data is read */
     if (ckpt_load(weights, t, MODEL_PARAM_COUNT, &meta, &st) != 0) {
         error_line("%s", st.msg);

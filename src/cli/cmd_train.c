@@ -612,7 +612,7 @@ int cmd_train(int argc, char **argv)
         model_init_params(&m, &init_rng);
         if (o.init_path) {
             struct ckpt_tensor tensors[MODEL_PARAM_COUNT];
-            model_ckpt_tensors(&m, m.params, tensors);
+            run_ckpt_tensors(m.params, tensors);
             if (ckpt_load(o.init_path, tensors, MODEL_PARAM_COUNT, NULL, &st) != 0) {
                 error_line("%s", st.msg);
                 goto done;

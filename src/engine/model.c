@@ -517,17 +517,3 @@ int model_predicted(const struct model *m, int b)
             best = k;
     return best;
 }
-
-void model_ckpt_tensors(const struct model *m, const float *which, struct ckpt_tensor *t)
-{
-    (void)m;
-    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
-        const struct model_param *p = &model_params[i];
-        memset(&t[i], 0, sizeof t[i]);
-        t[i].name = p->name;
-        t[i].ndim = p->ndim;
-        for (int d = 0; d < p->ndim; d++)
-            t[i].shape[d] = p->shape[d];
-        t[i].data = (float *)which + p->offset;
-    }
-}

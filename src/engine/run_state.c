@@ -11,6 +11,19 @@
 
 #define RESUME_FORMAT "1"
 
+void run_ckpt_tensors(const float *data, struct ckpt_tensor *t)
+{
+    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+        const struct model_param *p = &model_params[i];
+        memset(&t[i], 0, sizeof t[i]);
+        t[i].name = p->name;
+        t[i].ndim = p->ndim;
+        for (int d = 0; d < p->ndim; d++)
+            t[i].shape[d] = p->shape[d];
+        t[i].data = (float *)data + p->offset;
+    }
+}
+
 double epoch_accuracy(const struct epoch_record *e)
 {
     return e->total ? (double)e->correct / e->total : 0.0;
@@ -89,7 +102,7 @@ int run_save_weights(const char *path, const struct model *m, const struct run_s
 {
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
     struct ckpt_meta meta = {0};
-    model_ckpt_tensors(m, m->params, t);
+    run_ckpt_tensors(m->params, t);
     int rc = describe(&meta, r, epoch, st);
     if (rc == 0)
         rc = ckpt_save(path, t, MODEL_PARAM_COUNT, &meta, st);
@@ -115,8 +128,8 @@ int run_save_resumable(const char *path, const struct model *m, const struct tra
 {
     struct ckpt_tensor tensors[2 * MODEL_PARAM_COUNT];
     char names[MODEL_PARAM_COUNT][64];
-    model_ckpt_tensors(m, m->params, tensors);
-    model_ckpt_tensors(m, m->momentum, tensors + MODEL_PARAM_COUNT);
+    run_ckpt_tensors(m->params, tensors);
+    run_ckpt_tensors(m->momentum, tensors + MODEL_PARAM_COUNT);
     momentum_names(names);
     for (int i = 0; i < MODEL_PARAM_COUNT; i++)
         tensors[MODEL_PARAM_COUNT + i].name = names[i];
@@ -280,9 +293,8 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
         return rm_fail(st, "%s: out of memory", path);
     struct ckpt_tensor tensors[2 * MODEL_PARAM_COUNT];
     char names[MODEL_PARAM_COUNT][64];
-    struct model shapes = {0};
-    model_ckpt_tensors(&shapes, p, tensors);
-    model_ckpt_tensors(&shapes, p + MODEL_PARAM_FLOATS, tensors + MODEL_PARAM_COUNT);
+    run_ckpt_tensors(p, tensors);
+    run_ckpt_tensors(p + MODEL_PARAM_FLOATS, tensors + MODEL_PARAM_COUNT);
     momentum_names(names);
     for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
         tensors[MODEL_PARAM_COUNT + i].name = names[i];

@@ -13,6 +13,7 @@
 
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/plot.h"
 
 static int run(char **out, char **err, const char *a0, const char *a1, const char *a2,
@@ -372,7 +373,7 @@ static void write_constant_checkpoint(const char *path, int digit)
         if (strcmp(model_params[i].name, "linear2.bias") == 0)
             model_param(&m, i)[digit] = 2.0f;
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    model_ckpt_tensors(&m, m.params, t);
+    run_ckpt_tensors(m.params, t);
     if (ckpt_save(path, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
         fail_msg("%s", st.msg);
     model_free(&m);

@@ -16,6 +16,7 @@
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/png.h"
 
 #define TILE (28 * 8) /* --show's tile: 28 pixels enlarged x8 */
@@ -56,7 +57,7 @@ static int setup(void **state)
     free(labels);
     if (rc == 0 && (rc = model_init(&model, 1, 1, &st)) == 0) {
         struct ckpt_tensor t[MODEL_PARAM_COUNT];
-        model_ckpt_tensors(&model, model.params, t);
+        run_ckpt_tensors(model.params, t);
         rc = ckpt_load(weights, t, MODEL_PARAM_COUNT, NULL, &st);
     }
     if (rc != 0) {

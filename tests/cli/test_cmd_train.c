@@ -210,8 +210,7 @@ static void test_cmd_train_sigterm_and_second_signal(void **state)
         assert_true(r.epochs_done >= 1);
         run_state_free(&r);
         struct ckpt_tensor t[MODEL_PARAM_COUNT];
-        struct model shapes = {0};
-        model_ckpt_tensors(&shapes, w, t);
+        run_ckpt_tensors(w, t);
         if (ckpt_load(best, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
             fail_msg("%s", st.msg);
         free(w), free(last), free(best);
@@ -246,8 +245,7 @@ static void test_cmd_train_kill_9_never_leaves_a_broken_checkpoint(void **state)
         free(out);
         char *best = tu_path(dir, "best.bin"), *last = tu_path(dir, "last.bin");
         struct ckpt_tensor t[MODEL_PARAM_COUNT];
-        struct model shapes = {0};
-        model_ckpt_tensors(&shapes, buf, t);
+        run_ckpt_tensors(buf, t);
         struct rm_status st;
         if (ckpt_load(best, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
             fail_msg("round %d: %s", round, st.msg);

@@ -11,6 +11,7 @@
 
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_state.h"
 
 #define GOLDEN_TOL 1e-5
 
@@ -27,7 +28,7 @@ static int setup(void **state)
     struct rm_status st;
     assert_int_equal(model_init(&g->m, 30, 1, &st), 0);
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    model_ckpt_tensors(&g->m, g->m.params, t);
+    run_ckpt_tensors(g->m.params, t);
     if (ckpt_load(tu_golden("init.safetensors"), t, MODEL_PARAM_COUNT, NULL, &st) != 0)
         fail_msg("%s", st.msg);
     char *images = strdup(tu_golden("batch30-images-idx3-ubyte"));
@@ -107,9 +108,8 @@ static void compare_with_file(const float *have, const char *file)
 {
     float *want = malloc(MODEL_PARAM_FLOATS * sizeof *want);
     assert_non_null(want);
-    struct model shape_only = {0};
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    model_ckpt_tensors(&shape_only, want, t);
+    run_ckpt_tensors(want, t);
     struct rm_status st;
     if (ckpt_load(tu_golden(file), t, MODEL_PARAM_COUNT, NULL, &st) != 0)
         fail_msg("%s", st.msg);

@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/engine/thread_pool.h"
 #include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/io/status.h"
@@ -110,9 +109,5 @@ double model_train_step(struct model *m, const uint8_t *labels, int n, float lr,
 /* Index of the largest logit of image b of the last forward pass (first one on ties, as
  * torch.max). */
 int model_predicted(const struct model *m, int b);
-
-/* Describes the parameters as checkpoint tensors (names and shapes of the table, data pointing
- * into which: m->params, m->grads or m->momentum). t has MODEL_PARAM_COUNT entries. */
-void model_ckpt_tensors(const struct model *m, const float *which, struct ckpt_tensor *t);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/status.h"
 #include "resnet_mnist/engine/trainer.h"
 
@@ -49,6 +50,12 @@ struct resume_point {
 };
 
 double epoch_accuracy(const struct epoch_record *e);
+
+/* Describes the model's parameter table as checkpoint tensors: names and shapes of
+ * model_params, data pointing into `data` (MODEL_PARAM_FLOATS floats laid out by the table:
+ * m->params, m->grads or m->momentum, or any buffer of that size). t has MODEL_PARAM_COUNT
+ * entries. */
+void run_ckpt_tensors(const float *data, struct ckpt_tensor *t);
 
 /* Room for `capacity` epochs (it grows as needed). */
 int run_state_init(struct run_state *r, int capacity, struct rm_status *st);
