@@ -1,4 +1,5 @@
-/* Checkpoints as safetensors files (spec section 5).
+/* Checkpoints as safetensors files (spec section 5): reading, the metadata, and the checks the
+ * writer (ckpt_save.c) shares.
  *
  * Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the data section.
  * The JSON maps tensor names to {"dtype","shape","data_offsets"} (offsets relative to the start of
@@ -12,7 +13,6 @@
 #endif
 #include "resnet_mnist/io/ckpt.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,67 +22,29 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
+#include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/fileio.h"
+
+#include "ckpt_common.h"
 
 /* The data section is float32; floats are converted byte-wise to and from little-endian, which
  * assumes (as every platform we target does) that float and uint32_t share a byte order. */
 _Static_assert(sizeof(float) == 4, "float must be IEEE-754 binary32");
 
-/* The reference reader (safetensors' MAX_HEADER_SIZE) refuses headers above 100 MB; so do we,
- * so that a corrupt length never makes us allocate gigabytes. */
-#define CKPT_MAX_HEADER 100000000u
 /* Offsets and dimensions above 2^53 cannot come from a real file (a double holds integers
  * exactly up to there, and cJSON parses numbers as doubles). */
 #define CKPT_MAX_INDEX 9007199254740992.0
-/* Room for a tensor name or key quoted in a message. */
-#define CKPT_CLIP 72
 /* Room for a shape written as "[a,b,c,d]" in a message. */
 #define CKPT_SHAPE_TEXT 128
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static uint64_t ckpt_get_u64_le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void ckpt_put_u64_le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t ckpt_get_u32_le(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static float ckpt_f32_from_le(const uint8_t *p)
 {
-    uint32_t u = ckpt_get_u32_le(p);
+    uint32_t u = bytes_load_le32(p);
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
-}
-
-static void ckpt_f32_to_le(uint8_t *p, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(u >> (8 * i));
-}
-
-/* 0 if the float with these bits is finite; 1 for a NaN, 2 for an infinity. Looks at the bits
- * so that no floating-point operation touches hostile data. */
-static int ckpt_nonfinite_kind(uint32_t bits)
-{
-    if ((bits & 0x7f800000u) != 0x7f800000u)
-        return 0;
-    return (bits & 0x007fffffu) ? 1 : 2;
 }
 
 /* a * b into *out; -1 on uint64 overflow. */
@@ -130,15 +92,15 @@ static size_t ckpt_utf8_check(const uint8_t *s, size_t n)
     return n;
 }
 
-static int ckpt_utf8_valid(const char *s)
+int ckpt_utf8_valid(const char *s)
 {
     size_t n = strlen(s);
     return ckpt_utf8_check((const uint8_t *)s, n) == n;
 }
 
-/* A printable copy of s for a message: at most CKPT_CLIP bytes, control bytes shown as '?', so
- * that a hostile name can neither make the message span lines nor crowd out the rest of it. */
-static const char *ckpt_clip(char buf[CKPT_CLIP], const char *s)
+/* Control bytes shown as '?' and the length capped, so that a hostile name can neither make the
+ * message span lines nor crowd out the rest of it. */
+const char *ckpt_clip(char buf[CKPT_CLIP], const char *s)
 {
     if (!s)
         s = "";
@@ -187,10 +149,8 @@ static const char *ckpt_shape_text(char buf[CKPT_SHAPE_TEXT], const uint64_t *d,
     return buf;
 }
 
-/* Checks the caller's tensor list (a bug there is reported, not crashed on) and, if bytes is
- * not NULL, stores each tensor's size in bytes. */
-static int ckpt_check_list(const struct ckpt_tensor *t, int nt, uint64_t *bytes, const char *where,
-                           struct rm_status *st)
+int ckpt_check_list(const struct ckpt_tensor *t, int nt, uint64_t *bytes, const char *where,
+                    struct rm_status *st)
 {
     if (nt < 0 || (nt > 0 && !t))
         return rm_fail(st, "%s: invalid tensor list (count %d)", where, nt);
@@ -293,194 +253,6 @@ void ckpt_meta_free(struct ckpt_meta *m)
     free(m->keys);
     free(m->values);
     memset(m, 0, sizeof *m);
-}
-
-/* ---- writing ----------------------------------------------------------------------------- */
-
-/* Floats are encoded this many at a time, for the CRC pass and again for the write pass. */
-#define CKPT_CHUNK 4096
-
-/* Metadata keys that ckpt_save owns: a caller's value for them is replaced. */
-static int ckpt_reserved_key(const char *k)
-{
-    return strcmp(k, "crc32") == 0 || strcmp(k, "format") == 0;
-}
-
-/* Everything ckpt_save refuses before touching the disk, beyond ckpt_check_list: names that
- * the loader would refuse ("__metadata__", not UTF-8), metadata the loader would
- * refuse, and NaN or infinite values (a file that cannot be loaded back is worse than none). */
-static int ckpt_check_save(const char *path, const struct ckpt_tensor *t, int nt,
-                           const struct ckpt_meta *meta, const uint64_t *bytes,
-                           struct rm_status *st)
-{
-    char nb[CKPT_CLIP];
-    for (int i = 0; i < nt; i++) {
-        if (strcmp(t[i].name, "__metadata__") == 0 || !ckpt_utf8_valid(t[i].name))
-            return rm_fail(st, "%s: invalid tensor name '%s'", path, ckpt_clip(nb, t[i].name));
-        size_t count = (size_t)(bytes[i] / 4);
-        for (size_t k = 0; k < count; k++) {
-            uint32_t bits;
-            memcpy(&bits, &t[i].data[k], sizeof bits);
-            int kind = ckpt_nonfinite_kind(bits);
-            if (kind)
-                return rm_fail(st, "%s: tensor '%s' holds %s at index %zu: not saved", path,
-                               ckpt_clip(nb, t[i].name), kind == 1 ? "a NaN" : "an infinite value",
-                               k);
-        }
-    }
-    if (meta) {
-        if (meta->n < 0 || (meta->n > 0 && (!meta->keys || !meta->values)))
-            return rm_fail(st, "%s: invalid metadata", path);
-        for (int i = 0; i < meta->n; i++) {
-            if (!meta->keys[i] || !meta->values[i] || !ckpt_utf8_valid(meta->keys[i]) ||
-                !ckpt_utf8_valid(meta->values[i]))
-                return rm_fail(st, "%s: metadata entry %d is not a UTF-8 string pair", path, i);
-            for (int j = 0; j < i; j++)
-                if (strcmp(meta->keys[i], meta->keys[j]) == 0)
-                    return rm_fail(st, "%s: metadata key '%s' given twice", path,
-                                   ckpt_clip(nb, meta->keys[i]));
-        }
-    }
-    return 0;
-}
-
-/* Adds the decimal integer v to a cJSON array. Written as a raw token: cJSON would print a
- * double, which is exact only below 2^53 and switches to exponent notation from 1e15. */
-static int ckpt_json_add_uint(cJSON *array, uint64_t v)
-{
-    char num[32];
-    snprintf(num, sizeof num, "%" PRIu64, v);
-    cJSON *item = cJSON_CreateRaw(num);
-    if (!item)
-        return -1;
-    cJSON_AddItemToArray(array, item);
-    return 0;
-}
-
-/* The header text (without padding), malloc'd; NULL when out of memory. */
-static char *ckpt_header_json(const struct ckpt_tensor *t, int nt, const uint64_t *bytes,
-                              const struct ckpt_meta *meta, uint32_t crc)
-{
-    char *text = NULL;
-    cJSON *root = cJSON_CreateObject();
-    if (!root)
-        return NULL;
-    /* "__metadata__" first, as the reference writer does. */
-    cJSON *md = cJSON_AddObjectToObject(root, "__metadata__");
-    if (!md)
-        goto out;
-    for (int i = 0; meta && i < meta->n; i++)
-        if (!ckpt_reserved_key(meta->keys[i]) &&
-            !cJSON_AddStringToObject(md, meta->keys[i], meta->values[i]))
-            goto out;
-    char crc_hex[9];
-    snprintf(crc_hex, sizeof crc_hex, "%08" PRIx32, crc);
-    if (!cJSON_AddStringToObject(md, "format", "pt") ||
-        !cJSON_AddStringToObject(md, "crc32", crc_hex))
-        goto out;
-    uint64_t offset = 0;
-    for (int i = 0; i < nt; i++) {
-        cJSON *e = cJSON_AddObjectToObject(root, t[i].name);
-        if (!e || !cJSON_AddStringToObject(e, "dtype", "F32"))
-            goto out;
-        cJSON *shape = cJSON_AddArrayToObject(e, "shape");
-        if (!shape)
-            goto out;
-        for (int d = 0; d < t[i].ndim; d++)
-            if (ckpt_json_add_uint(shape, (uint64_t)t[i].shape[d]) != 0)
-                goto out;
-        cJSON *offs = cJSON_AddArrayToObject(e, "data_offsets");
-        if (!offs || ckpt_json_add_uint(offs, offset) != 0 ||
-            ckpt_json_add_uint(offs, offset + bytes[i]) != 0)
-            goto out;
-        offset += bytes[i];
-    }
-    text = cJSON_PrintUnformatted(root);
-out:
-    cJSON_Delete(root);
-    return text;
-}
-
-int ckpt_save(const char *path, const struct ckpt_tensor *t, int nt, const struct ckpt_meta *meta,
-              struct rm_status *st)
-{
-    if (!path)
-        return rm_fail(st, "checkpoint: no path given");
-    uint64_t *bytes = malloc(((size_t)(nt > 0 ? nt : 0) + 1) * sizeof *bytes);
-    if (!bytes)
-        return rm_fail(st, "%s: out of memory", path);
-    char *json = NULL;
-    int rc = -1;
-    if (ckpt_check_list(t, nt, bytes, path, st) != 0 ||
-        ckpt_check_save(path, t, nt, meta, bytes, st) != 0)
-        goto out;
-    /* The data section's size; each tensor is below 2^51 bytes (ckpt_check_list), so the sum of
-     * a few of them cannot overflow, but check anyway since nt is the caller's. */
-    uint64_t total = 0;
-    for (int i = 0; i < nt; i++) {
-        if (bytes[i] > UINT64_MAX - total) {
-            rm_fail(st, "%s: tensors too large", path);
-            goto out;
-        }
-        total += bytes[i];
-    }
-
-    /* Pass 1: the CRC-32 of the data section exactly as it will be written. */
-    uint8_t chunk[4 * CKPT_CHUNK];
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (int i = 0; i < nt; i++) {
-        size_t count = (size_t)(bytes[i] / 4);
-        for (size_t k = 0; k < count; k += CKPT_CHUNK) {
-            size_t m = count - k < CKPT_CHUNK ? count - k : CKPT_CHUNK;
-            for (size_t j = 0; j < m; j++)
-                ckpt_f32_to_le(chunk + 4 * j, t[i].data[k + j]);
-            crc = crc32_z(crc, chunk, 4 * m);
-        }
-    }
-
-    json = ckpt_header_json(t, nt, bytes, meta, (uint32_t)crc);
-    if (!json) {
-        rm_fail(st, "%s: out of memory while building the header", path);
-        goto out;
-    }
-    /* Pad with spaces so that the data section starts 8-aligned (8 + N a multiple of 8), as the
-     * reference writer does; readers strip trailing whitespace as JSON allows. */
-    size_t n = strlen(json);
-    size_t padded = (n + 7) / 8 * 8;
-    if (padded > CKPT_MAX_HEADER) { /* the loader (and PyTorch's) would refuse it */
-        rm_fail(st, "%s: header of %zu bytes is too large (metadata too long?)", path, padded);
-        goto out;
-    }
-    uint8_t head[8];
-    ckpt_put_u64_le(head, (uint64_t)padded);
-
-    struct atomic_file af;
-    if (atomic_file_open(&af, path, st) != 0)
-        goto out;
-    int bad = fwrite(head, 1, 8, af.fp) != 8 || fwrite(json, 1, n, af.fp) != n;
-    for (size_t p = n; !bad && p < padded; p++)
-        bad = fputc(' ', af.fp) == EOF;
-    /* Pass 2: the data, encoded the same way. */
-    for (int i = 0; !bad && i < nt; i++) {
-        size_t count = (size_t)(bytes[i] / 4);
-        for (size_t k = 0; !bad && k < count; k += CKPT_CHUNK) {
-            size_t m = count - k < CKPT_CHUNK ? count - k : CKPT_CHUNK;
-            for (size_t j = 0; j < m; j++)
-                ckpt_f32_to_le(chunk + 4 * j, t[i].data[k + j]);
-            bad = fwrite(chunk, 1, 4 * m, af.fp) != 4 * m;
-        }
-    }
-    if (bad) {
-        int e = errno;
-        atomic_file_abort(&af);
-        rm_fail(st, "%s: write failed: %s", path, strerror(e));
-        goto out;
-    }
-    rc = atomic_file_commit(&af, st);
-out:
-    free(json);
-    free(bytes);
-    return rc;
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
@@ -723,6 +495,207 @@ static int ckpt_parse_hex32(const char *s, uint32_t *out)
     return 0;
 }
 
+/* One ckpt_parse call: the caller's list and what has been learnt about the file so far. */
+struct ckpt_reader {
+    const char *name;
+    struct ckpt_tensor *t;
+    int nt;
+    uint64_t *want;            /* [nt] bytes each tensor of the list needs */
+    struct ckpt_range *ranges; /* [nr] where the file's tensors lie */
+    size_t nr;
+    char *seen;          /* [nt] 1 if the file holds t[i] */
+    const uint8_t *data; /* the data section */
+    size_t dlen;
+    cJSON *root;           /* the header */
+    struct ckpt_meta meta; /* the file's "__metadata__" */
+    struct rm_status *st;
+};
+
+static void ckpt_reader_free(struct ckpt_reader *r)
+{
+    ckpt_meta_free(&r->meta);
+    cJSON_Delete(r->root);
+    free(r->seen);
+    free(r->ranges);
+    free(r->want);
+}
+
+/* The per-tensor tables, with one slot more than the list so that none is empty. */
+static int ckpt_reader_alloc(struct ckpt_reader *r)
+{
+    size_t slots = (size_t)(r->nt > 0 ? r->nt : 0) + 1;
+    r->want = malloc(slots * sizeof *r->want);
+    r->ranges = malloc(slots * sizeof *r->ranges);
+    r->seen = calloc(slots, 1);
+    if (!r->want || !r->ranges || !r->seen)
+        return rm_fail(r->st, "%s: out of memory", r->name);
+    return 0;
+}
+
+/* The 8-byte header length: present, at most 100 MB, and no longer than what follows it. */
+static int ckpt_read_length(struct ckpt_reader *r, const uint8_t *buf, size_t len, size_t *hlen)
+{
+    if (len < 8)
+        return rm_fail(r->st,
+                       "%s: truncated: %zu bytes, too short for a safetensors file (at least 8)",
+                       r->name, len);
+    uint64_t n64 = bytes_load_le64(buf);
+    if (n64 > CKPT_MAX_HEADER)
+        return rm_fail(r->st,
+                       "%s: header length %" PRIu64 " is absurd (more than 100 MB): not a "
+                       "safetensors file, or corrupt",
+                       r->name, n64);
+    if (n64 > len - 8)
+        return rm_fail(r->st, "%s: truncated: header length %" PRIu64 " but only %zu bytes follow",
+                       r->name, n64, len - 8);
+    *hlen = (size_t)n64;
+    return 0;
+}
+
+/* The header h[0..n): UTF-8 without control bytes or NUL escapes, valid JSON, an object, no key
+ * given twice. */
+static int ckpt_read_json(struct ckpt_reader *r, const uint8_t *h, size_t n)
+{
+    if (ckpt_scan_header(h, n, r->name, r->st) != 0)
+        return -1;
+    /* A NUL-terminated copy: cJSON then never needs to trust a length. */
+    char *text = malloc(n + 1);
+    if (!text)
+        return rm_fail(r->st, "%s: out of memory (header of %zu bytes)", r->name, n);
+    memcpy(text, h, n);
+    text[n] = 0;
+    const char *end = NULL;
+    r->root = cJSON_ParseWithOpts(text, &end, 1);
+    size_t at = end && end >= text && end <= text + n ? (size_t)(end - text) : 0;
+    free(text); /* cJSON keeps copies of the strings */
+    if (!r->root)
+        return rm_fail(r->st, "%s: header is not valid JSON (error near header byte %zu)", r->name,
+                       at);
+    if (!cJSON_IsObject(r->root))
+        return rm_fail(r->st, "%s: header is not a JSON object", r->name);
+    return ckpt_check_unique_keys(r->root, "the header", r->name, r->st);
+}
+
+/* Each key of the header: "__metadata__" into r->meta, any other a tensor of the list whose
+ * entry ckpt_parse_entry accepts; then every required tensor of the list is there. */
+static int ckpt_read_entries(struct ckpt_reader *r)
+{
+    char nb[CKPT_CLIP];
+    for (const cJSON *e = r->root->child; e; e = e->next) {
+        const char *key = e->string ? e->string : "";
+        if (strcmp(key, "__metadata__") == 0) {
+            if (ckpt_parse_meta(e, &r->meta, r->name, r->st) != 0)
+                return -1;
+            continue;
+        }
+        int ti = -1;
+        for (int i = 0; i < r->nt && ti < 0; i++)
+            if (strcmp(r->t[i].name, key) == 0)
+                ti = i;
+        if (ti < 0)
+            return rm_fail(r->st, "%s: unexpected tensor '%s' (not part of this model)", r->name,
+                           ckpt_clip(nb, key));
+        /* Keys are unique, so at most nt entries get here: ranges has room. */
+        if (ckpt_parse_entry(e, &r->t[ti], r->want[ti], r->dlen, &r->ranges[r->nr], r->name,
+                             r->st) != 0)
+            return -1;
+        r->ranges[r->nr++].ti = ti;
+        r->seen[ti] = 1;
+    }
+    for (int i = 0; i < r->nt; i++)
+        if (!r->seen[i] && !r->t[i].optional)
+            return rm_fail(r->st, "%s: missing tensor '%s'", r->name, ckpt_clip(nb, r->t[i].name));
+    return 0;
+}
+
+/* The ranges tile the data section: sorted by begin, each starts where the previous ended, the
+ * first at 0 and the last at its end (as the reference reader demands). Leaves them sorted. */
+static int ckpt_check_coverage(struct ckpt_reader *r)
+{
+    char nb[CKPT_CLIP], nb2[CKPT_CLIP];
+    qsort(r->ranges, r->nr, sizeof *r->ranges, ckpt_range_cmp);
+    uint64_t cursor = 0;
+    for (size_t i = 0; i < r->nr; i++) {
+        const struct ckpt_range *g = &r->ranges[i];
+        if (g->begin < cursor) {
+            const struct ckpt_range *p = &r->ranges[i - 1];
+            return rm_fail(r->st,
+                           "%s: tensors '%s' [%" PRIu64 ",%" PRIu64 "] and '%s' [%" PRIu64
+                           ",%" PRIu64 "] overlap in the data section",
+                           r->name, ckpt_clip(nb, r->t[p->ti].name), p->begin, p->end,
+                           ckpt_clip(nb2, r->t[g->ti].name), g->begin, g->end);
+        }
+        if (g->begin > cursor)
+            return rm_fail(r->st,
+                           "%s: hole in the data section: bytes [%" PRIu64 ",%" PRIu64
+                           ") belong to no tensor",
+                           r->name, cursor, g->begin);
+        cursor = g->end;
+    }
+    if (cursor != r->dlen)
+        return rm_fail(r->st,
+                       "%s: the data section holds %zu bytes but the tensors cover only %" PRIu64
+                       " (bytes left over at the end)",
+                       r->name, r->dlen, cursor);
+    return 0;
+}
+
+/* The data section's CRC-32 matches the "crc32" metadata, when there is one (PyTorch writes
+ * none). */
+static int ckpt_check_crc(const struct ckpt_reader *r)
+{
+    const char *crc_text = ckpt_meta_get(&r->meta, "crc32");
+    if (!crc_text)
+        return 0;
+    char nb[CKPT_CLIP];
+    uint32_t said;
+    if (ckpt_parse_hex32(crc_text, &said) != 0)
+        return rm_fail(r->st, "%s: crc32 metadata '%s' is not 8 hex digits", r->name,
+                       ckpt_clip(nb, crc_text));
+    uint32_t got = (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), r->data, r->dlen);
+    if (got != said)
+        return rm_fail(r->st,
+                       "%s: checksum mismatch: file says %08" PRIx32 ", data gives %08" PRIx32
+                       " — the file is corrupt",
+                       r->name, said, got);
+    return 0;
+}
+
+/* No tensor holds a NaN or an infinity (in range order, so the first one found is named). */
+static int ckpt_check_finite(const struct ckpt_reader *r)
+{
+    char nb[CKPT_CLIP];
+    for (size_t i = 0; i < r->nr; i++) {
+        const struct ckpt_range *g = &r->ranges[i];
+        for (uint64_t k = 0; k < (g->end - g->begin) / 4; k++) {
+            int kind = ckpt_nonfinite_kind(bytes_load_le32(r->data + g->begin + 4 * k));
+            if (kind)
+                return rm_fail(r->st, "%s: tensor '%s' holds %s at index %" PRIu64, r->name,
+                               ckpt_clip(nb, r->t[g->ti].name),
+                               kind == 1 ? "a NaN" : "an infinite value", k);
+        }
+    }
+    return 0;
+}
+
+/* Everything checks: only now touch the caller's buffers, present flags and metadata. */
+static void ckpt_commit(struct ckpt_reader *r, struct ckpt_meta *meta)
+{
+    for (size_t i = 0; i < r->nr; i++) {
+        const struct ckpt_range *g = &r->ranges[i];
+        float *dst = r->t[g->ti].data;
+        for (uint64_t k = 0; k < (g->end - g->begin) / 4; k++)
+            dst[k] = ckpt_f32_from_le(r->data + g->begin + 4 * k);
+    }
+    for (int i = 0; i < r->nt; i++)
+        r->t[i].present = r->seen[i];
+    if (meta) {
+        ckpt_meta_free(meta);
+        *meta = r->meta;
+        memset(&r->meta, 0, sizeof r->meta);
+    }
+}
+
 int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_tensor *t, int nt,
                struct ckpt_meta *meta, struct rm_status *st)
 {
@@ -730,185 +703,20 @@ int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_ten
         name = "checkpoint";
     if (!buf && len)
         return rm_fail(st, "%s: no data", name);
+    struct ckpt_reader r = {.name = name, .t = t, .nt = nt, .st = st};
+    size_t hlen = 0;
     int rc = -1;
-    char *hdr = NULL;
-    cJSON *root = NULL;
-    struct ckpt_range *ranges = NULL;
-    uint64_t *want = NULL;
-    char *seen = NULL;
-    struct ckpt_meta local = {0};
-    char nb[CKPT_CLIP], nb2[CKPT_CLIP];
-
-    size_t slots = (size_t)(nt > 0 ? nt : 0) + 1;
-    want = malloc(slots * sizeof *want);
-    ranges = malloc(slots * sizeof *ranges);
-    seen = calloc(slots, 1);
-    if (!want || !ranges || !seen) {
-        rm_fail(st, "%s: out of memory", name);
-        goto out;
-    }
-    if (ckpt_check_list(t, nt, want, name, st) != 0)
-        goto out;
-
-    if (len < 8) {
-        rm_fail(st, "%s: truncated: %zu bytes, too short for a safetensors file (at least 8)", name,
-                len);
-        goto out;
-    }
-    uint64_t n64 = ckpt_get_u64_le(buf);
-    if (n64 > CKPT_MAX_HEADER) {
-        rm_fail(st,
-                "%s: header length %" PRIu64 " is absurd (more than 100 MB): not a safetensors "
-                "file, or corrupt",
-                name, n64);
-        goto out;
-    }
-    if (n64 > len - 8) {
-        rm_fail(st, "%s: truncated: header length %" PRIu64 " but only %zu bytes follow", name, n64,
-                len - 8);
-        goto out;
-    }
-    size_t hlen = (size_t)n64;
-    const uint8_t *data = buf + 8 + hlen;
-    size_t dlen = len - 8 - hlen;
-
-    if (ckpt_scan_header(buf + 8, hlen, name, st) != 0)
-        goto out;
-    /* A NUL-terminated copy: cJSON then never needs to trust a length. */
-    hdr = malloc(hlen + 1);
-    if (!hdr) {
-        rm_fail(st, "%s: out of memory (header of %zu bytes)", name, hlen);
-        goto out;
-    }
-    memcpy(hdr, buf + 8, hlen);
-    hdr[hlen] = 0;
-    const char *end = NULL;
-    root = cJSON_ParseWithOpts(hdr, &end, 1);
-    if (!root) {
-        size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
-        rm_fail(st, "%s: header is not valid JSON (error near header byte %zu)", name, at);
-        goto out;
-    }
-    if (!cJSON_IsObject(root)) {
-        rm_fail(st, "%s: header is not a JSON object", name);
-        goto out;
-    }
-    if (ckpt_check_unique_keys(root, "the header", name, st) != 0)
-        goto out;
-
-    size_t nr = 0;
-    for (const cJSON *e = root->child; e; e = e->next) {
-        const char *key = e->string ? e->string : "";
-        if (strcmp(key, "__metadata__") == 0) {
-            if (ckpt_parse_meta(e, &local, name, st) != 0)
-                goto out;
-            continue;
-        }
-        int ti = -1;
-        for (int i = 0; i < nt && ti < 0; i++)
-            if (strcmp(t[i].name, key) == 0)
-                ti = i;
-        if (ti < 0) {
-            rm_fail(st, "%s: unexpected tensor '%s' (not part of this model)", name,
-                    ckpt_clip(nb, key));
-            goto out;
-        }
-        if (ckpt_parse_entry(e, &t[ti], want[ti], dlen, &ranges[nr], name, st) != 0)
-            goto out;
-        ranges[nr++].ti = ti;
-        seen[ti] = 1;
-    }
-    for (int i = 0; i < nt; i++) {
-        if (!seen[i] && !t[i].optional) {
-            rm_fail(st, "%s: missing tensor '%s'", name, ckpt_clip(nb, t[i].name));
-            goto out;
+    if (ckpt_reader_alloc(&r) == 0 && ckpt_check_list(t, nt, r.want, name, st) == 0 &&
+        ckpt_read_length(&r, buf, len, &hlen) == 0) {
+        r.data = buf + 8 + hlen;
+        r.dlen = len - 8 - hlen;
+        if (ckpt_read_json(&r, buf + 8, hlen) == 0 && ckpt_read_entries(&r) == 0 &&
+            ckpt_check_coverage(&r) == 0 && ckpt_check_crc(&r) == 0 && ckpt_check_finite(&r) == 0) {
+            ckpt_commit(&r, meta);
+            rc = 0;
         }
     }
-
-    /* The ranges must tile the data section: sorted by begin, each starts where the previous
-     * ended, the first at 0 and the last at its end (as the reference reader demands). */
-    qsort(ranges, nr, sizeof *ranges, ckpt_range_cmp);
-    uint64_t cursor = 0;
-    for (size_t i = 0; i < nr; i++) {
-        const struct ckpt_range *r = &ranges[i];
-        if (r->begin < cursor) {
-            const struct ckpt_range *p = &ranges[i - 1];
-            rm_fail(st,
-                    "%s: tensors '%s' [%" PRIu64 ",%" PRIu64 "] and '%s' [%" PRIu64 ",%" PRIu64
-                    "] overlap in the data section",
-                    name, ckpt_clip(nb, t[p->ti].name), p->begin, p->end,
-                    ckpt_clip(nb2, t[r->ti].name), r->begin, r->end);
-            goto out;
-        }
-        if (r->begin > cursor) {
-            rm_fail(st,
-                    "%s: hole in the data section: bytes [%" PRIu64 ",%" PRIu64
-                    ") belong to no tensor",
-                    name, cursor, r->begin);
-            goto out;
-        }
-        cursor = r->end;
-    }
-    if (cursor != dlen) {
-        rm_fail(st,
-                "%s: the data section holds %zu bytes but the tensors cover only %" PRIu64
-                " (bytes left over at the end)",
-                name, dlen, cursor);
-        goto out;
-    }
-
-    const char *crc_text = ckpt_meta_get(&local, "crc32");
-    if (crc_text) {
-        uint32_t said;
-        if (ckpt_parse_hex32(crc_text, &said) != 0) {
-            rm_fail(st, "%s: crc32 metadata '%s' is not 8 hex digits", name,
-                    ckpt_clip(nb, crc_text));
-            goto out;
-        }
-        uint32_t got = (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), data, dlen);
-        if (got != said) {
-            rm_fail(st,
-                    "%s: checksum mismatch: file says %08" PRIx32 ", data gives %08" PRIx32
-                    " — the file is corrupt",
-                    name, said, got);
-            goto out;
-        }
-    }
-
-    for (size_t i = 0; i < nr; i++) {
-        const struct ckpt_range *r = &ranges[i];
-        for (uint64_t k = 0; k < (r->end - r->begin) / 4; k++) {
-            int kind = ckpt_nonfinite_kind(ckpt_get_u32_le(data + r->begin + 4 * k));
-            if (kind) {
-                rm_fail(st, "%s: tensor '%s' holds %s at index %" PRIu64, name,
-                        ckpt_clip(nb, t[r->ti].name), kind == 1 ? "a NaN" : "an infinite value", k);
-                goto out;
-            }
-        }
-    }
-
-    /* Everything checks: only now touch the caller's buffers. */
-    for (size_t i = 0; i < nr; i++) {
-        const struct ckpt_range *r = &ranges[i];
-        float *dst = t[r->ti].data;
-        for (uint64_t k = 0; k < (r->end - r->begin) / 4; k++)
-            dst[k] = ckpt_f32_from_le(data + r->begin + 4 * k);
-    }
-    for (int i = 0; i < nt; i++)
-        t[i].present = seen[i];
-    if (meta) {
-        ckpt_meta_free(meta);
-        *meta = local;
-        memset(&local, 0, sizeof local);
-    }
-    rc = 0;
-out:
-    ckpt_meta_free(&local);
-    cJSON_Delete(root);
-    free(hdr);
-    free(seen);
-    free(ranges);
-    free(want);
+    ckpt_reader_free(&r);
     return rc;
 }
 
