@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/fileio.h"
 
 /* The largest file idx_read_file accepts, before or after gunzipping. The biggest MNIST file,
@@ -24,16 +25,6 @@
  * stream of a given size; used only to size the first output buffer. */
 #define GZIP_MAX_RATIO 1032u
 
-static uint32_t read_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static uint32_t read_le32(const uint8_t *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | (uint32_t)p[0];
-}
-
 static int is_gzip(const uint8_t *buf, size_t len)
 {
     return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
@@ -47,7 +38,7 @@ static size_t gunzip_first_capacity(const uint8_t *in, size_t in_len)
 {
     size_t limit = IDX_MAX_FILE_BYTES + 1;
     size_t bound = in_len > limit / GZIP_MAX_RATIO ? limit : in_len * GZIP_MAX_RATIO + 1024;
-    size_t cap = in_len >= 18 ? (size_t)read_le32(in + in_len - 4) : 0;
+    size_t cap = in_len >= 18 ? (size_t)bytes_load_le32(in + in_len - 4) : 0;
     if (cap == 0 || cap > bound)
         cap = bound;
     if (cap > limit)
@@ -209,7 +200,7 @@ static int check_header(const uint8_t *buf, size_t len, const char *name, uint32
         return rm_fail(st, "%s: empty file", name);
     if (len < 4)
         return rm_fail(st, "%s: truncated header (%zu bytes, expected %zu)", name, len, header_len);
-    uint32_t magic = read_be32(buf);
+    uint32_t magic = bytes_load_be32(buf);
     if (magic != want_magic)
         return bad_magic(name, magic, want_magic, st);
     if (len < header_len)
@@ -230,7 +221,8 @@ static int check_images(const uint8_t *buf, size_t len, const char *name, uint32
 {
     if (check_header(buf, len, name, IDX_MAGIC_IMAGES, IDX_IMAGES_HEADER, st) != 0)
         return -1;
-    uint32_t count = read_be32(buf + 4), rows = read_be32(buf + 8), cols = read_be32(buf + 12);
+    uint32_t count = bytes_load_be32(buf + 4), rows = bytes_load_be32(buf + 8),
+             cols = bytes_load_be32(buf + 12);
     if (rows != MNIST_ROWS || cols != MNIST_COLS)
         return rm_fail(st, "%s: %dx%d images expected, header says %ux%u", name, MNIST_ROWS,
                        MNIST_COLS, (unsigned)rows, (unsigned)cols);
@@ -257,7 +249,7 @@ static int check_labels(const uint8_t *buf, size_t len, const char *name, uint32
 {
     if (check_header(buf, len, name, IDX_MAGIC_LABELS, IDX_LABELS_HEADER, st) != 0)
         return -1;
-    uint32_t count = read_be32(buf + 4);
+    uint32_t count = bytes_load_be32(buf + 4);
     if (count == 0)
         return rm_fail(st, "%s: header says 0 labels (empty data set)", name);
     uint64_t have = (uint64_t)(len - IDX_LABELS_HEADER);

@@ -1,4 +1,4 @@
-/* Tests of src/ckpt.c: safetensors checkpoints (spec section 5).
+/* Tests of src/io/ckpt.c and ckpt_save.c: safetensors checkpoints (spec section 5).
  *
  * Most refusal tests start from a file written by ckpt_save for a small three-tensor model,
  * mutate it in memory, and check that ckpt_parse refuses it with a message naming the file and
@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <zlib.h>
 
+#include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/ckpt.h"
 
 /* ---- a small model: conv.weight [2,1,3,3], conv.bias [2], fc.weight [3,4] --------------- */
@@ -106,23 +107,9 @@ static uint8_t *standard_image(size_t *len)
     return save_image(m.t, 3, NULL, len);
 }
 
-static uint64_t get_u64_le(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put_u64_le(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static size_t header_len(const uint8_t *img)
 {
-    return (size_t)get_u64_le(img);
+    return (size_t)bytes_load_le64(img);
 }
 
 /* A safetensors image from a header text and a data section (header padded to 8). */
@@ -132,7 +119,7 @@ static uint8_t *build_image(const char *header, const uint8_t *data, size_t dlen
     *len = 8 + padded + dlen;
     uint8_t *img = malloc(*len ? *len : 1);
     assert_non_null(img);
-    put_u64_le(img, padded);
+    bytes_store_le64(img, padded);
     memcpy(img + 8, header, n);
     memset(img + 8 + n, ' ', padded - n);
     if (dlen)
@@ -528,17 +515,17 @@ static void test_ckpt_refuses_bad_header_length(void **state)
     size_t len;
     uint8_t *img = standard_image(&len);
     size_t n = header_len(img);
-    put_u64_le(img, (uint64_t)(len - 8 + 1)); /* one byte more than the file holds */
+    bytes_store_le64(img, (uint64_t)(len - 8 + 1)); /* one byte more than the file holds */
     expect_refusal(img, len, "truncated");
-    put_u64_le(img, UINT64_C(1) << 40);
+    bytes_store_le64(img, UINT64_C(1) << 40);
     expect_refusal(img, len, "absurd");
-    put_u64_le(img, UINT64_MAX);
+    bytes_store_le64(img, UINT64_MAX);
     expect_refusal(img, len, "absurd");
-    put_u64_le(img, UINT64_C(100000001));
+    bytes_store_le64(img, UINT64_C(100000001));
     expect_refusal(img, len, "absurd");
-    put_u64_le(img, 0); /* an empty header */
+    bytes_store_le64(img, 0); /* an empty header */
     expect_refusal(img, len, "JSON");
-    put_u64_le(img, n - 8); /* cuts the JSON short */
+    bytes_store_le64(img, n - 8); /* cuts the JSON short */
     expect_refusal(img, len, "JSON");
     free(img);
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/idx.h"
 
 /* Every case writes its own tiny IDX files (N_SMALL images of a known pattern) into a fresh
@@ -46,14 +47,6 @@ static uint8_t pixel_of(uint32_t i, uint32_t p)
     return (uint8_t)(i * 53u + p * 7u);
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 /* An images file whose header says magic, n, rows, cols, followed by `count` images of
  * rows x cols pattern bytes (count may differ from n to make a bad file). Caller frees. */
 static uint8_t *make_images_ex(uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols,
@@ -63,10 +56,10 @@ static uint8_t *make_images_ex(uint32_t magic, uint32_t n, uint32_t rows, uint32
     *len = 16 + (size_t)count * pixels;
     uint8_t *buf = malloc(*len);
     assert_non_null(buf);
-    put_be32(buf, magic);
-    put_be32(buf + 4, n);
-    put_be32(buf + 8, rows);
-    put_be32(buf + 12, cols);
+    bytes_store_be32(buf, magic);
+    bytes_store_be32(buf + 4, n);
+    bytes_store_be32(buf + 8, rows);
+    bytes_store_be32(buf + 12, cols);
     for (uint32_t i = 0; i < count; i++)
         for (size_t p = 0; p < pixels; p++)
             buf[16 + i * pixels + p] = pixel_of(i, (uint32_t)p);
@@ -85,8 +78,8 @@ static uint8_t *make_labels_ex(uint32_t magic, uint32_t n, const uint8_t *labels
     *len = 8 + (size_t)count;
     uint8_t *buf = malloc(*len);
     assert_non_null(buf);
-    put_be32(buf, magic);
-    put_be32(buf + 4, n);
+    bytes_store_be32(buf, magic);
+    bytes_store_be32(buf + 4, n);
     if (count)
         memcpy(buf + 8, labels, count);
     return buf;
