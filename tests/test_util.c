@@ -12,12 +12,42 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/io/digit_prep.h"
+
+static int case_skipped;
+
+void tu_skip(const char *file, int line)
+{
+    case_skipped = 1;
+    _skip(file, line); /* cmocka's: ends the case */
+}
+
+/* Runs at exit: a skipped single case is not a pass. (A single selected case that skipped
+ * cannot also have failed: skip() ends it.) */
+static void exit_if_skipped(void)
+{
+    if (case_skipped) {
+        fflush(NULL);
+        _exit(TU_EXIT_SKIPPED);
+    }
+}
 
 void tu_select_case(int argc, char **argv)
 {
-    if (argc > 1)
+    if (argc > 1) {
         cmocka_set_test_filter(argv[1]);
+        atexit(exit_if_skipped);
+    }
+}
+
+float *tu_random_floats(size_t n, struct rng *r)
+{
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(rng_uniform(r) * 2.0 - 1.0);
+    return v;
 }
 
 char *tu_make_temp_dir(void)
@@ -120,14 +150,43 @@ static void program_argv(const char *argv[64], const char *arg0, va_list ap)
     argv[argc] = NULL;
 }
 
-int tu_run_program(char **out, char **err, const char *arg0, ...)
+/* "NAME=value" sets, "NAME" unsets. */
+static void apply_env(const char *entry)
+{
+    const char *eq = strchr(entry, '=');
+    if (!eq) {
+        unsetenv(entry);
+        return;
+    }
+    char name[256];
+    size_t len = (size_t)(eq - entry);
+    if (len == 0 || len >= sizeof name)
+        _exit(127);
+    memcpy(name, entry, len);
+    name[len] = 0;
+    setenv(name, eq + 1, 1);
+}
+
+/* In the child, before exec: the tests' environment (test_util.h), then env, then the program. */
+static void exec_program(const char *const *argv, const char *const *env)
+{
+    static const char *const defaults[] = {
+        "TERM=xterm", "LC_ALL=C",          "LANG=C",
+        "LANGUAGE",   "LC_MESSAGES",       "COLUMNS",
+        "LINES",      "RESNET_MNIST_DATA", "RESNET_MNIST_FONT",
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        apply_env(defaults[i]);
+    for (size_t i = 0; env && env[i]; i++)
+        apply_env(env[i]);
+    execv(RM_PROGRAM, (char *const *)argv);
+    _exit(127);
+}
+
+static int run_program(char **out, char **err, const char *const *env, const char *arg0, va_list ap)
 {
     const char *argv[64];
-    va_list ap;
-    va_start(ap, arg0);
     program_argv(argv, arg0, ap);
-    va_end(ap);
-
     char *dir = tu_make_temp_dir();
     char *out_path = tu_path(dir, "stdout"), *err_path = tu_path(dir, "stderr");
     fflush(NULL);
@@ -136,12 +195,9 @@ int tu_run_program(char **out, char **err, const char *arg0, ...)
     if (pid == 0) {
         if (!freopen(out_path, "w", stdout) || !freopen(err_path, "w", stderr))
             _exit(127);
-        execv(RM_PROGRAM, (char *const *)argv);
-        _exit(127);
+        exec_program(argv, env);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    int status = tu_wait(pid);
     size_t len;
     if (out)
         *out = (char *)tu_read_file(out_path, &len), (*out)[len] = 0;
@@ -150,7 +206,25 @@ int tu_run_program(char **out, char **err, const char *arg0, ...)
     free(out_path);
     free(err_path);
     tu_remove_dir(dir);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
+}
+
+int tu_run_program(char **out, char **err, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    int rc = run_program(out, err, NULL, arg0, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tu_run_program_env(char **out, char **err, const char *const *env, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    int rc = run_program(out, err, env, arg0, ap);
+    va_end(ap);
+    return rc;
 }
 
 void tu_write_mnist_split(const char *dir, const char *prefix, int n)
@@ -197,13 +271,20 @@ void tu_write_mnist_split(const char *dir, const char *prefix, int n)
     free(lab);
 }
 
-int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...)
+/* In the child: stderr to /dev/null unless merged into the output. */
+static void quiet_stderr(int merge_stderr)
+{
+    if (!merge_stderr) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+    }
+}
+
+static int spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *const *env,
+                         const char *arg0, va_list ap)
 {
     const char *argv[64];
-    va_list ap;
-    va_start(ap, arg0);
     program_argv(argv, arg0, ap);
-    va_end(ap);
     fflush(NULL);
     pid_t pid;
     if (use_pty) {
@@ -211,12 +292,8 @@ int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg
         pid = forkpty(&master, NULL, NULL, NULL);
         assert_true(pid >= 0);
         if (pid == 0) {
-            if (!merge_stderr) {
-                int devnull = open("/dev/null", O_WRONLY);
-                dup2(devnull, 2);
-            }
-            execv(RM_PROGRAM, (char *const *)argv);
-            _exit(127);
+            quiet_stderr(merge_stderr);
+            exec_program(argv, env);
         }
         *out_fd = master;
         return pid;
@@ -229,17 +306,32 @@ int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg
         dup2(fds[1], 1);
         if (merge_stderr)
             dup2(fds[1], 2);
-        else {
-            int devnull = open("/dev/null", O_WRONLY);
-            dup2(devnull, 2);
-        }
+        quiet_stderr(merge_stderr);
         close(fds[0]);
         close(fds[1]);
-        execv(RM_PROGRAM, (char *const *)argv);
-        _exit(127);
+        exec_program(argv, env);
     }
     close(fds[1]);
     *out_fd = fds[0];
+    return pid;
+}
+
+int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    int pid = spawn_program(out_fd, use_pty, merge_stderr, NULL, arg0, ap);
+    va_end(ap);
+    return pid;
+}
+
+int tu_spawn_program_env(int *out_fd, int use_pty, int merge_stderr, const char *const *env,
+                         const char *arg0, ...)
+{
+    va_list ap;
+    va_start(ap, arg0);
+    int pid = spawn_program(out_fd, use_pty, merge_stderr, env, arg0, ap);
+    va_end(ap);
     return pid;
 }
 

@@ -10,6 +10,17 @@
 
 #include <cmocka.h>
 
+struct rng;
+
+/* cmocka's skip() returns 0 from the process, which CTest would count as a pass. This one is
+ * counted too: when the one case named on the command line (tu_select_case) was skipped, the
+ * process exits with TU_EXIT_SKIPPED instead, which CTest is told means "skipped"
+ * (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
+#define TU_EXIT_SKIPPED 77
+void tu_skip(const char *file, int line);
+#undef skip
+#define skip() tu_skip(__FILE__, __LINE__)
+
 /* An RGB picture read back from a PNG the program wrote. */
 struct tu_image {
     int w, h;
@@ -20,7 +31,8 @@ struct tu_image {
 void tu_load_png_rgb(const char *path, struct tu_image *im);
 
 /* With an argument, runs only the case of that name (CTest registers each case on its own, so a
- * failure names its case). Call first in main. */
+ * failure names its case), and makes the process exit with TU_EXIT_SKIPPED if that case calls
+ * skip(). Call first in main. */
 void tu_select_case(int argc, char **argv);
 
 /* Makes a fresh folder under $TMPDIR (or /tmp) and returns its malloc'd path. */
@@ -38,9 +50,21 @@ uint8_t *tu_read_file(const char *path, size_t *len);
 uint8_t *tu_gzip(const void *data, size_t len, size_t *out_len);
 /* Path of a file in tests/golden (static buffer, valid until the next call). */
 const char *tu_golden(const char *name);
+/* n floats drawn uniformly from [-1, 1) (malloc'd, at least one; caller frees). */
+float *tu_random_floats(size_t n, struct rng *r);
+
+/* The programs the tests start run in an environment of their own, not the caller's: the
+ * caller's, with TERM=xterm (a terminal that can redraw a line in place; it matters only on a
+ * pseudo-terminal), LC_ALL=C and LANG=C, and no LANGUAGE, LC_MESSAGES, COLUMNS, LINES,
+ * RESNET_MNIST_DATA (so the data folder is the default) or RESNET_MNIST_FONT (so the font is
+ * the default search). A test that depends on another value says so through the _env variants:
+ * env is a NULL-terminated list of "NAME=value" (set) and "NAME" (unset), applied after these
+ * defaults. */
+
 /* Runs the resnet-mnist program with args (NULL-terminated), stdout and stderr captured into
  * malloc'd strings (either pointer may be NULL). Returns the exit status (or 128+signal). */
 int tu_run_program(char **out, char **err, const char *arg0, ...);
+int tu_run_program_env(char **out, char **err, const char *const *env, const char *arg0, ...);
 
 /* Writes n synthetic 28x28 digits as <dir>/<prefix>-images-idx3-ubyte and -labels-idx1-ubyte:
  * image i, label i % 10, is a bright square in one of ten places (learnable) plus a little
@@ -50,6 +74,8 @@ void tu_write_mnist_split(const char *dir, const char *prefix, int n);
 /* Starts the program with args (NULL-terminated); its stdout (and stderr, when merge_stderr)
  * is readable from *out_fd: a pipe, or a pseudo-terminal when use_pty. Returns the pid. */
 int tu_spawn_program(int *out_fd, int use_pty, int merge_stderr, const char *arg0, ...);
+int tu_spawn_program_env(int *out_fd, int use_pty, int merge_stderr, const char *const *env,
+                         const char *arg0, ...);
 /* Reads from fd, appending to *buf (malloc'd, NUL-terminated, grows), until `want` appears in
  * it or the stream ends. Returns 1 if found. */
 int tu_read_until(int fd, char **buf, size_t *len, const char *want);

@@ -1,5 +1,6 @@
-/* conv2d, im2col and the implicit GEMM: a hand-computed case, the fast paths against the direct
- * loops on every shape the model uses and on odd ones, and backward against finite differences. */
+/* conv2d: a hand-computed case, the fast paths (whichever plan conv2d picks) against the direct
+ * loops on every shape the model uses and on odd ones, and backward against finite differences.
+ * The plans themselves have their own tests (test_im2col.c, test_conv_implicit.c). */
 #include "test_util.h"
 
 #include <math.h>
@@ -7,17 +8,7 @@
 #include <string.h>
 
 #include "resnet_mnist/ops/conv2d.h"
-#include "conv_implicit.h"
 #include "resnet_mnist/engine/rng.h"
-
-static float *randv(size_t n, struct rng *r)
-{
-    float *v = malloc((n ? n : 1) * sizeof *v);
-    assert_non_null(v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)(rng_uniform(r) * 2.0 - 1.0);
-    return v;
-}
 
 static size_t xsize(const struct conv2d_shape *s)
 {
@@ -58,8 +49,9 @@ static void test_conv2d_hand_computed(void **state)
 static void check_against_reference(struct conv2d_shape s, struct rng *r)
 {
     size_t nx = xsize(&s), nw = wsize(&s), ny = ysize(&s);
-    float *x = randv(nx, r), *w = randv(nw, r), *b = randv((size_t)s.oc, r), *dy = randv(ny, r);
-    float *y = randv(ny, r), *yref = randv(ny, r);
+    float *x = tu_random_floats(nx, r), *w = tu_random_floats(nw, r),
+          *b = tu_random_floats((size_t)s.oc, r), *dy = tu_random_floats(ny, r);
+    float *y = tu_random_floats(ny, r), *yref = tu_random_floats(ny, r);
     float *scratch = malloc(conv2d_scratch_floats(&s) * sizeof(float));
     assert_non_null(scratch);
     conv2d_forward(y, x, w, b, scratch, &s);
@@ -69,13 +61,14 @@ static void check_against_reference(struct conv2d_shape s, struct rng *r)
         if (fabsf(y[i] - yref[i]) > 2e-6f * (k + 1))
             fail_msg("forward n=%d ic=%d %dx%d oc=%d k=%dx%d pad=%d: y[%zu] = %g, ref %g", s.n,
                      s.ic, s.ih, s.iw, s.oc, s.kh, s.kw, s.pad, i, y[i], yref[i]);
-    float *yr = randv(ny, r); /* the fused ReLU: exactly relu(y) */
+    float *yr = tu_random_floats(ny, r); /* the fused ReLU: exactly relu(y) */
     conv2d_forward_relu(yr, x, w, b, scratch, &s);
     for (size_t i = 0; i < ny; i++)
         assert_true(yr[i] == (y[i] > 0.0f ? y[i] : 0.0f));
     free(yr);
     /* backward adds: start both from the same non-zero values */
-    float *dx = randv(nx, r), *dw = randv(nw, r), *db = randv((size_t)s.oc, r);
+    float *dx = tu_random_floats(nx, r), *dw = tu_random_floats(nw, r),
+          *db = tu_random_floats((size_t)s.oc, r);
     float *dx2 = malloc(nx * sizeof *dx2), *dw2 = malloc(nw * sizeof *dw2);
     float *db2 = malloc((size_t)s.oc * sizeof *db2);
     memcpy(dx2, dx, nx * sizeof *dx);
@@ -127,103 +120,6 @@ static void test_conv2d_fast_matches_reference_on_odd_shapes(void **state)
         check_against_reference(shapes[i], &r);
 }
 
-/* The implicit-GEMM kernels called directly, so that a change in which path conv2d picks
- * cannot leave them untested; and the picks themselves, which the speed depends on. */
-static void test_conv2d_implicit_paths_match_reference(void **state)
-{
-    (void)state;
-    struct rng r;
-    rng_seed(&r, 7);
-    const struct conv2d_shape model[] = {
-        {4, 1, 28, 28, 16, 5, 5, 0},  {4, 16, 12, 12, 16, 3, 3, 1}, {4, 16, 12, 12, 16, 5, 5, 2},
-        {5, 16, 12, 12, 32, 3, 3, 0}, {8, 32, 5, 5, 32, 3, 3, 1},   {8, 32, 5, 5, 32, 5, 5, 2},
-    };
-    const int fwd[] = {1, 1, 1, 1, 1, 1}, in_grad[] = {0, 1, 1, 0, 1, 1},
-              dwt[] = {1, 1, 1, 1, 1, 0};
-    for (int l = 0; l < 6; l++) {
-        assert_int_equal(conv_implicit_ok(&model[l], 0), fwd[l]);
-        assert_int_equal(conv_implicit_ok(&model[l], 1), in_grad[l]);
-        assert_int_equal(conv_implicit_weight_grad_ok(&model[l]), dwt[l]);
-        /* the path sets the order of the sums: it may not depend on the batch */
-        struct conv2d_shape one = model[l];
-        one.n = 1;
-        assert_int_equal(conv_implicit_ok(&one, 0), fwd[l]);
-        assert_int_equal(conv_implicit_ok(&one, 1), in_grad[l]);
-        assert_int_equal(conv_implicit_weight_grad_ok(&one), dwt[l]);
-    }
-#if defined(__AVX512F__) /* 32 output channels are two vectors of 16 */
-    const int cl[] = {0, 0, 0, 1, 1, 1};
-    for (int l = 0; l < 6; l++)
-        assert_int_equal(conv_implicit_weight_grad_cl_ok(&model[l]), cl[l]);
-#endif
-    /* the channel-lane kernel takes exactly two vectors of output channels: find that count */
-    int two_vectors = 0;
-    for (int oc = 8; oc <= 32; oc *= 2)
-        if (conv_implicit_weight_grad_cl_ok(&(struct conv2d_shape){1, 1, 4, 4, oc, 3, 3, 1}))
-            two_vectors = oc;
-    assert_true(two_vectors > 0);
-    const int v2 = two_vectors;
-    const struct conv2d_shape shapes[] = {
-        model[0],
-        model[1],
-        model[2],
-        model[3],
-        model[4],
-        model[5],
-        {2, 3, 9, 11, 10, 3, 3, 1},
-        {3, 2, 6, 9, 7, 5, 5, 2},
-        {2, 3, 7, 9, v2, 3, 3, 1}, /* the 3x3 channel-lane kernel, with padding */
-        {2, 2, 6, 8, v2, 2, 3, 0}, /* rows of 3, one at a time */
-        {1, 3, 6, 6, v2, 5, 5, 2}, /* rows of 5, those on the padding skipped */
-        {2, 2, 5, 7, v2, 3, 4, 1}, /* any other width */
-    };
-    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
-        const struct conv2d_shape *s = &shapes[t];
-        size_t nx = xsize(s), nw = wsize(s), ny = ysize(s), no = (size_t)s->oc;
-        size_t need = conv_implicit_scratch_floats(s, 0);
-        size_t more[] = {conv_implicit_scratch_floats(s, 1),
-                         conv_implicit_weight_grad_scratch_floats(s),
-                         conv_implicit_weight_grad_cl_scratch_floats(s)};
-        for (int i = 0; i < 3; i++)
-            need = more[i] > need ? more[i] : need;
-        float *x = randv(nx, &r), *w = randv(nw, &r), *b = randv(no, &r), *dy = randv(ny, &r);
-        float *y = randv(ny, &r), *yref = randv(ny, &r), *scratch = randv(need, &r);
-        float *dx = randv(nx, &r), *dw0 = randv(nw, &r), *db0 = randv(no, &r);
-        float *dx2 = malloc(nx * 4), *dw2 = malloc(nw * 4), *db2 = malloc(no * 4);
-        float *dw = malloc(nw * 4), *db = malloc(no * 4);
-        memcpy(dx2, dx, nx * 4), memcpy(dw2, dw0, nw * 4), memcpy(db2, db0, no * 4);
-        int k = s->ic * s->kh * s->kw;
-        double terms = (double)ny / s->oc + 1;
-        if (conv_implicit_ok(s, 0)) {
-            conv_implicit_forward(y, x, w, b, 0, scratch, s);
-            conv2d_forward_ref(yref, x, w, b, s);
-            for (size_t i = 0; i < ny; i++)
-                assert_float_equal(y[i], yref[i], 2e-6 * (k + 1));
-        }
-        conv2d_backward_ref(dx2, dw2, db2, dy, x, w, s);
-        if (conv_implicit_ok(s, 1)) {
-            conv_implicit_input_grad(dx, dy, w, scratch, s);
-            for (size_t i = 0; i < nx; i++)
-                assert_float_equal(dx[i], dx2[i], 2e-6 * (s->oc * s->kh * s->kw + 1));
-        }
-        for (int plan = 0; plan < 2; plan++) { /* lanes along outputs, then along channels */
-            if (plan == 0 ? !conv_implicit_weight_grad_ok(s) : !conv_implicit_weight_grad_cl_ok(s))
-                continue;
-            memcpy(dw, dw0, nw * 4), memcpy(db, db0, no * 4);
-            if (plan == 0)
-                conv_implicit_weight_grad(dw, db, dy, x, scratch, s);
-            else
-                conv_implicit_weight_grad_cl(dw, db, dy, x, scratch, s);
-            for (size_t i = 0; i < nw; i++)
-                assert_float_equal(dw[i], dw2[i], 2e-6 * terms);
-            for (size_t i = 0; i < no; i++)
-                assert_float_equal(db[i], db2[i], 2e-6 * terms);
-        }
-        free(x), free(w), free(b), free(dy), free(y), free(yref), free(scratch);
-        free(dx), free(dw0), free(db0), free(dx2), free(dw2), free(db2), free(dw), free(db);
-    }
-}
-
 /* L = sum(r * conv(x, w, b)) in double. */
 static double conv_loss(const float *x, const float *w, const float *b, const float *rw, float *y,
                         const struct conv2d_shape *s)
@@ -245,7 +141,8 @@ static void test_conv2d_backward_matches_finite_differences(void **state)
     rng_seed(&r, 5);
     struct conv2d_shape s = {2, 3, 6, 5, 4, 3, 3, 1};
     size_t nx = xsize(&s), nw = wsize(&s), ny = ysize(&s);
-    float *x = randv(nx, &r), *w = randv(nw, &r), *b = randv(4, &r), *rw = randv(ny, &r);
+    float *x = tu_random_floats(nx, &r), *w = tu_random_floats(nw, &r),
+          *b = tu_random_floats(4, &r), *rw = tu_random_floats(ny, &r);
     float *y = malloc(ny * sizeof *y), *scratch = malloc(conv2d_scratch_floats(&s) * 4);
     float *dx = calloc(nx, 4), *dw = calloc(nw, 4), *db = calloc(4, 4);
     conv2d_backward(dx, dw, db, rw, x, w, scratch, &s);
@@ -274,7 +171,8 @@ static void test_conv2d_backward_accumulates_and_skips_null_dx(void **state)
     struct rng r;
     rng_seed(&r, 6);
     struct conv2d_shape s = {2, 1, 8, 8, 3, 5, 5, 0};
-    float *x = randv(xsize(&s), &r), *w = randv(wsize(&s), &r), *dy = randv(ysize(&s), &r);
+    float *x = tu_random_floats(xsize(&s), &r), *w = tu_random_floats(wsize(&s), &r),
+          *dy = tu_random_floats(ysize(&s), &r);
     float *scratch = malloc(conv2d_scratch_floats(&s) * 4);
     float *dw1 = calloc(wsize(&s), 4), *dw2 = calloc(wsize(&s), 4), db1[3] = {0}, db2[3] = {0};
     conv2d_backward(NULL, dw1, db1, dy, x, w, scratch, &s);
@@ -294,7 +192,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_conv2d_hand_computed),
         cmocka_unit_test(test_conv2d_fast_matches_reference_on_model_shapes),
         cmocka_unit_test(test_conv2d_fast_matches_reference_on_odd_shapes),
-        cmocka_unit_test(test_conv2d_implicit_paths_match_reference),
         cmocka_unit_test(test_conv2d_backward_matches_finite_differences),
         cmocka_unit_test(test_conv2d_backward_accumulates_and_skips_null_dx),
     };
