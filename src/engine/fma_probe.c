@@ -3,23 +3,20 @@
 #include <string.h>
 
 #include "resnet_mnist/engine/clock.h"
+#include "resnet_mnist/ops/vec.h"
 
+/* The probe runs on the kernels' vectors (vec.h: VL floats a vfloat); this names the
+ * instruction set the build chose for them. */
 #if defined(__AVX512F__)
-#define VL  16
 #define ISA "AVX-512"
 #elif defined(__AVX2__) && defined(__FMA__)
-#define VL  8
 #define ISA "AVX2+FMA"
 #elif defined(__AVX__)
-#define VL  8
 #define ISA "AVX"
 #else
-#define VL  4
 #define ISA "SSE/portable"
 #endif
 #define CHAINS 12 /* enough independent chains to cover FMA latency x throughput */
-
-typedef float vfloat __attribute__((vector_size(VL * sizeof(float))));
 
 struct probe {
     double seconds;
