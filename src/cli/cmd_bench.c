@@ -111,8 +111,7 @@ int cmd_bench(int argc, char **argv)
     struct rm_status st;
     double *stage = NULL, *train_s = NULL, *infer_s = NULL;
     rc = 1;
-    if (model_init(&m, batch, threads, &st) != 0 || thread_pool_init(&one, 1, &st) != 0 ||
-        trainer_init(&t, &m, &ds, 1, 1, 0.005f, 0.5f, &st) != 0) {
+    if (model_init(&m, batch, threads, &st) != 0 || thread_pool_init(&one, 1, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
@@ -120,7 +119,6 @@ int cmd_bench(int argc, char **argv)
         error_line("out of memory for %d synthetic images", steps * batch);
         goto done;
     }
-    trainer_free(&t);
     if (trainer_init(&t, &m, &ds, 1, 1, 0.005f, 0.5f, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
