@@ -1,4 +1,4 @@
-/* Shared by the commands: error lines, strict number parsing, paths and clocks. */
+/* Shared by the commands: error lines, strict number parsing, paths and the data folder. */
 #include "cli_util.h"
 
 #include <ctype.h>
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/io/idx.h"
 
 /* "resnet-mnist: " and the message, on a line of its own on stderr. */
@@ -42,7 +41,6 @@ int usage_error(const char *command, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* stdout is where results go: a failed write (a full disk, a closed pipe) is a failure. */
 int option_error(const char *command, int c, char **argv)
 {
     if (c == ':')
@@ -57,6 +55,7 @@ int no_operands(const char *command, int argc, char **argv)
     return 0;
 }
 
+/* stdout is where results go: a failed write (a full disk, a closed pipe) is a failure. */
 int finish_stdout(int rc)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -142,10 +141,10 @@ const char *default_data_dir(void)
     return env && *env ? env : "data/mnist";
 }
 
-int load_split(struct idx_dataset *ds, const char *dir, int split, int limit)
+int load_split(struct idx_dataset *ds, const char *dir, enum mnist_split split, int limit)
 {
     struct rm_status st;
-    if (mnist_load(ds, dir, (enum mnist_split)split, limit, &st) != 0) {
+    if (mnist_load(ds, dir, split, limit, &st) != 0) {
         error_line("%s", st.msg);
         return 1;
     }

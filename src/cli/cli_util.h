@@ -1,10 +1,12 @@
 #ifndef RESNET_MNIST_CLI_UTIL_H
 #define RESNET_MNIST_CLI_UTIL_H
 
-/* Private to the command-line driver (src/cli*.c, src/cmd_*.c). */
+/* Private to the command-line driver (src/cli/). */
 
 #include <stdint.h>
 #include <stdio.h>
+
+#include "resnet_mnist/io/idx.h"
 
 #define PROGRAM     "resnet-mnist"
 #define EXIT_USAGE  2
@@ -37,13 +39,11 @@ int parse_float(const char *command, const char *flag, const char *text, double 
 
 /* "dir/name", malloc'd (NULL when out of memory). */
 char *join_path(const char *dir, const char *name);
-/* Monotonic clock in seconds. */
 /* $RESNET_MNIST_DATA, or data/mnist. */
 const char *default_data_dir(void);
 
 /* Loads an MNIST split, printing the loader's message on failure. 0 or 1. */
-struct idx_dataset;
-int load_split(struct idx_dataset *ds, const char *dir, int split, int limit);
+int load_split(struct idx_dataset *ds, const char *dir, enum mnist_split split, int limit);
 
 /* The commands: argv[0] is the command's name; they return the exit status. */
 int cmd_train(int argc, char **argv);
