@@ -1,8 +1,8 @@
-/* Tests of digit_prep.c (and png.c, which writes the pictures): real MNIST digits are drawn by
- * the test into larger pictures (enlarged with its own bilinear sampling, moved off-centre,
- * dark on light or light on dark, grey, RGB or RGBA, with noise) and the preparation must give
- * back something close to the original 28x28 digit, centred by its centre of mass. Plus blank
- * pictures, the aspect ratio, and the loader's errors.
+/* Tests of digit_prep.c (png_write, tested in test_png.c, writes the pictures): real MNIST digits
+ * are drawn by the test into larger pictures (enlarged with its own bilinear sampling, moved
+ * off-centre, dark on light or light on dark, grey, RGB or RGBA, with noise) and the preparation
+ * must give back something close to the original 28x28 digit, centred by its centre of mass. Plus
+ * blank pictures, the aspect ratio, and the loader's errors.
  *
  * With RM_DIGIT_PREP_REPORT set, the worst differences found are printed (to choose bounds). */
 #include "test_util.h"
@@ -615,35 +615,6 @@ static void test_digit_prep_file_errors(void **state)
     tu_remove_dir(dir);
 }
 
-/* png_write refuses bad sizes without creating a file, and names the path when it cannot
- * write. */
-static void test_digit_prep_png_write_errors(void **state)
-{
-    (void)state;
-    char *dir = tu_make_temp_dir();
-    char *path = tu_path(dir, "x.png"), *nodir = tu_path(dir, "no/such/dir/x.png");
-    uint8_t px[12] = {0};
-    struct rm_status st;
-    assert_int_equal(png_write(path, px, 0, 2, 1, &st), -1);
-    assert_non_null(strstr(st.msg, "x.png: cannot write PNG: invalid size 0x2 with 1 channels"));
-    assert_int_equal(png_write(path, px, 2, 2, 5, &st), -1);
-    assert_int_equal(png_write(path, px, 70000, 1, 1, &st), -1);
-    size_t len;
-    FILE *fp = fopen(path, "rb");
-    assert_null(fp);
-    assert_int_equal(png_write(nodir, px, 2, 2, 3, &st), -1);
-    assert_non_null(strstr(st.msg, "no/such/dir/x.png"));
-    /* a good one starts with the PNG signature */
-    assert_int_equal(png_write(path, px, 2, 2, 3, &st), 0);
-    uint8_t *bytes = tu_read_file(path, &len);
-    assert_true(len > 8);
-    assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
-    free(bytes);
-    free(path);
-    free(nodir);
-    tu_remove_dir(dir);
-}
-
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -659,7 +630,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),
-        cmocka_unit_test(test_digit_prep_png_write_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
