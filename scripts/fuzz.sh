@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of untrusted files with libFuzzer (ASan + UBSan): builds the harnesses of
-# fuzz/ with clang into build-fuzz/ (installing clang and its fuzzer runtime with apt-get when
-# missing), then runs each target for SECONDS, one after the other, and prints its executions,
-# speed and coverage. Exits 1 if a target crashed (or broke its contract, leaked, ran out of
-# memory or time), naming the saved input; 2 on a usage error.
+# fuzz/ with clang into build-fuzz/ ($FUZZ_BUILD_DIR if set; installing clang and its fuzzer
+# runtime with apt-get when missing), then runs each target for SECONDS, one after the other,
+# and prints its executions, speed and coverage. Exits 1 if a target crashed (or broke its
+# contract, leaked, ran out of memory or time), naming the saved input; 2 on a usage error.
 #
 # The committed seeds (fuzz/corpus/<target>) are copied into a work corpus under
-# build-fuzz/corpus/<target>, which keeps what the fuzzer finds between runs; the inputs of
-# fuzz/regressions/<target> are replayed first. On a shared machine run it as
-# `nice -n 19 scripts/fuzz.sh 900`.
+# build-fuzz/corpus/<target>, which keeps what the fuzzer finds between runs. The inputs of
+# fuzz/regressions/<target> (fuzz/make_regressions.py) are replayed first, and the small ones
+# join the work corpus. On a shared machine run it as `nice -n 19 scripts/fuzz.sh 900`.
 set -euo pipefail
 
 usage() {
@@ -16,7 +16,8 @@ usage() {
 Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 Builds and runs the libFuzzer harnesses of fuzz/ for SECONDS_PER_TARGET each (default 60),
 one target after the other. TARGETs: idx, ckpt (default: both).
-Findings are saved under build-fuzz/artifacts/<target>/; the exit status is 1 if any.
+Builds in build-fuzz/, or in $FUZZ_BUILD_DIR when set.
+Findings are saved under <build>/artifacts/<target>/; the exit status is 1 if any.
 EOF
 }
 
@@ -47,7 +48,7 @@ for t in "${targets[@]}"; do
 done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$root/build-fuzz"
+build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 mkdir -p "$build"
 
 # clang with libFuzzer and the sanitizer runtimes: probe by linking an empty harness.
@@ -147,15 +148,29 @@ for t in "${targets[@]}"; do
   log="$build/logs/fuzz_${t}_$(date +%Y%m%d-%H%M%S).log"
   mkdir -p "$work" "$artifacts" "$build/logs"
   cp -n "$root/fuzz/corpus/$t"/* "$work"/
-  inputs=("$work")
-  [ -d "$root/fuzz/regressions/$t" ] && inputs+=("$root/fuzz/regressions/$t")
+
+  # The regression inputs: each replayed once, whole; the small ones then seed the fuzzing too
+  # (not the large: a gzip bomb in the corpus would slow every mutation of it to a crawl).
+  regs="$root/fuzz/regressions/$t"
+  if [ -d "$regs" ]; then
+    echo "== fuzz_$t: replaying $(find "$regs" -type f | wc -l) inputs of $regs"
+    if ! "$build/fuzz/fuzz_$t" "$regs"/* >"$log.replay" 2>&1; then
+      found=1
+      echo "!! fuzz_$t FAILS ON A REGRESSION INPUT"
+      grep -E '^(Running: |==[0-9]+== ?ERROR|SUMMARY|fuzz_[a-z]+: contract broken|.*runtime error:)' \
+        "$log.replay" | tail -n 5 | sed 's/^/   /' || true
+      echo "   full log: $log.replay"
+      continue
+    fi
+    find "$regs" -type f -size -4097c -exec cp -n {} "$work"/ \;
+  fi
 
   echo "== fuzz_$t: $secs s, -max_len=$max_len, log $log"
   before="$(find "$artifacts" -type f | wc -l)"
   set +e
   "$build/fuzz/fuzz_$t" -max_total_time="$secs" -max_len="$max_len" -timeout=25 \
     -print_final_stats=1 -dict="$build/dict/$t.dict" -artifact_prefix="$artifacts/" \
-    "${inputs[@]}" >"$log" 2>&1
+    "$work" >"$log" 2>&1
   rc=$?
   set -e
 
@@ -176,7 +191,7 @@ for t in "${targets[@]}"; do
     unit="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)"
     echo "!! fuzz_$t FOUND A PROBLEM (libFuzzer exit status $rc)"
     grep -E '^(==[0-9]+== ?ERROR|SUMMARY|fuzz_[a-z]+: contract broken|.*runtime error:)' "$log" |
-      head -n 5 | sed 's/^/   /'
+      head -n 5 | sed 's/^/   /' || true
     if [ -n "$unit" ]; then
       echo "   input saved to: $unit"
       echo "   reproduce: $build/fuzz/fuzz_$t $unit"
