@@ -330,14 +330,16 @@ static void test_cmd_train_output_modes(void **state)
     tu_remove_dir(dir);
 }
 
-/* On a terminal the epoch's line is redrawn in place and ends as the epoch's summary. */
+/* On a terminal the epoch's line is redrawn in place and ends as the epoch's summary. The
+ * terminal type is the test's, not the caller's: under TERM=dumb there would be no live line. */
 static void test_cmd_train_live_progress_on_a_terminal(void **state)
 {
     struct fixture *f = *state;
     char *dir = tu_make_temp_dir();
     int fd;
-    int pid = tu_spawn_program(&fd, 1, 0, "train", "--data", f->data, "--out", dir, "--epochs", "1",
-                               "--log-every", "0", "--batch-size", "3", NULL);
+    const char *const env[] = {"TERM=xterm-256color", NULL};
+    int pid = tu_spawn_program_env(&fd, 1, 0, env, "train", "--data", f->data, "--out", dir,
+                                   "--epochs", "1", "--log-every", "0", "--batch-size", "3", NULL);
     char *buf = NULL;
     size_t len = 0;
     tu_read_until(fd, &buf, &len, NULL);
@@ -348,6 +350,29 @@ static void test_cmd_train_live_progress_on_a_terminal(void **state)
     assert_non_null(strstr(buf, "ETA"));
     /* the live line is cleared before the summary */
     assert_non_null(strstr(buf, "\r\033[Kepoch 1: test accuracy"));
+    free(buf);
+    tu_remove_dir(dir);
+}
+
+/* A terminal that cannot redraw a line (TERM=dumb) gets the plain lines a file gets. */
+static void test_cmd_train_dumb_terminal_gets_plain_lines(void **state)
+{
+    struct fixture *f = *state;
+    char *dir = tu_make_temp_dir();
+    int fd;
+    const char *const env[] = {"TERM=dumb", NULL};
+    int pid = tu_spawn_program_env(&fd, 1, 0, env, "train", "--data", f->data, "--out", dir,
+                                   "--epochs", "1", "--log-every", "50", "--batch-size", "3", NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    tu_read_until(fd, &buf, &len, NULL);
+    close(fd);
+    assert_int_equal(tu_wait(pid), 0);
+    assert_null(strchr(buf, '\033'));
+    for (const char *p = strchr(buf, '\r'); p; p = strchr(p + 1, '\r'))
+        assert_int_equal(p[1], '\n'); /* the terminal's own CR LF, no redrawing */
+    assert_non_null(strstr(buf, "epoch: 1 num: 50 Loss: "));
+    assert_non_null(strstr(buf, "epoch 1: test accuracy"));
     free(buf);
     tu_remove_dir(dir);
 }
@@ -366,6 +391,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_cmd_train_divergence_keeps_best, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_output_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_live_progress_on_a_terminal, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_dumb_terminal_gets_plain_lines, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
