@@ -17,12 +17,12 @@
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
-#include "resnet_mnist/io/plot.h"
+#include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/evaluation.h"
 
 #define ERRORS_MAX_DEFAULT 100
-#define ERRORS_MAX_LIMIT   1000 /* keeps the grid within the 8192-pixel PNG limit of plot.h */
+#define ERRORS_MAX_LIMIT   1000 /* keeps the grid within DIGIT_GRID_MAX_SIDE */
 
 static void test_help(FILE *fp)
 {
@@ -190,7 +190,8 @@ static int write_errors_png(const char *path, const char *weights, const struct 
                  weights, k, k == 1 ? "" : "s");
     /* ten to a row, as the digits; a squarer grid for many */
     int columns = shown <= 100 ? 10 : (int)ceil(sqrt((double)shown));
-    rc = plot_write_digit_grid(path, title, images, captions, shown, columns, st);
+    struct digit_grid_look look = digit_grid_look_captioned();
+    rc = digit_grid_write_png(path, &look, title, images, captions, shown, columns, st);
 done:
     free(images);
     free(text);

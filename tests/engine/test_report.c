@@ -1,24 +1,17 @@
 /* Tests of the evaluation report: report.c (confusion matrix, per-class accuracy, mistakes
- * ordered by confidence), evaluate_detailed (train.c) against evaluate, and the grid of
- * misclassified digits (plot_write_digit_grid in plot.c), read back (stb_image, through
- * tu_load_png_rgb) and checked by its size and pixels with both the TrueType font and the built-in
- * one. */
+ * ordered by confidence) and evaluate_detailed (evaluation.c) against evaluate. (The grid of
+ * misclassified digits is test_digit_grid.c's.) */
 #include "test_util.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/engine/model.h"
-#include "resnet_mnist/io/plot.h"
 #include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/engine/evaluation.h"
-
-#define FONT_ENV "RESNET_MNIST_FONT"
 
 /* ---------------------------------------------------------------------------------------------
  * report.c */
@@ -205,219 +198,6 @@ static void test_report_evaluate_detailed(void **state)
     idx_free(&ds);
 }
 
-/* ---------------------------------------------------------------------------------------------
- * plot_write_digit_grid */
-
-static void image_load(const char *path, struct tu_image *im)
-{
-    tu_load_png_rgb(path, im);
-}
-
-static const unsigned char *pixel(const struct tu_image *im, int x, int y)
-{
-    return im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
-}
-
-static int is_dark(const unsigned char *p)
-{
-    return p[0] < 90 && p[1] < 90 && p[2] < 90;
-}
-
-/* Dark pixels in [x0, x1) x [y0, y1). */
-static long dark_in(const struct tu_image *im, int x0, int y0, int x1, int y1)
-{
-    long n = 0;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
-            n += is_dark(pixel(im, x, y));
-    return n;
-}
-
-static long non_white_in(const struct tu_image *im, int x0, int y0, int x1, int y1)
-{
-    long n = 0;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++) {
-            const unsigned char *p = pixel(im, x, y);
-            n += p[0] != 255 || p[1] != 255 || p[2] != 255;
-        }
-    return n;
-}
-
-static int grid_width(int n, int columns)
-{
-    int cols = columns < n ? columns : n;
-    int w = 2 * PLOT_GRID_MARGIN + cols * PLOT_GRID_CELL_W;
-    return w < PLOT_GRID_MIN_W ? PLOT_GRID_MIN_W : w;
-}
-
-static int grid_height(int n, int columns)
-{
-    int cols = columns < n ? columns : n;
-    return PLOT_GRID_TITLE_H + (n + cols - 1) / cols * PLOT_GRID_CELL_H + PLOT_GRID_MARGIN;
-}
-
-/* Digit k: a 6x6 block of full ink at row 2 + k % 20, column 3 + k % 19, and a pale pixel. */
-static void make_digits(uint8_t *images, int n)
-{
-    memset(images, 0, (size_t)n * MNIST_PIXELS);
-    for (int k = 0; k < n; k++) {
-        uint8_t *d = images + (size_t)k * MNIST_PIXELS;
-        for (int r = 0; r < 6; r++)
-            for (int c = 0; c < 6; c++)
-                d[(2 + k % 20 + r) * 28 + 3 + k % 19 + c] = 255;
-        d[27 * 28 + 27] = 40;
-    }
-}
-
-static void test_report_grid_dimensions(void **state)
-{
-    (void)state;
-    char *dir = tu_make_temp_dir();
-    char *path = tu_path(dir, "grid.png");
-    const int cases[][2] = {{1, 10}, {7, 3}, {10, 10}, {25, 10}, {4, 1}, {3, 100}};
-    uint8_t *images = malloc(25 * MNIST_PIXELS);
-    assert_non_null(images);
-    make_digits(images, 25);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int n = cases[i][0], columns = cases[i][1];
-        struct rm_status st = {{0}};
-        if (plot_write_digit_grid(path, "title", images, NULL, n, columns, &st) != 0)
-            fail_msg("n %d columns %d: %s", n, columns, st.msg);
-        struct tu_image im;
-        image_load(path, &im);
-        if (im.w != grid_width(n, columns) || im.h != grid_height(n, columns))
-            fail_msg("n %d columns %d: %dx%d, want %dx%d", n, columns, im.w, im.h,
-                     grid_width(n, columns), grid_height(n, columns));
-        free(im.px);
-    }
-    /* the hand-computed sizes of two of them */
-    assert_int_equal(grid_width(25, 10), 2 * 16 + 10 * 140);
-    assert_int_equal(grid_height(25, 10), 50 + 3 * PLOT_GRID_CELL_H + 16);
-    assert_int_equal(grid_width(1, 10), 480);
-    free(images);
-    free(path);
-    tu_remove_dir(dir);
-}
-
-/* Draws 13 digits in rows of 5 (the last row has 2 empty cells) and checks every cell: the
- * digit's ink block is black where the block is and the rest of the digit box white, the frame
- * is there, its caption has dark pixels (except for the one cell without), and the empty cells
- * and the margins are white. */
-static void check_grid_cells(const char *font)
-{
-    if (font)
-        assert_int_equal(setenv(FONT_ENV, font, 1), 0);
-    else
-        unsetenv(FONT_ENV);
-    enum { N = 13, COLS = 5 };
-    char *dir = tu_make_temp_dir();
-    char *path = tu_path(dir, "errors.png");
-    uint8_t images[N * MNIST_PIXELS];
-    make_digits(images, N);
-    char text[N][64];
-    const char *captions[N];
-    for (int k = 0; k < N; k++) {
-        snprintf(text[k], sizeof text[k], "true %d  pred %d\np 0.%03d  #%d", k % 10, (k + 3) % 10,
-                 999 - k, 100 * k);
-        captions[k] = text[k];
-    }
-    captions[4] = NULL; /* no caption at all */
-    struct rm_status st = {{0}};
-    if (plot_write_digit_grid(path, "misclassified test images", images, captions, N, COLS, &st))
-        fail_msg("%s", st.msg);
-    struct tu_image im;
-    image_load(path, &im);
-    assert_int_equal(im.w, grid_width(N, COLS));
-    assert_int_equal(im.h, grid_height(N, COLS));
-    int left = (im.w - COLS * PLOT_GRID_CELL_W) / 2, S = PLOT_GRID_SCALE;
-    assert_true(dark_in(&im, 0, 0, im.w, PLOT_GRID_TITLE_H) > 50); /* the title */
-    for (int k = 0; k < 15; k++) {
-        int cx = left + k % COLS * PLOT_GRID_CELL_W;
-        int cy = PLOT_GRID_TITLE_H + k / COLS * PLOT_GRID_CELL_H;
-        int dx = cx + PLOT_GRID_DIGIT_X, dy = cy + PLOT_GRID_DIGIT_Y;
-        int cap_y = dy + PLOT_GRID_DIGIT + PLOT_GRID_CAPTION_GAP;
-        if (k >= N) {
-            if (non_white_in(&im, cx, cy, cx + PLOT_GRID_CELL_W, cy + PLOT_GRID_CELL_H) != 0)
-                fail_msg("empty cell %d is not white", k);
-            continue;
-        }
-        /* the 6x6 block, enlarged: all black, and nothing else dark in the digit box */
-        int bx = dx + (3 + k % 19) * S, by = dy + (2 + k % 20) * S;
-        if (dark_in(&im, bx, by, bx + 6 * S, by + 6 * S) != 36L * S * S)
-            fail_msg("cell %d: the digit's ink block is not all dark", k);
-        if (dark_in(&im, dx, dy, dx + PLOT_GRID_DIGIT, dy + PLOT_GRID_DIGIT) != 36L * S * S)
-            fail_msg("cell %d: dark pixels outside the digit's ink", k);
-        const unsigned char *bg = pixel(&im, dx + 1, dy + 1);
-        assert_true(bg[0] == 255 && bg[1] == 255 && bg[2] == 255); /* white paper */
-        const unsigned char *pale = pixel(&im, dx + 27 * S + 1, dy + 27 * S + 1);
-        assert_true(pale[0] > 200 && pale[0] < 235); /* MNIST's 40 of 255: a light grey */
-        const unsigned char *frame = pixel(&im, dx - 1, dy + PLOT_GRID_DIGIT / 2);
-        assert_true(frame[0] > 150 && frame[0] < 240); /* the light grey frame */
-        /* the caption: both lines inked, unless there is none */
-        long line1 = dark_in(&im, cx, cap_y, cx + PLOT_GRID_CELL_W, cap_y + PLOT_GRID_LINE_H);
-        long line2 = dark_in(&im, cx, cap_y + PLOT_GRID_LINE_H, cx + PLOT_GRID_CELL_W,
-                             cap_y + 2 * PLOT_GRID_LINE_H + 4);
-        if (k == 4) {
-            assert_int_equal(
-                non_white_in(&im, cx, cap_y, cx + PLOT_GRID_CELL_W, cy + PLOT_GRID_CELL_H), 0);
-        } else if (line1 < 20 || line2 < 20) {
-            fail_msg("cell %d (font %s): caption lines have %ld and %ld dark pixels", k,
-                     font ? font : "default", line1, line2);
-        }
-    }
-    /* the margins around the cells */
-    assert_int_equal(non_white_in(&im, 0, PLOT_GRID_TITLE_H, left, im.h), 0);
-    assert_int_equal(non_white_in(&im, 0, im.h - PLOT_GRID_MARGIN, im.w, im.h), 0);
-    free(im.px);
-    free(path);
-    tu_remove_dir(dir);
-    unsetenv(FONT_ENV);
-}
-
-static void test_report_grid_cells_truetype(void **state)
-{
-    (void)state;
-    check_grid_cells(NULL);
-}
-
-static void test_report_grid_cells_builtin_font(void **state)
-{
-    (void)state;
-    check_grid_cells("none");
-}
-
-static void test_report_grid_errors(void **state)
-{
-    (void)state;
-    char *dir = tu_make_temp_dir();
-    char *path = tu_path(dir, "grid.png");
-    uint8_t images[2 * MNIST_PIXELS] = {0};
-    struct rm_status st = {{0}};
-    struct stat sb;
-
-    assert_int_equal(plot_write_digit_grid(path, NULL, images, NULL, 0, 10, &st), -1);
-    assert_non_null(strstr(st.msg, path));
-    assert_non_null(strstr(st.msg, "no digits"));
-    assert_int_equal(plot_write_digit_grid(path, NULL, NULL, NULL, 2, 10, &st), -1);
-    assert_non_null(strstr(st.msg, "no digits"));
-    assert_int_equal(plot_write_digit_grid(path, NULL, images, NULL, 2, 0, &st), -1);
-    assert_non_null(strstr(st.msg, "columns"));
-    assert_int_equal(plot_write_digit_grid(NULL, NULL, images, NULL, 2, 1, &st), -1);
-    assert_non_null(strstr(st.msg, "no output path"));
-    /* 60 rows: taller than the 8192-pixel limit (checked before anything is read) */
-    assert_int_equal(plot_write_digit_grid(path, NULL, images, NULL, 60, 1, &st), -1);
-    assert_non_null(strstr(st.msg, "8192"));
-    assert_int_equal(stat(path, &sb), -1); /* nothing written */
-
-    char *missing = tu_path(dir, "no/such/folder/grid.png");
-    assert_int_equal(plot_write_digit_grid(missing, "t", images, NULL, 2, 2, &st), -1);
-    assert_non_null(strstr(st.msg, missing));
-    free(missing);
-    free(path);
-    tu_remove_dir(dir);
-}
-
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -427,10 +207,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_report_errors_by_confidence),
         cmocka_unit_test(test_report_evaluate_detailed),
-        cmocka_unit_test(test_report_grid_dimensions),
-        cmocka_unit_test(test_report_grid_cells_truetype),
-        cmocka_unit_test(test_report_grid_cells_builtin_font),
-        cmocka_unit_test(test_report_grid_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,7 @@
 /* Tests of plot.c: the PNGs are read back (stb_image, through tu_load_png_rgb) and checked by their
  * pixels (size, white background, series colours where the data are, dark text where the title,
- * ticks and labels go), plus the error paths and the font fallback.
- *
- * With RM_PLOT_SAMPLES_DIR set, test_plot_samples also writes sample plots there for a visual
- * review (acc1, acc50, acc500, loss2series). */
+ * ticks and labels go), plus the error paths and the plot's text with the built-in font (the font
+ * search itself is test_text.c's). Sample plots for a visual review: scripts/plot_samples.c. */
 #include "test_util.h"
 
 #include <dirent.h>
@@ -14,6 +12,8 @@
 #include <unistd.h>
 
 #include "resnet_mnist/io/plot.h"
+#include "resnet_mnist/io/text.h"
+#include "plot_axis.h"
 
 #define BLUE      0x1f77b4u
 #define ORANGE    0xff7f0eu
@@ -599,75 +599,6 @@ static void test_plot_builtin_font(void **state)
     tu_remove_dir(dir);
 }
 
-static void test_plot_missing_font_file_falls_back(void **state)
-{
-    (void)state;
-    char *dir = tu_make_temp_dir();
-    size_t nd, nm;
-    uint8_t *dflt = plot_with_font(dir, "default.png", NULL, &nd);
-    uint8_t *missing = plot_with_font(dir, "missing.png", "/nonexistent/NoSuchFont.ttf", &nm);
-    /* The named file is passed over and the search goes on as if it had not been named. */
-    assert_true(same_bytes(dflt, nd, missing, nm));
-    free(dflt);
-    free(missing);
-    tu_remove_dir(dir);
-}
-
-static void test_plot_garbage_font_file_falls_back(void **state)
-{
-    (void)state;
-    char *dir = tu_make_temp_dir();
-    size_t nd, ng;
-    uint8_t *dflt = plot_with_font(dir, "default.png", NULL, &nd);
-
-    char *junk = tu_path(dir, "junk.ttf");
-    unsigned char bytes[1000];
-    for (size_t i = 0; i < sizeof bytes; i++)
-        bytes[i] = (unsigned char)(i * 37 + 11);
-    bytes[0] = 0, bytes[1] = 1, bytes[2] = 0, bytes[3] = 0; /* looks like a TrueType header */
-    tu_write_file(junk, bytes, sizeof bytes);
-    uint8_t *garbage = plot_with_font(dir, "garbage.png", junk, &ng);
-    assert_true(same_bytes(dflt, nd, garbage, ng));
-    free(garbage);
-
-    /* A real font cut short: its tables point past the end of the file. */
-    if (access(SYS_FONT, R_OK) == 0) {
-        size_t flen;
-        uint8_t *font = tu_read_file(SYS_FONT, &flen);
-        assert_true(flen > 4096);
-        tu_write_file(junk, font, 4096);
-        free(font);
-        uint8_t *cut = plot_with_font(dir, "cut.png", junk, &ng);
-        assert_true(same_bytes(dflt, nd, cut, ng));
-        free(cut);
-    }
-    free(junk);
-    free(dflt);
-    tu_remove_dir(dir);
-}
-
-static void test_plot_font_from_environment(void **state)
-{
-    (void)state;
-    if (access(SYS_FONT, R_OK) != 0)
-        skip();
-    char *dir = tu_make_temp_dir();
-    size_t nd, ns, nb;
-    uint8_t *dflt = plot_with_font(dir, "default.png", NULL, &nd);
-    uint8_t *named = plot_with_font(dir, "named.png", SYS_FONT, &ns);
-    assert_true(same_bytes(dflt, nd, named, ns));
-    /* Another font is really used when named. */
-    const char *bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
-    if (access(bold, R_OK) == 0) {
-        uint8_t *b = plot_with_font(dir, "bold.png", bold, &nb);
-        assert_false(same_bytes(dflt, nd, b, nb));
-        free(b);
-    }
-    free(dflt);
-    free(named);
-    tu_remove_dir(dir);
-}
-
 static void test_plot_same_input_same_bytes(void **state)
 {
     (void)state;
@@ -681,47 +612,101 @@ static void test_plot_same_input_same_bytes(void **state)
     tu_remove_dir(dir);
 }
 
-/* Writes the review samples when RM_PLOT_SAMPLES_DIR names a folder; skipped otherwise. */
-static void test_plot_samples(void **state)
+/* ---------------------------------------------------------------------------------------------
+ * The axes' scale (plot_axis.c), worked out by hand with the built-in font at 18 px: scale 2,
+ * text 20 px high, so vertical ticks want 50 px apart and horizontal ones 72 px. */
+
+static struct plot_axis axis_make(double lo, double hi, int integer)
+{
+    struct plot_axis a;
+    memset(&a, 0, sizeof a);
+    a.lo = lo;
+    a.hi = hi;
+    a.integer = integer;
+    return a;
+}
+
+static void expect_ticks(const struct plot_axis *a, double step, int decimals, double first, int n)
+{
+    if (fabs(a->step - step) > 1e-12 * step || a->decimals != decimals || a->nticks != n)
+        fail_msg("step %g, %d decimals, %d ticks; want %g, %d, %d", a->step, a->decimals, a->nticks,
+                 step, decimals, n);
+    for (int i = 0; i < n; i++)
+        assert_true(fabs(a->ticks[i] - (first + i * step)) < 1e-9);
+}
+
+static void test_plot_axis_ticks_1_2_5(void **state)
 {
     (void)state;
-    const char *dir = getenv("RM_PLOT_SAMPLES_DIR");
-    if (!dir || !*dir)
-        skip();
-    static struct data acc, a, b;
-    struct rm_status st = {{0}};
-    char path[4096];
+    assert_int_equal(setenv(FONT_ENV, "none", 1), 0);
+    struct text_font *f = text_font_load(2);
+    unsetenv(FONT_ENV);
+    assert_non_null(f);
+    /* 0..10 over 500 px: vertically 10 * 50 / 500 = 1 a tick; horizontally 1.44, so 2 */
+    struct plot_axis a = axis_make(0.0, 10.0, 0);
+    plot_axis_place_ticks(&a, f, 18.0, 500.0, 1);
+    expect_ticks(&a, 1.0, 0, 0.0, 11);
+    plot_axis_place_ticks(&a, f, 18.0, 500.0, 0);
+    expect_ticks(&a, 2.0, 0, 0.0, 6);
+    /* over 100 px: 7.2, so 10 */
+    plot_axis_place_ticks(&a, f, 18.0, 100.0, 0);
+    expect_ticks(&a, 10.0, 0, 0.0, 2);
+    /* whole numbers only: 0.216 would round up to 0.5, but the epochs are integers */
+    a = axis_make(0.5, 3.5, 1);
+    plot_axis_place_ticks(&a, f, 18.0, 1000.0, 0);
+    expect_ticks(&a, 1.0, 0, 1.0, 3);
+    /* accuracies: 0.02 * 50 / 400 = 0.0025, so 0.005 with 3 decimals */
+    a = axis_make(0.97, 0.99, 0);
+    plot_axis_place_ticks(&a, f, 18.0, 400.0, 1);
+    expect_ticks(&a, 0.005, 3, 0.97, 5);
+    char buf[64];
+    plot_axis_format_tick(buf, sizeof buf, &a, a.ticks[1]);
+    assert_string_equal(buf, "0.975");
+    /* at most PLOT_MAX_TICKS: 0.5 would make 2001 ticks, 1 1001, ... 20 makes 51 */
+    a = axis_make(0.0, 1000.0, 0);
+    plot_axis_place_ticks(&a, f, 18.0, 100000.0, 1);
+    expect_ticks(&a, 20.0, 0, 0.0, 51);
+    text_font_free(f);
+}
 
-    data_fill(&acc, 1, 1, 11);
-    acc.y[0] = 0.9826;
-    struct plot_series s = series_make("test accuracy", &acc, 1, BLUE, 1, 1);
-    struct plot_spec sp = spec_make("Test accuracy", &s, 1, 0, 0);
-    snprintf(path, sizeof path, "%s/acc1.png", dir);
-    if (plot_write_png(path, &sp, &st) != 0)
-        fail_msg("%s", st.msg);
+static void test_plot_axis_format_fit_and_widen(void **state)
+{
+    (void)state;
+    char buf[64];
+    struct plot_axis a = axis_make(0.0, 1.0, 0);
+    a.step = 0.01;
+    a.decimals = 2;
+    plot_axis_format_tick(buf, sizeof buf, &a, -1e-12);
+    assert_string_equal(buf, "0.00"); /* not "-0.00" */
+    plot_axis_format_tick(buf, sizeof buf, &a, 0.25);
+    assert_string_equal(buf, "0.25");
+    a.step = 1e-9;
+    a.decimals = 9;
+    plot_axis_format_tick(buf, sizeof buf, &a, 1.5e-9);
+    assert_string_equal(buf, "1.5e-09");
+    a.decimals = 0;
+    plot_axis_format_tick(buf, sizeof buf, &a, 2e9);
+    assert_string_equal(buf, "2e+09");
 
-    data_fill(&acc, 50, 1, 12);
-    s.n = 50;
-    snprintf(path, sizeof path, "%s/acc50.png", dir);
-    if (plot_write_png(path, &sp, &st) != 0)
-        fail_msg("%s", st.msg);
+    /* 0..10 over 120 px less 10 px at each end: 0.1 a pixel, so -1..11 */
+    plot_axis_fit(&a, 0.0, 10.0, 120.0, 10.0, 10.0);
+    assert_true(fabs(a.lo - -1.0) < 1e-12 && fabs(a.hi - 11.0) < 1e-12);
+    /* 10 px with 20 px of padding: squeezed to 7 px (3.5 a side), the data on the other 3 */
+    plot_axis_fit(&a, 0.0, 10.0, 10.0, 10.0, 10.0);
+    assert_true(fabs(a.lo - -35.0 / 3.0) < 1e-12 && fabs(a.hi - (10.0 + 35.0 / 3.0)) < 1e-12);
 
-    data_fill(&acc, 500, 1, 13);
-    s.n = 500;
-    snprintf(path, sizeof path, "%s/acc500.png", dir);
-    if (plot_write_png(path, &sp, &st) != 0)
-        fail_msg("%s", st.msg);
-
-    data_fill(&a, 30, 2, 14);
-    data_fill(&b, 30, 2, 15);
-    for (int i = 0; i < 30; i++)
-        b.y[i] += 0.02 + 0.0007 * i; /* the test loss: higher, and creeping up at the end */
-    struct plot_series two[2] = {series_make("train loss", &a, 30, BLUE, 0, -1),
-                                 series_make("test loss", &b, 30, ORANGE, 1, -1)};
-    struct plot_spec sp2 = {"Loss", "epoch", "loss", 0, 0, two, 2};
-    snprintf(path, sizeof path, "%s/loss2series.png", dir);
-    if (plot_write_png(path, &sp2, &st) != 0)
-        fail_msg("%s", st.msg);
+    double lo = 0.98, hi = 0.98;
+    plot_axis_widen_range(&lo, &hi, 0);
+    assert_true(fabs(lo - 0.9702) < 1e-12 && fabs(hi - 0.9898) < 1e-12);
+    lo = hi = 5.0;
+    plot_axis_widen_range(&lo, &hi, 1);
+    assert_true(lo == 4.0 && hi == 6.0);
+    lo = hi = 0.0;
+    plot_axis_widen_range(&lo, &hi, 0);
+    assert_true(lo == -0.01 && hi == 0.01);
+    lo = 1.0, hi = 2.0;
+    plot_axis_widen_range(&lo, &hi, 0);
+    assert_true(lo == 1.0 && hi == 2.0); /* a real range is left alone */
 }
 
 int main(int argc, char **argv)
@@ -744,11 +729,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_plot_missing_folder_fails),
         cmocka_unit_test(test_plot_replaces_existing_file),
         cmocka_unit_test(test_plot_builtin_font),
-        cmocka_unit_test(test_plot_missing_font_file_falls_back),
-        cmocka_unit_test(test_plot_garbage_font_file_falls_back),
-        cmocka_unit_test(test_plot_font_from_environment),
         cmocka_unit_test(test_plot_same_input_same_bytes),
-        cmocka_unit_test(test_plot_samples),
+        cmocka_unit_test(test_plot_axis_ticks_1_2_5),
+        cmocka_unit_test(test_plot_axis_format_fit_and_widen),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
