@@ -1,6 +1,5 @@
 /* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +8,12 @@
 
 #include "cli_util.h"
 #include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/ops/xent.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
-#include "resnet_mnist/io/png.h"
 
 #define SHOW_SCALE    8    /* --show enlarges each 28x28 image this much... */
 #define SHOW_PER_ROW  10   /* ...and puts up to this many side by side in a row */
@@ -65,55 +65,22 @@ static int shown_add(struct shown *s, const uint8_t *img)
     return 0;
 }
 
-/* Draws the images as tiles of 28*scale pixels, SHOW_PER_ROW a row, in RGB: the grey levels
- * the network saw, and each tile's outermost ring of pixels in a dim blue so that neighbouring
- * black backgrounds stay apart. Returns 0 or 1 (the error printed). */
+/* Draws the images as tiles of 28*scale pixels, SHOW_PER_ROW a row (digit_grid_look_tiles: the
+ * grey levels the network saw, tiles framed in dim blue when scale > 2). Returns 0 or 1 (the
+ * error printed). */
 static int show_write(const char *path, const struct shown *s)
 {
-    int cols = s->n < SHOW_PER_ROW ? s->n : SHOW_PER_ROW;
     int rows = (s->n + SHOW_PER_ROW - 1) / SHOW_PER_ROW;
     int scale = SHOW_SCALE;
     while (scale > 1 && rows * MNIST_ROWS * scale > SHOW_MAX_SIDE)
         scale--;
-    int tile = MNIST_ROWS * scale, w = cols * tile, h = rows * tile;
-    uint8_t *rgb = calloc((size_t)w * h, 3);
-    if (!rgb) {
-        error_line("%s: out of memory (%dx%d pixels)", path, w, h);
-        return 1;
-    }
-    for (int k = 0; k < s->n; k++) {
-        const uint8_t *img = s->px + (size_t)k * MNIST_PIXELS;
-        int ox = (k % SHOW_PER_ROW) * tile, oy = (k / SHOW_PER_ROW) * tile;
-        for (int y = 0; y < tile; y++)
-            for (int x = 0; x < tile; x++) {
-                uint8_t *p = rgb + 3 * ((size_t)(oy + y) * w + ox + x);
-                int edge = scale > 2 && (x == 0 || y == 0 || x == tile - 1 || y == tile - 1);
-                uint8_t v = img[(y / scale) * MNIST_COLS + x / scale];
-                p[0] = edge ? 0x20 : v;
-                p[1] = edge ? 0x30 : v;
-                p[2] = edge ? 0x70 : v;
-            }
-    }
+    struct digit_grid_look look = digit_grid_look_tiles(scale);
     struct rm_status st;
-    int rc = png_write(path, rgb, w, h, 3, &st);
-    free(rgb);
-    if (rc != 0) {
+    if (digit_grid_write_png(path, &look, NULL, s->px, NULL, s->n, SHOW_PER_ROW, &st) != 0) {
         error_line("%s", st.msg);
         return 1;
     }
     return 0;
-}
-
-/* p = softmax(z) over the ten classes, in double. */
-static void softmax(double *p, const float *z)
-{
-    double zmax = z[0], sum = 0.0;
-    for (int i = 1; i < MODEL_CLASSES; i++)
-        zmax = z[i] > zmax ? z[i] : zmax;
-    for (int i = 0; i < MODEL_CLASSES; i++)
-        sum += p[i] = exp((double)z[i] - zmax);
-    for (int i = 0; i < MODEL_CLASSES; i++)
-        p[i] /= sum;
 }
 
 /* One result on stdout. Returns 0 or 1 (out of memory for the JSON text). */
@@ -204,7 +171,7 @@ int cmd_predict(int argc, char **argv)
         idx_normalize(m.x, img, MNIST_PIXELS);
         model_forward(&m, 1);
         double p[MODEL_CLASSES];
-        softmax(p, m.z);
+        xent_softmax(p, m.z, MODEL_CLASSES);
         int digit = model_predicted(&m, 0);
         if (print_result(argv[i], digit, p, json) != 0)
             goto done;
