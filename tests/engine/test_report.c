@@ -1,20 +1,12 @@
-/* Tests of the evaluation report: report.c (confusion matrix, per-class accuracy, mistakes
- * ordered by confidence) and evaluate_detailed (evaluation.c) against evaluate. (The grid of
- * misclassified digits is test_digit_grid.c's.) */
+/* Tests of report.c: the confusion matrix, per-class accuracy, and the mistakes ordered by
+ * confidence. (evaluate_detailed is test_evaluation.c's, the grid of mistakes
+ * test_digit_grid.c's.) */
 #include "test_util.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "resnet_mnist/io/idx.h"
-#include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/report.h"
-#include "resnet_mnist/engine/rng.h"
-#include "resnet_mnist/engine/evaluation.h"
-
-/* ---------------------------------------------------------------------------------------------
- * report.c */
 
 static void test_report_confusion_sums(void **state)
 {
@@ -134,70 +126,6 @@ static void test_report_errors_by_confidence(void **state)
     assert_int_equal(e[0].index, -7);
 }
 
-/* ---------------------------------------------------------------------------------------------
- * evaluate_detailed */
-
-static void test_report_evaluate_detailed(void **state)
-{
-    (void)state;
-    enum { N = 23 };
-    struct idx_dataset ds = {0};
-    ds.n = N;
-    ds.images = malloc((size_t)N * MNIST_PIXELS);
-    ds.labels = malloc(N);
-    assert_non_null(ds.images);
-    assert_non_null(ds.labels);
-    unsigned seed = 7;
-    for (size_t i = 0; i < (size_t)N * MNIST_PIXELS; i++) {
-        seed = seed * 1103515245u + 12345u;
-        ds.images[i] = (seed >> 16) % 4 ? 0 : (uint8_t)(seed >> 8);
-    }
-    for (int i = 0; i < N; i++)
-        ds.labels[i] = (uint8_t)(i * 7 % 10);
-    struct model m = {0};
-    struct rm_status st;
-    /* a batch of 5: the last batch is partial, and indices must still land in the right place */
-    assert_int_equal(model_init(&m, 5, 1, &st), 0);
-    struct rng r;
-    rng_seed(&r, 3);
-    model_init_params(&m, &r);
-
-    struct eval_result plain, detailed, only_pred;
-    evaluate(&m, &ds, &plain);
-    uint8_t pred[N], pred2[N];
-    float conf[N];
-    memset(pred, 0xff, sizeof pred);
-    evaluate_detailed(&m, &ds, &detailed, pred, conf);
-    evaluate_detailed(&m, &ds, &only_pred, pred2, NULL);
-    assert_int_equal(detailed.correct, plain.correct);
-    assert_int_equal(detailed.total, N);
-    assert_true(detailed.loss == plain.loss);
-    assert_int_equal(only_pred.correct, plain.correct);
-    assert_memory_equal(pred, pred2, N);
-
-    /* each image on its own: the same prediction, and the confidence is the largest softmax
-     * probability */
-    int right = 0;
-    for (int i = 0; i < N; i++) {
-        uint8_t label;
-        int idx = i;
-        batch_load(&m, &label, &ds, &idx, 0, 1);
-        model_forward(&m, 1);
-        model_loss(&m, &label, 1);
-        int p = model_predicted(&m, 0);
-        assert_int_equal(pred[i], p);
-        float best = 0.0f;
-        for (int c = 0; c < MODEL_CLASSES; c++)
-            best = m.probs[c] > best ? m.probs[c] : best;
-        assert_true(fabsf(conf[i] - best) < 1e-6f);
-        assert_true(conf[i] >= 0.1f && conf[i] <= 1.0f);
-        right += p == ds.labels[i];
-    }
-    assert_int_equal(right, plain.correct);
-    model_free(&m);
-    idx_free(&ds);
-}
-
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -206,7 +134,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_report_per_class_accuracy),
         cmocka_unit_test(test_report_empty),
         cmocka_unit_test(test_report_errors_by_confidence),
-        cmocka_unit_test(test_report_evaluate_detailed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
