@@ -370,3 +370,57 @@ done:
     free(p);
     return rc;
 }
+
+/* ---------------------------------------------------------------- starting and restoring */
+
+int run_trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train,
+                     const struct run_options *o, struct rm_status *st)
+{
+    return trainer_init(t, m, train, o->seed ^ RUN_SHUFFLE_SALT, o->shuffle, o->lr, o->momentum,
+                        st);
+}
+
+int run_state_begin(struct run_state *r, struct model *m, struct trainer *t,
+                    const struct idx_dataset *train, const struct run_options *o, int epochs,
+                    const char *init_path, struct rm_status *st)
+{
+    if (run_state_init(r, epochs, st) != 0)
+        return -1;
+    r->opt = *o;
+    if (run_trainer_init(t, m, train, o, st) != 0)
+        return -1;
+    struct rng init_rng;
+    rng_seed(&init_rng, o->seed);
+    model_init_params(m, &init_rng);
+    if (!init_path)
+        return 0;
+    struct ckpt_tensor tensors[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(m->params, tensors);
+    return ckpt_load(init_path, tensors, MODEL_PARAM_COUNT, NULL, st);
+}
+
+int run_state_restore(struct model *m, struct trainer *t, const struct idx_dataset *train,
+                      const struct run_state *r, const float *params, const float *momentum,
+                      const struct resume_point *at, const char *path, struct rm_status *st)
+{
+    if (m->max_batch != r->opt.batch_size)
+        return rm_fail(st, "%s: the run trains in batches of %d, the model is for %d", path,
+                       r->opt.batch_size, m->max_batch);
+    if (train->n != r->opt.train_images)
+        return rm_fail(st, "%s: the run used %d training images, the data set holds %d", path,
+                       r->opt.train_images, train->n);
+    if (run_trainer_init(t, m, train, &r->opt, st) != 0)
+        return -1;
+    if (at->batch >= trainer_batches(t))
+        return rm_fail(st, "%s: resume field 'batch_in_epoch' (%d) is past the epoch's %d batches",
+                       path, at->batch, trainer_batches(t));
+    memcpy(m->params, params, MODEL_PARAM_FLOATS * sizeof *params);
+    memcpy(m->momentum, momentum, MODEL_PARAM_FLOATS * sizeof *momentum);
+    m->steps = at->steps;
+    t->rng = at->rng;
+    t->epoch_rng = at->epoch_rng;
+    t->batch = at->batch;
+    t->loss_sum = at->loss_sum;
+    t->order_ready = 0; /* the permutation is drawn again from epoch_rng */
+    return 0;
+}

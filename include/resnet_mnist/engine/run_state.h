@@ -77,4 +77,34 @@ int run_save_resumable(const char *path, const struct model *m, const struct tra
 int run_load_resumable(const char *path, float *params, float *momentum, struct resume_point *at,
                        struct run_state *r, struct rm_status *st);
 
+/* The shuffling stream of a run seeded with `seed` is seeded with seed ^ RUN_SHUFFLE_SALT
+ * ("SHUFFLE" in ASCII), apart from the initialisation stream (seeded with seed itself). Every
+ * run's numbers depend on it: never change it. */
+#define RUN_SHUFFLE_SALT 0x53485546464c45ull
+
+/* trainer_init for a run with options o: its shuffling stream (RUN_SHUFFLE_SALT), shuffle, lr
+ * and momentum. m must be initialised for o->batch_size images. */
+int run_trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *train,
+                     const struct run_options *o, struct rm_status *st);
+
+/* Starts a new run with options o: r initialised (room for `epochs` epochs, grown as needed),
+ * m's weights drawn by model_init_params from a stream seeded with o->seed, then replaced by the
+ * weights file init_path when it is not NULL, and t prepared by run_trainer_init. On failure r,
+ * m and t are left freeable. */
+int run_state_begin(struct run_state *r, struct model *m, struct trainer *t,
+                    const struct idx_dataset *train, const struct run_options *o, int epochs,
+                    const char *init_path, struct rm_status *st);
+
+/* The mirror of run_save_resumable: puts what run_load_resumable read from path (r, params,
+ * momentum, at) back into m and t, so that training continues bit for bit. m must be
+ * initialised for r->opt.batch_size images; t is prepared here by run_trainer_init over train
+ * (the run's r->opt.train_images images) and then given the weights, momentum, step count,
+ * both generators, the position in the epoch and its running loss; the epoch's permutation is
+ * redrawn on the next trainer_run_epoch. Refuses a model for another batch size, a training set
+ * of another size and "<path>: resume field 'batch_in_epoch' (B) is past the epoch's N
+ * batches". On failure m and t are left freeable. */
+int run_state_restore(struct model *m, struct trainer *t, const struct idx_dataset *train,
+                      const struct run_state *r, const float *params, const float *momentum,
+                      const struct resume_point *at, const char *path, struct rm_status *st);
+
 #endif
