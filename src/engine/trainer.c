@@ -55,6 +55,11 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
 {
     const struct idx_dataset *ds = t->train;
     int size = t->m->max_batch, batches = trainer_batches(t);
+    /* A stop is honoured before anything changes, not after the epoch's permutation is drawn:
+     * a trainer stopped there at batch 0 would begin the epoch again from the advanced stream,
+     * and draw another permutation than an uninterrupted run. */
+    if (stop && *stop)
+        return TRAINER_STOPPED;
     if (t->batch == 0) {
         t->epoch_rng = t->rng;
         t->loss_sum = 0;
@@ -63,8 +68,6 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
     if (!t->order_ready)
         build_order(t);
     while (t->batch < batches) {
-        if (stop && *stop)
-            return TRAINER_STOPPED;
         int first = t->batch * size, n = ds->n - first < size ? ds->n - first : size;
         batch_load(t->m, t->labels, ds, t->order + first, 0, n);
         model_forward(t->m, n);
@@ -79,6 +82,8 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
         t->batch++;
         if (on_batch)
             on_batch(ctx, t->batch, batches, loss);
+        if (t->batch < batches && stop && *stop)
+            return TRAINER_STOPPED;
     }
     *mean_loss = batches ? t->loss_sum / batches : 0.0;
     t->batch = 0;

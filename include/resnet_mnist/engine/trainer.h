@@ -49,9 +49,10 @@ int trainer_batches(const struct trainer *t);
 
 /* Runs the current epoch from batch t->batch on: a fresh permutation of the training set when
  * the epoch begins (unless shuffle is off), then one SGD step per batch of m->max_batch images.
- * Checks *stop (may be NULL) after every batch. On TRAINER_EPOCH_DONE *mean_loss gets the
- * mean of the epoch's batch losses; on TRAINER_DIVERGED it gets the bad loss, and t->batch + 1
- * is the bad batch's number. */
+ * Checks *stop (may be NULL) on entry and after every batch but the last; TRAINER_STOPPED leaves
+ * t between two batches (or before the epoch, untouched), to be continued by the next call. On
+ * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses; on TRAINER_DIVERGED it
+ * gets the bad loss, and t->batch + 1 is the bad batch's number. */
 enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atomic_t *stop,
                                       train_batch_fn on_batch, void *ctx, double *mean_loss);
 
