@@ -1,0 +1,343 @@
+/* The files of a run's folder (run_files.h): their paths, metrics.csv for a known history, the
+ * two plots, the seconds a resumed run takes back from metrics.csv, the folder checks, and what
+ * is saved after an epoch. Files in a temporary folder. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "resnet_mnist/engine/evaluation.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/rng.h"
+#include "resnet_mnist/engine/run_files.h"
+#include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/engine/trainer.h"
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/idx.h"
+
+static int exists(const char *dir, const char *name)
+{
+    char *p = tu_path(dir, name);
+    struct stat sb;
+    int yes = stat(p, &sb) == 0;
+    free(p);
+    return yes;
+}
+
+/* A history of n epochs: epoch e (1-based) has train loss 1/e, test loss 2/e, e*10 correct of
+ * 100 and e + 0.5 seconds. */
+static void make_history(struct run_state *r, int n)
+{
+    struct rm_status st;
+    assert_int_equal(run_state_init(r, n, &st), 0);
+    r->opt = (struct run_options){30, 1, 0.005f, 0.5f, 0, 60000, 10000};
+    for (int e = 1; e <= n; e++) {
+        struct epoch_record h = {1.0 / e, 2.0 / e, e * 10, 100, e + 0.5};
+        assert_int_equal(run_state_push(r, &h, &st), 0);
+    }
+}
+
+static void test_run_files_paths_in_the_folder(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, "runs/a", &st), 0);
+    assert_string_equal(f.best, "runs/a/best.bin");
+    assert_string_equal(f.last, "runs/a/last.bin");
+    assert_string_equal(f.csv, "runs/a/metrics.csv");
+    assert_string_equal(f.acc_png, "runs/a/accuracy.png");
+    assert_string_equal(f.loss_png, "runs/a/loss.png");
+    run_files_free(&f);
+    assert_null(f.best);
+    assert_int_equal(run_files_init(&f, "runs/a/", &st), 0); /* no "//" */
+    assert_string_equal(f.last, "runs/a/last.bin");
+    run_files_free(&f);
+    run_files_free(&f); /* twice is safe */
+}
+
+static void test_run_files_metrics_csv_for_a_known_history(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    struct run_state r;
+    char *dir = tu_make_temp_dir(), *csv = tu_path(dir, "metrics.csv");
+    make_history(&r, 3);
+    r.hist[2].seconds = 1234.5678;
+    if (run_files_write_metrics(csv, &r, &st) != 0)
+        fail_msg("%s", st.msg);
+    size_t len;
+    char *text = (char *)tu_read_file(csv, &len);
+    text[len] = 0;
+    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds\n"
+                              "1,1.000000,2.000000,0.100000,1.500\n"
+                              "2,0.500000,1.000000,0.200000,2.500\n"
+                              "3,0.333333,0.666667,0.300000,1234.568\n");
+    /* and it reads back */
+    char *line = strchr(text, '\n') + 1;
+    for (int e = 1; e <= 3; e++) {
+        int epoch;
+        double tl, tel, acc, sec;
+        assert_int_equal(sscanf(line, "%d,%lf,%lf,%lf,%lf", &epoch, &tl, &tel, &acc, &sec), 5);
+        assert_int_equal(epoch, e);
+        assert_float_equal(tl, 1.0 / e, 1e-6);
+        assert_float_equal(tel, 2.0 / e, 1e-6);
+        assert_float_equal(acc, e / 10.0, 1e-6);
+        assert_float_equal(sec, r.hist[e - 1].seconds, 1e-3);
+        line = strchr(line, '\n') + 1;
+    }
+    free(text);
+    /* no epochs: the header alone */
+    r.epochs_done = 0;
+    assert_int_equal(run_files_write_metrics(csv, &r, &st), 0);
+    text = (char *)tu_read_file(csv, &len);
+    text[len] = 0;
+    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds\n");
+    free(text);
+    run_state_free(&r);
+    free(csv);
+    tu_remove_dir(dir);
+}
+
+static void test_run_files_plots_are_pngs_of_the_default_size(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir();
+    char *acc = tu_path(dir, "accuracy.png"), *loss = tu_path(dir, "loss.png");
+    for (int n = 1; n <= 12; n += 11) {
+        struct run_state r;
+        make_history(&r, n);
+        if (run_files_write_plots(acc, loss, &r, &st) != 0)
+            fail_msg("%d epochs: %s", n, st.msg);
+        struct tu_image a, l;
+        tu_load_png_rgb(acc, &a);
+        tu_load_png_rgb(loss, &l);
+        assert_int_equal(a.w, 1200);
+        assert_int_equal(a.h, 800);
+        assert_int_equal(l.w, 1200);
+        assert_int_equal(l.h, 800);
+        /* two different plots: the loss plot draws a second (orange) series */
+        assert_true(memcmp(a.px, l.px, (size_t)a.w * a.h * 3) != 0);
+        free(a.px);
+        free(l.px);
+        run_state_free(&r);
+    }
+    free(acc);
+    free(loss);
+    tu_remove_dir(dir);
+}
+
+static void test_run_files_write_failures_name_the_file(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir(), *missing = tu_path(dir, "no/such");
+    char *csv = tu_path(missing, "metrics.csv"), *acc = tu_path(missing, "accuracy.png");
+    struct run_state r;
+    make_history(&r, 2);
+    assert_int_equal(run_files_write_metrics(csv, &r, &st), -1);
+    assert_true(strncmp(st.msg, csv, strlen(csv)) == 0);
+    assert_int_equal(run_files_write_plots(acc, "unused.png", &r, &st), -1);
+    assert_true(strncmp(st.msg, acc, strlen(acc)) == 0);
+    run_state_free(&r);
+    free(csv);
+    free(acc);
+    free(missing);
+    tu_remove_dir(dir);
+}
+
+/* The rule: skip the first line, then each line of five numbers whose epoch is one of the run's
+ * gives that epoch its seconds. */
+static void test_run_files_recover_seconds(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir(), *csv = tu_path(dir, "metrics.csv");
+    struct run_state r;
+    make_history(&r, 3);
+    const char *text = "epoch,train_loss,test_loss,test_accuracy,seconds\n"
+                       "1,0.5,0.25,0.9,11.5\n"
+                       "not,a,line\n"
+                       "3,0.1,0.1,0.9\n"    /* four numbers */
+                       "4,0.1,0.1,0.9,99\n" /* past the run */
+                       "0,0.1,0.1,0.9,99\n" /* no epoch 0 */
+                       "2,0.4,0.2,0.8,12.25\n";
+    tu_write_file(csv, text, strlen(text));
+    assert_int_equal(run_files_recover_seconds(csv, &r), 2);
+    assert_true(r.hist[0].seconds == 11.5);
+    assert_true(r.hist[1].seconds == 12.25);
+    assert_true(r.hist[2].seconds == 3.5); /* unchanged */
+    /* the first line is the header, whatever it holds */
+    text = "1,0.5,0.25,0.9,77\n";
+    tu_write_file(csv, text, strlen(text));
+    assert_int_equal(run_files_recover_seconds(csv, &r), 0);
+    assert_true(r.hist[0].seconds == 11.5);
+    /* no file: nothing changes */
+    remove(csv);
+    assert_int_equal(run_files_recover_seconds(csv, &r), 0);
+    assert_true(r.hist[0].seconds == 11.5);
+    run_state_free(&r);
+    free(csv);
+    tu_remove_dir(dir);
+}
+
+static void test_run_files_check_dir(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir(), *missing = tu_path(dir, "nope"), *file = tu_path(dir, "f");
+    assert_int_equal(run_files_check_dir(dir, &st), 0);
+    assert_int_equal(run_files_check_dir(missing, &st), -1);
+    char want[512];
+    snprintf(want, sizeof want, "%s: output folder does not exist (create it first)", missing);
+    assert_string_equal(st.msg, want);
+    tu_write_file(file, "x", 1);
+    assert_int_equal(run_files_check_dir(file, &st), -1);
+    snprintf(want, sizeof want, "%s: output path is not a folder", file);
+    assert_string_equal(st.msg, want);
+    free(missing);
+    free(file);
+    tu_remove_dir(dir);
+}
+
+static void test_run_files_locate_resume(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir(), *file, *folder;
+    /* a folder means its last.bin, and is the output folder */
+    assert_int_equal(run_files_locate_resume(dir, &file, &folder, &st), 0);
+    char *last = tu_path(dir, "last.bin");
+    assert_string_equal(file, last);
+    assert_string_equal(folder, dir);
+    free(file), free(folder), free(last);
+    /* a file (existing or not) is itself, in its folder */
+    const char *cases[][2] = {{"runs/a/x.bin", "runs/a"}, {"x.bin", "."}, {"/x.bin", "/"}};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(run_files_locate_resume(cases[i][0], &file, &folder, &st), 0);
+        assert_string_equal(file, cases[i][0]);
+        assert_string_equal(folder, cases[i][1]);
+        free(file), free(folder);
+    }
+    tu_remove_dir(dir);
+}
+
+/* Saving: last.bin always; best.bin only for a new best; metrics and plots once an epoch is
+ * done. */
+static void test_run_files_save_writes_what_the_run_has(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir();
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, dir, &st), 0);
+    struct idx_dataset ds = {1, calloc(MNIST_PIXELS, 1), calloc(1, 1)};
+    struct model m;
+    struct trainer t;
+    struct run_state r;
+    assert_int_equal(model_init(&m, 1, 1, &st), 0);
+    struct run_options o = {1, 1, 0.005f, 0.5f, 3, 1, 1};
+    assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 2, NULL, &st), 0);
+
+    if (run_files_save(&f, &m, &t, &r, 0, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_true(exists(dir, "last.bin"));
+    assert_false(exists(dir, "best.bin"));
+    assert_false(exists(dir, "metrics.csv"));
+    assert_false(exists(dir, "accuracy.png"));
+
+    struct epoch_record e = {0.5, 0.5, 1, 1, 0.1};
+    assert_int_equal(run_state_push(&r, &e, &st), 0);
+    assert_int_equal(run_files_save(&f, &m, &t, &r, 0, &st), 0);
+    assert_false(exists(dir, "best.bin"));
+    assert_true(exists(dir, "metrics.csv"));
+    assert_true(exists(dir, "accuracy.png"));
+    assert_true(exists(dir, "loss.png"));
+    assert_int_equal(run_files_save(&f, &m, &t, &r, 1, &st), 0);
+    assert_true(exists(dir, "best.bin"));
+    struct ckpt_meta meta = {0};
+    float *w = malloc(MODEL_PARAM_FLOATS * sizeof *w);
+    struct ckpt_tensor ts[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(w, ts);
+    assert_int_equal(ckpt_load(f.best, ts, MODEL_PARAM_COUNT, &meta, &st), 0);
+    assert_string_equal(ckpt_meta_get(&meta, "epoch"), "1");
+    ckpt_meta_free(&meta);
+    free(w);
+    trainer_free(&t);
+    model_free(&m);
+    run_state_free(&r);
+    idx_free(&ds);
+    run_files_free(&f);
+    tu_remove_dir(dir);
+}
+
+/* The end of an epoch: the test set evaluated, the epoch recorded, the files saved (best.bin
+ * only when the epoch is a new best). */
+static void test_run_files_end_epoch_records_and_saves(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir();
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, dir, &st), 0);
+    struct idx_dataset ds = {5, malloc(5 * MNIST_PIXELS), malloc(5)};
+    struct rng g;
+    rng_seed(&g, 4);
+    for (int i = 0; i < 5 * MNIST_PIXELS; i++)
+        ds.images[i] = (uint8_t)rng_below(&g, 256);
+    for (int i = 0; i < 5; i++)
+        ds.labels[i] = (uint8_t)(i * 3 % 10);
+    struct model m;
+    struct trainer t;
+    struct run_state r;
+    assert_int_equal(model_init(&m, 2, 1, &st), 0);
+    struct run_options o = {2, 1, 0.005f, 0.5f, 3, 5, 5};
+    assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
+    struct eval_result want;
+    evaluate(&m, &ds, &want);
+
+    if (run_files_end_epoch(&f, &r, &m, &t, &ds, 1.25, 0.0, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(r.epochs_done, 1);
+    assert_int_equal(r.best_epoch, 1);
+    assert_true(r.hist[0].train_loss == 1.25);
+    assert_memory_equal(&r.hist[0].test_loss, &want.loss, sizeof want.loss);
+    assert_int_equal(r.hist[0].correct, want.correct);
+    assert_int_equal(r.hist[0].total, 5);
+    assert_true(r.hist[0].seconds > 0); /* since clock 0 */
+    assert_true(exists(dir, "best.bin"));
+    assert_true(exists(dir, "metrics.csv"));
+    /* an epoch no better than the best leaves best.bin alone */
+    char *best = tu_path(dir, "best.bin");
+    remove(best);
+    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, &ds, 1.5, 0.0, &st), 0);
+    assert_int_equal(r.epochs_done, 2);
+    assert_int_equal(r.best_epoch, 1);
+    assert_false(exists(dir, "best.bin"));
+    free(best);
+    trainer_free(&t);
+    model_free(&m);
+    run_state_free(&r);
+    idx_free(&ds);
+    run_files_free(&f);
+    tu_remove_dir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_files_paths_in_the_folder),
+        cmocka_unit_test(test_run_files_metrics_csv_for_a_known_history),
+        cmocka_unit_test(test_run_files_plots_are_pngs_of_the_default_size),
+        cmocka_unit_test(test_run_files_write_failures_name_the_file),
+        cmocka_unit_test(test_run_files_recover_seconds),
+        cmocka_unit_test(test_run_files_check_dir),
+        cmocka_unit_test(test_run_files_locate_resume),
+        cmocka_unit_test(test_run_files_save_writes_what_the_run_has),
+        cmocka_unit_test(test_run_files_end_epoch_records_and_saves),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

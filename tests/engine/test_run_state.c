@@ -1,0 +1,361 @@
+/* A run's record and its checkpoints (run_state.h): the resumable file saved, loaded and restored
+ * gives back bitwise the model and trainer that were saved, and they go on training as the
+ * originals do; the weights file round trip; a weights file refused for resuming with the --init
+ * hint; the best-epoch rule and the history's growth; a new run's seeds. Synthetic data in
+ * memory, files in a temporary folder. */
+#include "test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/rng.h"
+#include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/engine/trainer.h"
+#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/idx.h"
+
+#define BATCH 4
+
+/* n images of random pixels (from seed), image i labelled i % 10. */
+static void make_dataset(struct idx_dataset *ds, int n, uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    ds->n = n;
+    ds->images = malloc((size_t)n * MNIST_PIXELS);
+    ds->labels = malloc((size_t)n);
+    assert_non_null(ds->images);
+    assert_non_null(ds->labels);
+    for (size_t i = 0; i < (size_t)n * MNIST_PIXELS; i++)
+        ds->images[i] = (uint8_t)rng_below(&r, 256);
+    for (int i = 0; i < n; i++)
+        ds->labels[i] = (uint8_t)(i % 10);
+}
+
+static void new_model(struct model *m)
+{
+    struct rm_status st;
+    if (model_init(m, BATCH, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+}
+
+static struct epoch_record record(int correct, int total)
+{
+    return (struct epoch_record){0.5 + correct, 0.25 + total, correct, total, 1.0};
+}
+
+/* A run in the middle of its second epoch: one epoch done and pushed, then stopped after one
+ * batch, so that momentum, steps, both generators, the batch and the running loss all hold
+ * something. */
+struct mid_run {
+    struct idx_dataset ds;
+    struct model m;
+    struct trainer t;
+    struct run_state r;
+    char *dir, *path;
+};
+
+static void stop_after_first(void *ctx, int batch, int batches, double loss)
+{
+    (void)batches;
+    (void)loss;
+    if (batch == 1)
+        *(volatile sig_atomic_t *)ctx = 1;
+}
+
+static int mid_run_setup(void **state)
+{
+    struct mid_run *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    struct rm_status st;
+    make_dataset(&f->ds, 10, 11);
+    new_model(&f->m);
+    struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6};
+    if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 1, NULL, &st) != 0)
+        fail_msg("%s", st.msg);
+    double loss;
+    assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &loss), TRAINER_EPOCH_DONE);
+    struct epoch_record e = {loss, 0.1 / 3, 4, 6, 2.5};
+    assert_int_equal(run_state_push(&f->r, &e, &st), 0);
+    volatile sig_atomic_t stop = 0;
+    assert_int_equal(trainer_run_epoch(&f->t, &stop, stop_after_first, (void *)&stop, &loss),
+                     TRAINER_STOPPED);
+    assert_int_equal(f->t.batch, 1);
+    f->dir = tu_make_temp_dir();
+    f->path = tu_path(f->dir, "last.bin");
+    *state = f;
+    return 0;
+}
+
+static int mid_run_teardown(void **state)
+{
+    struct mid_run *f = *state;
+    trainer_free(&f->t);
+    model_free(&f->m);
+    run_state_free(&f->r);
+    idx_free(&f->ds);
+    free(f->path);
+    tu_remove_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void test_run_state_resume_round_trip_is_bitwise(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    if (run_save_resumable(f->path, &f->m, &f->t, &f->r, &st) != 0)
+        fail_msg("%s", st.msg);
+
+    float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct resume_point at;
+    struct run_state r;
+    if (run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st) != 0)
+        fail_msg("%s", st.msg);
+    struct model m;
+    struct trainer t;
+    new_model(&m);
+    if (run_state_restore(&m, &t, &f->ds, &r, buf, buf + MODEL_PARAM_FLOATS, &at, f->path, &st))
+        fail_msg("%s", st.msg);
+    free(buf);
+
+    /* the record: options and history (seconds are not saved) */
+    assert_memory_equal(&r.opt, &f->r.opt, sizeof r.opt);
+    assert_int_equal(r.epochs_done, 1);
+    assert_int_equal(r.best_epoch, 1);
+    assert_memory_equal(&r.hist[0].train_loss, &f->r.hist[0].train_loss, sizeof(double));
+    assert_memory_equal(&r.hist[0].test_loss, &f->r.hist[0].test_loss, sizeof(double));
+    assert_int_equal(r.hist[0].correct, 4);
+    assert_int_equal(r.hist[0].total, 6);
+    /* the model and the trainer */
+    assert_memory_equal(m.params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_memory_equal(m.momentum, f->m.momentum, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_int_equal(m.steps, f->m.steps);
+    assert_memory_equal(&t.rng, &f->t.rng, sizeof t.rng);
+    assert_memory_equal(&t.epoch_rng, &f->t.epoch_rng, sizeof t.rng);
+    assert_int_equal(t.batch, 1);
+    assert_memory_equal(&t.loss_sum, &f->t.loss_sum, sizeof(double));
+    assert_int_equal(t.shuffle, 1);
+    assert_true(t.lr == 0.01f && t.momentum == 0.5f);
+    assert_int_equal(t.order_ready, 0);
+
+    /* and both finish the epoch alike */
+    double want, have;
+    assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &want), TRAINER_EPOCH_DONE);
+    assert_int_equal(trainer_run_epoch(&t, NULL, NULL, NULL, &have), TRAINER_EPOCH_DONE);
+    assert_memory_equal(&have, &want, sizeof want);
+    assert_memory_equal(m.params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_memory_equal(&t.rng, &f->t.rng, sizeof t.rng);
+    trainer_free(&t);
+    model_free(&m);
+    run_state_free(&r);
+}
+
+static void test_run_state_restore_refusals(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    struct resume_point at = {.rng = f->t.rng, .epoch_rng = f->t.epoch_rng, .batch = 3};
+    struct model m;
+    struct trainer t;
+    new_model(&m);
+    /* 10 images in batches of 4: batches 0, 1 and 2 exist, 3 does not */
+    assert_int_equal(run_state_restore(&m, &t, &f->ds, &f->r, f->m.params, f->m.momentum, &at,
+                                       "x/last.bin", &st),
+                     -1);
+    assert_string_equal(st.msg,
+                        "x/last.bin: resume field 'batch_in_epoch' (3) is past the epoch's 3 "
+                        "batches");
+    trainer_free(&t);
+    at.batch = 2;
+    assert_int_equal(run_state_restore(&m, &t, &f->ds, &f->r, f->m.params, f->m.momentum, &at,
+                                       "x/last.bin", &st),
+                     0);
+    trainer_free(&t);
+    /* a training set of another size */
+    struct idx_dataset other = {0};
+    make_dataset(&other, 9, 1);
+    assert_int_equal(run_state_restore(&m, &t, &other, &f->r, f->m.params, f->m.momentum, &at,
+                                       "x/last.bin", &st),
+                     -1);
+    assert_non_null(strstr(st.msg, "x/last.bin: "));
+    assert_non_null(strstr(st.msg, "10 training images"));
+    idx_free(&other);
+    model_free(&m);
+    /* a model for another batch size */
+    assert_int_equal(model_init(&m, BATCH + 1, 1, &st), 0);
+    assert_int_equal(run_state_restore(&m, &t, &f->ds, &f->r, f->m.params, f->m.momentum, &at,
+                                       "x/last.bin", &st),
+                     -1);
+    assert_non_null(strstr(st.msg, "batches of 4"));
+    trainer_free(&t);
+    model_free(&m);
+}
+
+static void test_run_state_weights_file_round_trip(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    char *best = tu_path(f->dir, "best.bin");
+    if (run_save_weights(best, &f->m, &f->r, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    float *w = calloc(MODEL_PARAM_FLOATS, sizeof *w);
+    assert_non_null(w);
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(w, t);
+    struct ckpt_meta meta = {0};
+    if (ckpt_load(best, t, MODEL_PARAM_COUNT, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_memory_equal(w, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_string_equal(ckpt_meta_get(&meta, "epoch"), "1");
+    assert_string_equal(ckpt_meta_get(&meta, "test_correct"), "4");
+    assert_string_equal(ckpt_meta_get(&meta, "test_total"), "6");
+    assert_string_equal(ckpt_meta_get(&meta, "test_accuracy"), "0.666667");
+    assert_string_equal(ckpt_meta_get(&meta, "seed"), "12345");
+    assert_string_equal(ckpt_meta_get(&meta, "batch_size"), "4");
+    assert_null(ckpt_meta_get(&meta, "resume"));
+    ckpt_meta_free(&meta);
+    free(w);
+    free(best);
+}
+
+static void test_run_state_weights_file_is_not_resumable(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    char *best = tu_path(f->dir, "best.bin");
+    if (run_save_weights(best, &f->m, &f->r, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct resume_point at;
+    struct run_state r;
+    assert_int_equal(run_load_resumable(best, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st), -1);
+    assert_true(strncmp(st.msg, best, strlen(best)) == 0);
+    assert_non_null(strstr(st.msg, "not a resumable checkpoint"));
+    assert_non_null(strstr(st.msg, "--init"));
+    assert_null(r.hist); /* nothing to free */
+    assert_int_equal(r.epochs_done, 0);
+    free(buf);
+    free(best);
+}
+
+static void test_run_state_push_best_is_first_epoch_of_highest_accuracy(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    struct run_state r;
+    assert_int_equal(run_state_init(&r, 8, &st), 0);
+    assert_int_equal(r.best_epoch, 0);
+    /* accuracies 0.5, 0.8, 0.8, 0.7, 0.9, 0.9 (0.9 as 18/20 then 9/10), 0 */
+    const int correct[] = {5, 8, 4, 7, 18, 9, 0}, total[] = {10, 10, 5, 10, 20, 10, 10};
+    const int best[] = {1, 2, 2, 2, 5, 5, 5};
+    for (int i = 0; i < 7; i++) {
+        struct epoch_record e = record(correct[i], total[i]);
+        assert_int_equal(run_state_push(&r, &e, &st), 0);
+        assert_int_equal(r.epochs_done, i + 1);
+        assert_int_equal(r.best_epoch, best[i]);
+    }
+    run_state_free(&r);
+    /* an epoch without test images has accuracy 0, and is still a first best */
+    assert_int_equal(run_state_init(&r, 1, &st), 0);
+    struct epoch_record none = record(0, 0);
+    assert_int_equal(run_state_push(&r, &none, &st), 0);
+    assert_int_equal(r.best_epoch, 1);
+    run_state_free(&r);
+}
+
+static void test_run_state_history_grows(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    struct run_state r;
+    assert_int_equal(run_state_init(&r, 0, &st), 0); /* room for at least one */
+    for (int i = 0; i < 100; i++) {
+        struct epoch_record e = record(i, 100);
+        assert_int_equal(run_state_push(&r, &e, &st), 0);
+    }
+    assert_int_equal(r.epochs_done, 100);
+    assert_true(r.capacity >= 100);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(r.hist[i].correct, i);
+        assert_true(r.hist[i].train_loss == 0.5 + i);
+    }
+    assert_int_equal(r.best_epoch, 100);
+    run_state_free(&r);
+    assert_null(r.hist);
+    run_state_free(&r); /* twice is safe */
+}
+
+/* A new run: weights from a stream seeded with the seed, shuffling from one seeded with
+ * seed ^ "SHUFFLE" (a constant every run's numbers depend on), or weights from --init. */
+static void test_run_state_begin_seeds_weights_and_shuffling(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    struct run_options o = {BATCH, 0, 0.02f, 0.25f, 77, 10, 6};
+    struct model m, want;
+    struct trainer t;
+    struct run_state r;
+    new_model(&m);
+    new_model(&want);
+    if (run_state_begin(&r, &m, &t, &f->ds, &o, 3, NULL, &st) != 0)
+        fail_msg("%s", st.msg);
+    struct rng g;
+    rng_seed(&g, 77);
+    model_init_params(&want, &g);
+    assert_memory_equal(m.params, want.params, MODEL_PARAM_FLOATS * sizeof(float));
+    rng_seed(&g, 77 ^ 0x53485546464c45ull);
+    assert_memory_equal(&t.rng, &g, sizeof g);
+    rng_seed(&g, 77);
+    assert_true(memcmp(&t.rng, &g, sizeof g) != 0);
+    assert_int_equal(t.shuffle, 0);
+    assert_true(t.lr == 0.02f && t.momentum == 0.25f);
+    assert_memory_equal(&r.opt, &o, sizeof o);
+    assert_int_equal(r.epochs_done, 0);
+    trainer_free(&t);
+    run_state_free(&r);
+
+    /* --init: the weights of a file, over the drawn ones */
+    char *init = tu_path(f->dir, "init.bin");
+    if (run_save_weights(init, &f->m, &f->r, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    if (run_state_begin(&r, &m, &t, &f->ds, &o, 3, init, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_memory_equal(m.params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_int_equal(m.steps, 0);
+    trainer_free(&t);
+    run_state_free(&r);
+    /* a missing --init file is named */
+    char *missing = tu_path(f->dir, "missing.bin");
+    assert_int_equal(run_state_begin(&r, &m, &t, &f->ds, &o, 3, missing, &st), -1);
+    assert_non_null(strstr(st.msg, missing));
+    trainer_free(&t);
+    run_state_free(&r);
+    free(missing);
+    free(init);
+    model_free(&m);
+    model_free(&want);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_run_state_resume_round_trip_is_bitwise, mid_run_setup,
+                                        mid_run_teardown),
+        cmocka_unit_test_setup_teardown(test_run_state_restore_refusals, mid_run_setup,
+                                        mid_run_teardown),
+        cmocka_unit_test_setup_teardown(test_run_state_weights_file_round_trip, mid_run_setup,
+                                        mid_run_teardown),
+        cmocka_unit_test_setup_teardown(test_run_state_weights_file_is_not_resumable, mid_run_setup,
+                                        mid_run_teardown),
+        cmocka_unit_test(test_run_state_push_best_is_first_epoch_of_highest_accuracy),
+        cmocka_unit_test(test_run_state_history_grows),
+        cmocka_unit_test_setup_teardown(test_run_state_begin_seeds_weights_and_shuffling,
+                                        mid_run_setup, mid_run_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
