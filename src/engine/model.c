@@ -219,11 +219,6 @@ void model_init_params(struct model *m, struct rng *r)
     m->steps = 0;
 }
 
-float *model_param(const struct model *m, int i)
-{
-    return m->params + model_params[i].offset;
-}
-
 /* A layer's work on one group of images, run by the pool. */
 struct job {
     struct model *m;
@@ -497,15 +492,6 @@ void model_sgd_step(struct model *m, float lr, float momentum)
     thread_pool_run(&m->pool, (MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK, sgd_task, &j);
     m->steps++;
     lap(m, STAGE_SGD, &t);
-}
-
-double model_train_step(struct model *m, const uint8_t *labels, int n, float lr, float momentum)
-{
-    model_forward(m, n);
-    double loss = model_loss(m, labels, n);
-    model_backward(m, labels, n);
-    model_sgd_step(m, lr, momentum);
-    return loss;
 }
 
 int model_predicted(const struct model *m, int b)

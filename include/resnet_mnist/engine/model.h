@@ -92,9 +92,6 @@ void model_free(struct model *m);
  * optimizer (momentum zero, steps 0). */
 void model_init_params(struct model *m, struct rng *r);
 
-/* The parameter (or gradient, or momentum) tensor i of the table. */
-float *model_param(const struct model *m, int i);
-
 /* Forward pass on the n <= max_batch images in m->x; logits land in m->z. */
 void model_forward(struct model *m, int n);
 /* Loss of the last forward pass (mean cross-entropy, spec section 3); fills m->probs. */
@@ -104,8 +101,6 @@ void model_backward(struct model *m, const uint8_t *labels, int n);
 /* One SGD-with-momentum step over all parameters (sgd.h), using m->grads. */
 void model_sgd_step(struct model *m, float lr, float momentum);
 
-/* forward + loss + backward + step. Returns the batch's loss (before the step). */
-double model_train_step(struct model *m, const uint8_t *labels, int n, float lr, float momentum);
 /* Index of the largest logit of image b of the last forward pass (first one on ties, as
  * torch.max). */
 int model_predicted(const struct model *m, int b);
