@@ -358,22 +358,21 @@ static int ckpt_scan_header(const uint8_t *h, size_t n, const char *name, struct
     return 0;
 }
 
-/* Validates one tensor entry of the header against the caller's description and the size of the
- * data section; on success fills r. */
-static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64_t want_bytes,
-                            size_t dlen, struct ckpt_range *r, const char *name,
-                            struct rm_status *st)
+/* The entry is an object holding only dtype, shape and data_offsets, none of them twice; sets
+ * the three (NULL for a missing one). tn is the tensor's name as quoted in messages. */
+static int ckpt_entry_fields(const cJSON *e, const cJSON **dtype, const cJSON **shape,
+                             const cJSON **offs, const char *tn, const char *name,
+                             struct rm_status *st)
 {
-    char nb[CKPT_CLIP], kb[CKPT_CLIP];
-    const char *tn = ckpt_clip(nb, e->string);
+    char kb[CKPT_CLIP];
     if (!cJSON_IsObject(e))
         return rm_fail(st, "%s: tensor '%s': entry is not an object", name, tn);
-    const cJSON *dtype = NULL, *shape = NULL, *offs = NULL;
+    *dtype = *shape = *offs = NULL;
     for (const cJSON *c = e->child; c; c = c->next) {
         const char *k = c->string ? c->string : "";
-        const cJSON **slot = strcmp(k, "dtype") == 0          ? &dtype
-                             : strcmp(k, "shape") == 0        ? &shape
-                             : strcmp(k, "data_offsets") == 0 ? &offs
+        const cJSON **slot = strcmp(k, "dtype") == 0          ? dtype
+                             : strcmp(k, "shape") == 0        ? shape
+                             : strcmp(k, "data_offsets") == 0 ? offs
                                                               : NULL;
         if (!slot)
             return rm_fail(st, "%s: tensor '%s': unexpected field '%s'", name, tn,
@@ -382,7 +381,14 @@ static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64
             return rm_fail(st, "%s: tensor '%s': duplicated key '%s'", name, tn, k);
         *slot = c;
     }
+    return 0;
+}
 
+/* The dtype is there and is the string "F32". */
+static int ckpt_entry_dtype(const cJSON *dtype, const char *tn, const char *name,
+                            struct rm_status *st)
+{
+    char kb[CKPT_CLIP];
     if (!dtype)
         return rm_fail(st, "%s: tensor '%s': missing dtype", name, tn);
     if (!cJSON_IsString(dtype))
@@ -390,7 +396,13 @@ static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64
     if (strcmp(dtype->valuestring, "F32") != 0)
         return rm_fail(st, "%s: tensor '%s': dtype %s, expected F32 (only float32 is supported)",
                        name, tn, ckpt_clip(kb, dtype->valuestring));
+    return 0;
+}
 
+/* The shape is there, a list of non-negative integers, and equal to the caller's. */
+static int ckpt_entry_shape(const cJSON *shape, const struct ckpt_tensor *ct, const char *tn,
+                            const char *name, struct rm_status *st)
+{
     if (!shape)
         return rm_fail(st, "%s: tensor '%s': missing shape", name, tn);
     if (!cJSON_IsArray(shape))
@@ -420,7 +432,15 @@ static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64
                        ckpt_shape_text(ws, want, (size_t)ct->ndim, (size_t)ct->ndim),
                        ckpt_shape_text(fs, found, nfound < kept ? nfound : kept, nfound));
     }
+    return 0;
+}
 
+/* data_offsets is there, a pair [begin,end] of integers inside the data section of dlen bytes,
+ * holding exactly the want_bytes the shape needs; on success fills r's range. */
+static int ckpt_entry_offsets(const cJSON *offs, uint64_t want_bytes, size_t dlen,
+                              struct ckpt_range *r, const char *tn, const char *name,
+                              struct rm_status *st)
+{
     if (!offs)
         return rm_fail(st, "%s: tensor '%s': missing data_offsets", name, tn);
     if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2)
@@ -451,6 +471,22 @@ static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64
     r->begin = b;
     r->end = en;
     return 0;
+}
+
+/* One tensor entry of the header, against the caller's description and the size of the data
+ * section: its fields, then dtype, shape and offsets in that order. On success fills r. */
+static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64_t want_bytes,
+                            size_t dlen, struct ckpt_range *r, const char *name,
+                            struct rm_status *st)
+{
+    char nb[CKPT_CLIP];
+    const char *tn = ckpt_clip(nb, e->string);
+    const cJSON *dtype, *shape, *offs;
+    if (ckpt_entry_fields(e, &dtype, &shape, &offs, tn, name, st) != 0 ||
+        ckpt_entry_dtype(dtype, tn, name, st) != 0 ||
+        ckpt_entry_shape(shape, ct, tn, name, st) != 0)
+        return -1;
+    return ckpt_entry_offsets(offs, want_bytes, dlen, r, tn, name, st);
 }
 
 /* Reads "__metadata__" into m (all values must be strings). */
