@@ -17,7 +17,7 @@
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/ckpt.h"
-#include "resnet_mnist/io/plot.h"
+#include "resnet_mnist/io/digit_grid.h"
 
 static int run(char **out, char **err, const char *a0, const char *a1, const char *a2,
                const char *a3, const char *a4, const char *a5, const char *a6, const char *a7)
@@ -176,7 +176,7 @@ static void test_cmd_test_report_after_training(void **state)
         assert_non_null(strstr(out, want));
         int w, h;
         png_size(png, &w, &h);
-        assert_true(w >= PLOT_GRID_MIN_W && h > PLOT_GRID_CELL_H);
+        assert_true(w >= DIGIT_GRID_MIN_W && h > DIGIT_GRID_CELL_H);
     }
     free(out), free(err);
     free(weights), free(png);
@@ -240,8 +240,8 @@ static void test_cmd_test_errors_png_and_no_errors(void **state)
     assert_non_null(strstr(out, want));
     int w, h;
     png_size(png, &w, &h);
-    assert_int_equal(w, 2 * PLOT_GRID_MARGIN + 5 * PLOT_GRID_CELL_W);
-    assert_int_equal(h, PLOT_GRID_TITLE_H + PLOT_GRID_CELL_H + PLOT_GRID_MARGIN);
+    assert_int_equal(w, 2 * DIGIT_GRID_MARGIN + 5 * DIGIT_GRID_CELL_W);
+    assert_int_equal(h, DIGIT_GRID_TITLE_H + DIGIT_GRID_CELL_H + DIGIT_GRID_MARGIN);
     free(out), free(err);
 
     /* --json names the picture it wrote */
@@ -256,8 +256,8 @@ static void test_cmd_test_errors_png_and_no_errors(void **state)
     assert_true(cJSON_IsString(path));
     assert_string_equal(path->valuestring, png);
     png_size(png, &w, &h); /* 36 images, 10 to a row */
-    assert_int_equal(w, 2 * PLOT_GRID_MARGIN + 10 * PLOT_GRID_CELL_W);
-    assert_int_equal(h, PLOT_GRID_TITLE_H + 4 * PLOT_GRID_CELL_H + PLOT_GRID_MARGIN);
+    assert_int_equal(w, 2 * DIGIT_GRID_MARGIN + 10 * DIGIT_GRID_CELL_W);
+    assert_int_equal(h, DIGIT_GRID_TITLE_H + 4 * DIGIT_GRID_CELL_H + DIGIT_GRID_MARGIN);
     cJSON_Delete(o);
     free(out), free(err);
 
