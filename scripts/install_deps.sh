@@ -13,14 +13,14 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
+  # npm may have come from elsewhere (nodesource, nvm): don't ask apt for it then.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
-fi
-# npm may have come from elsewhere (nodesource, nvm): don't ask apt for it then.
-if command -v npm >/dev/null 2>&1; then
-  missing=("${missing[@]/npm}")
 fi
 
 sudo=""
@@ -31,5 +31,4 @@ fi
 echo "install_deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-# shellcheck disable=SC2068
-$sudo apt-get install -y -qq --no-install-recommends ${missing[@]} >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -120,21 +120,6 @@ int parse_float(const char *command, const char *flag, const char *text, double 
     return 0;
 }
 
-/* "dir/name" in a malloc'd string. */
-char *join_path(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    size_t at = a;
-    if (a && dir[a - 1] != '/')
-        p[at++] = '/';
-    memcpy(p + at, name, b + 1);
-    return p;
-}
-
 const char *default_data_dir(void)
 {
     const char *env = getenv("RESNET_MNIST_DATA");

@@ -38,7 +38,6 @@ int parse_float(const char *command, const char *flag, const char *text, double 
                 double hi, float *out);
 
 /* "dir/name", malloc'd (NULL when out of memory). */
-char *join_path(const char *dir, const char *name);
 /* $RESNET_MNIST_DATA, or data/mnist. */
 const char *default_data_dir(void);
 

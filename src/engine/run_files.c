@@ -12,28 +12,13 @@
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/plot.h"
 
-/* "dir/name", malloc'd; NULL when out of memory. */
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    size_t at = a;
-    if (a && dir[a - 1] != '/')
-        p[at++] = '/';
-    memcpy(p + at, name, b + 1);
-    return p;
-}
-
 int run_files_init(struct run_files *f, const char *dir, struct rm_status *st)
 {
-    f->best = join(dir, "best.bin");
-    f->last = join(dir, "last.bin");
-    f->csv = join(dir, "metrics.csv");
-    f->acc_png = join(dir, "accuracy.png");
-    f->loss_png = join(dir, "loss.png");
+    f->best = file_join_path(dir, "best.bin");
+    f->last = file_join_path(dir, "last.bin");
+    f->csv = file_join_path(dir, "metrics.csv");
+    f->acc_png = file_join_path(dir, "accuracy.png");
+    f->loss_png = file_join_path(dir, "loss.png");
     if (f->best && f->last && f->csv && f->acc_png && f->loss_png)
         return 0;
     return rm_fail(st, "out of memory");
@@ -61,29 +46,14 @@ int run_files_check_dir(const char *dir, struct rm_status *st)
     return 0;
 }
 
-/* The folder of a file path ("." when there is none), malloc'd. */
-static char *parent_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 int run_files_locate_resume(const char *path, char **file, char **dir, struct rm_status *st)
 {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        *file = join(path, "last.bin");
+        *file = file_join_path(path, "last.bin");
     else
         *file = strdup(path);
-    *dir = *file ? parent_dir(*file) : NULL;
+    *dir = *file ? file_parent_dir(*file) : NULL;
     if (*dir)
         return 0;
     free(*file);

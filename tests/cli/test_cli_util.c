@@ -273,24 +273,6 @@ static void test_cli_util_finish_stdout_reports_failed_writes(void **state)
     free(printed), free(printed_out);
 }
 
-static void test_cli_util_join_path(void **state)
-{
-    (void)state;
-    const char *cases[][3] = {
-        {"data/mnist", "train-images-idx3-ubyte", "data/mnist/train-images-idx3-ubyte"},
-        {"runs/", "best.bin", "runs/best.bin"}, /* no second slash */
-        {"/", "x", "/x"},
-        {"", "best.bin", "best.bin"}, /* no folder: the name alone */
-        {".", "", "./"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *p = join_path(cases[i][0], cases[i][1]);
-        assert_non_null(p);
-        assert_string_equal(p, cases[i][2]);
-        free(p);
-    }
-}
-
 static void test_cli_util_default_data_dir(void **state)
 {
     (void)state;
@@ -346,7 +328,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_util_error_lines),
         cmocka_unit_test(test_cli_util_option_and_operand_errors),
         cmocka_unit_test(test_cli_util_finish_stdout_reports_failed_writes),
-        cmocka_unit_test(test_cli_util_join_path),
         cmocka_unit_test(test_cli_util_default_data_dir),
         cmocka_unit_test(test_cli_util_load_split),
     };

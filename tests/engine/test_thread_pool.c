@@ -93,11 +93,11 @@ static void test_thread_pool_contiguous_shares(void **state)
             for (int t = 0; t < tasks; t++) {
                 int th = r->thread[t];
                 assert_in_range(th, 0, threads - 1);
-                /* the formula holds for every count but 1: a lone task runs at once on the
-                 * caller's thread, where the formula would name the last one */
-                if (tasks != 1 && th != share_owner(t, tasks, threads))
+                /* the header's shares; a lone task runs at once on the caller's thread */
+                int owner = tasks == 1 ? 0 : share_owner(t, tasks, threads);
+                if (th != owner)
                     fail_msg("%d threads, %d tasks: task %d ran as thread %d, share of %d", threads,
-                             tasks, t, th, share_owner(t, tasks, threads));
+                             tasks, t, th, owner);
                 /* thread 0 is the caller; each other index one worker, the same every job */
                 if (th == 0)
                     assert_true(pthread_equal(r->self[t], caller));

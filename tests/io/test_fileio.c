@@ -138,6 +138,41 @@ static void test_fileio_read_all(void **state)
     tu_remove_dir(dir);
 }
 
+static void test_fileio_join_path(void **state)
+{
+    (void)state;
+    const char *cases[][3] = {
+        {"data/mnist", "train-images-idx3-ubyte", "data/mnist/train-images-idx3-ubyte"},
+        {"runs/", "best.bin", "runs/best.bin"}, /* no second slash */
+        {"/", "x", "/x"},
+        {"", "best.bin", "best.bin"}, /* no folder: the name alone */
+        {".", "", "./"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = file_join_path(cases[i][0], cases[i][1]);
+        assert_non_null(p);
+        assert_string_equal(p, cases[i][2]);
+        free(p);
+    }
+}
+
+static void test_fileio_parent_dir(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"runs/a/last.bin", "runs/a"},
+        {"last.bin", "."}, /* no folder: the current one */
+        {"/last.bin", "/"},
+        {"/srv/run/", "/srv/run"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *p = file_parent_dir(cases[i][0]);
+        assert_non_null(p);
+        assert_string_equal(p, cases[i][1]);
+        free(p);
+    }
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -147,6 +182,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fileio_abort_leaves_old_file),
         cmocka_unit_test(test_fileio_full_disk_keeps_old_file),
         cmocka_unit_test(test_fileio_read_all),
+        cmocka_unit_test(test_fileio_join_path),
+        cmocka_unit_test(test_fileio_parent_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

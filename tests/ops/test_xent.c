@@ -51,11 +51,41 @@ static void test_xent_backward_matches_finite_differences(void **state)
     }
 }
 
+/* Softmax of hand-computed rows: [0, ln 2, ln 3] gives [1/6, 2/6, 3/6]; a shift of every logit
+ * by 1000 changes nothing (the row maximum is subtracted, so no exp overflows); the first of
+ * two equal large logits does not win more than the second. */
+static void test_xent_softmax_hand_computed(void **state)
+{
+    (void)state;
+    double p[3];
+    const float z[3] = {0.0f, (float)log(2.0), (float)log(3.0)};
+    xent_softmax(p, z, 3);
+    assert_float_equal(p[0], 1.0 / 6, 1e-7);
+    assert_float_equal(p[1], 2.0 / 6, 1e-7);
+    assert_float_equal(p[2], 3.0 / 6, 1e-7);
+
+    const float big[3] = {1000.0f, 1000.0f + (float)log(2.0), 1000.0f + (float)log(3.0)};
+    double q[3];
+    xent_softmax(q, big, 3);
+    for (int k = 0; k < 3; k++) {
+        assert_true(isfinite(q[k]));
+        assert_float_equal(q[k], p[k], 1e-4); /* float spacing at 1000 is 6e-5 */
+    }
+
+    const float tie[4] = {-3.0f, 80.0f, 80.0f, -90.0f};
+    double t[4];
+    xent_softmax(t, tie, 4);
+    assert_float_equal(t[1], 0.5, 1e-12);
+    assert_float_equal(t[2], 0.5, 1e-12);
+    assert_true(t[0] >= 0 && t[0] < 1e-30 && t[3] >= 0);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_xent_hand_computed),
+        cmocka_unit_test(test_xent_softmax_hand_computed),
         cmocka_unit_test(test_xent_backward_matches_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

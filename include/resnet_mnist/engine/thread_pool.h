@@ -35,7 +35,8 @@ int thread_pool_init(struct thread_pool *p, int threads, struct rm_status *st);
 /* Stops and joins the workers; accepts a zeroed struct. */
 void thread_pool_free(struct thread_pool *p);
 /* Runs fn(ctx, task, thread) for task = 0..tasks-1 and returns when all are done; thread t
- * runs tasks [tasks*t/threads, tasks*(t+1)/threads). thread says whose scratch a task may use. */
+ * runs tasks [tasks*t/threads, tasks*(t+1)/threads). A single task runs at once on the caller's
+ * thread (thread 0), waking no worker. thread says whose scratch a task may use. */
 void thread_pool_run(struct thread_pool *p, int tasks, void (*fn)(void *ctx, int task, int thread),
                      void *ctx);
 

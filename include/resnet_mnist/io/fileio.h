@@ -30,4 +30,12 @@ int atomic_write_buffer(const char *path, const void *data, size_t len, struct r
  * directories and unreadable files with "<path>: <reason>". */
 int file_read_all(const char *path, unsigned char **data, size_t *len, struct rm_status *st);
 
+/* "dir/name" in a malloc'd string (no second slash after a folder that ends with one; an empty
+ * dir gives the name alone); NULL when out of memory. */
+char *file_join_path(const char *dir, const char *name);
+
+/* The folder part of a file path in a malloc'd string: "." when the path has no slash, "/" for
+ * a file at the root; NULL when out of memory. */
+char *file_parent_dir(const char *path);
+
 #endif

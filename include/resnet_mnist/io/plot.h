@@ -39,13 +39,4 @@ struct plot_spec {
  * size, no finite point at all, out of memory, or the file cannot be written. */
 int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_status *st);
 
-/* Transitional: the tests of `test --errors` in tests/cli still name its grid by these; they are
- * digit_grid.h's DIGIT_GRID_* now, and go once those tests include digit_grid.h. */
-#include "resnet_mnist/io/digit_grid.h"
-#define PLOT_GRID_CELL_W  DIGIT_GRID_CELL_W
-#define PLOT_GRID_CELL_H  DIGIT_GRID_CELL_H
-#define PLOT_GRID_TITLE_H DIGIT_GRID_TITLE_H
-#define PLOT_GRID_MARGIN  DIGIT_GRID_MARGIN
-#define PLOT_GRID_MIN_W   DIGIT_GRID_MIN_W
-
 #endif
