@@ -12,12 +12,17 @@
 #include <string.h>
 
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/status.h"
 
-/* "resnet-mnist: " and the message, on a line of its own on stderr. */
+/* "resnet-mnist: " and the message, on a line of its own on stderr: formatted as a status line
+ * (status.h), so that control characters from argv or a file are escaped and a long path does
+ * not push the problem out of the line. */
 static void message_line(const char *fmt, va_list ap)
 {
+    struct rm_status line;
+    rm_vfail(&line, fmt, ap);
     fputs(PROGRAM ": ", stderr);
-    vfprintf(stderr, fmt, ap);
+    fputs(line.msg, stderr);
     fputc('\n', stderr);
 }
 

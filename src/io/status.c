@@ -1,15 +1,146 @@
+/* One-line messages (status.h): formatted whole, then escaped and, when too long, elided in the
+ * middle. */
 #include "resnet_mnist/io/status.h"
 
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Room for two paths of PATH_MAX (4096) and the words around them, on the stack; longer
+ * messages are formatted into the heap (and, when that fails, cut here). */
+#define STATUS_RAW_LEN (2 * 4096 + 512)
+
+/* The length of the valid UTF-8 sequence at s (of at most n bytes), its code point in *cp; 0 when
+ * the bytes are not UTF-8 (overlong, a surrogate, above U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t len;
+    unsigned c, min;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2, c = s[0] & 0x1Fu, min = 0x80;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        len = 3, c = s[0] & 0x0Fu, min = 0x800;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        len = 4, c = s[0] & 0x07u, min = 0x10000;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3Fu);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* One character of the message, escaped: writes its text to out (room for 16 bytes) and returns
+ * its length; *used is the number of input bytes it stands for. */
+static size_t escape_unit(const unsigned char *s, size_t n, char *out, size_t *used)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b = s[0];
+    unsigned cp = 0;
+    size_t len = b >= 0x80 ? utf8_len(s, n, &cp) : 0;
+    *used = 1;
+    if (b >= 0x20 && b < 0x7f) {
+        out[0] = (char)b;
+        return 1;
+    }
+    if (b == '\n' || b == '\r' || b == '\t') {
+        out[0] = '\\';
+        out[1] = b == '\n' ? 'n' : b == '\r' ? 'r' : 't';
+        return 2;
+    }
+    if (len && cp >= 0xA0) { /* printable UTF-8 */
+        memcpy(out, s, len);
+        *used = len;
+        return len;
+    }
+    /* a C0 control, DEL, a byte that is not UTF-8, or each byte of a C1 control */
+    size_t k = len ? len : 1, o = 0;
+    for (size_t i = 0; i < k; i++) {
+        out[o++] = '\\';
+        out[o++] = 'x';
+        out[o++] = hex[s[i] >> 4];
+        out[o++] = hex[s[i] & 15];
+    }
+    *used = k;
+    return o;
+}
+
+/* Writes raw[0..n) escaped into msg (RM_STATUS_LEN bytes), eliding its middle when too long. */
+static void status_escape(char *msg, const char *raw, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)raw;
+    char unit[16];
+    size_t used, total = 0;
+    for (size_t i = 0; i < n; i += used)
+        total += escape_unit(s + i, n - i, unit, &used);
+    size_t o = 0, i = 0;
+    if (total <= RM_STATUS_LEN - 1) {
+        for (; i < n; i += used)
+            o += escape_unit(s + i, n - i, msg + o, &used);
+        msg[o] = 0;
+        return;
+    }
+    /* the head: whole units within RM_STATUS_HEAD bytes */
+    for (; i < n; i += used) {
+        size_t k = escape_unit(s + i, n - i, unit, &used);
+        if (o + k > RM_STATUS_HEAD)
+            break;
+        memcpy(msg + o, unit, k);
+        o += k;
+    }
+    memcpy(msg + o, "...", 3);
+    o += 3;
+    /* the tail: from the first unit after which no more than the room left remains */
+    size_t room = RM_STATUS_LEN - 1 - o, before = 0;
+    for (size_t j = 0; j < n; j += used) {
+        size_t k = escape_unit(s + j, n - j, unit, &used);
+        if (j >= i && total - before <= room) {
+            for (; j < n; j += used)
+                o += escape_unit(s + j, n - j, msg + o, &used);
+            break;
+        }
+        before += k;
+    }
+    msg[o] = 0;
+}
+
+int rm_vfail(struct rm_status *st, const char *fmt, va_list ap)
+{
+    if (!st)
+        return -1;
+    char small[STATUS_RAW_LEN];
+    char *raw = small, *big = NULL;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(small, sizeof small, fmt, aq);
+    va_end(aq);
+    if (n < 0) {
+        n = 0;
+        small[0] = 0;
+    } else if ((size_t)n >= sizeof small) {
+        big = malloc((size_t)n + 1);
+        if (big && vsnprintf(big, (size_t)n + 1, fmt, ap) == n)
+            raw = big;
+        else
+            n = (int)sizeof small - 1; /* out of memory: the cut message */
+    }
+    status_escape(st->msg, raw, (size_t)n);
+    free(big);
+    return -1;
+}
 
 int rm_fail(struct rm_status *st, const char *fmt, ...)
 {
-    if (st) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(st->msg, sizeof st->msg, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    rm_vfail(st, fmt, ap);
+    va_end(ap);
     return -1;
 }

@@ -84,8 +84,12 @@ static void test_cli_util_parse_long_is_strict(void **state)
                                "-99999999999999999999"};
     for (size_t i = 0; i < sizeof not_whole / sizeof not_whole[0]; i++) {
         char err[256];
+        /* error lines show control characters escaped (status.h) */
+        const char *shown = strcmp(not_whole[i], "\t3") == 0   ? "\\t3"
+                            : strcmp(not_whole[i], "\n3") == 0 ? "\\n3"
+                                                               : not_whole[i];
         snprintf(err, sizeof err, "resnet-mnist: --epochs: '%s' is not a whole number\n" TRY_TRAIN,
-                 not_whole[i]);
+                 shown);
         expect_long(not_whole[i], LONG_MIN, LONG_MAX, EXIT_USAGE, 0, err);
     }
     expect_long("42", 1, 100, 0, 42, "");
@@ -220,6 +224,31 @@ static void test_cli_util_error_lines(void **state)
     free(printed);
 }
 
+/* An error line stays one line whatever it quotes (a file name from argv with a newline or an
+ * escape sequence is shown escaped), and a long path keeps the problem at its end. */
+static void test_cli_util_error_lines_escape_and_keep_the_problem(void **state)
+{
+    (void)state;
+    static char longpath[4081];
+    memset(longpath, 'p', 4080);
+    struct capture c;
+    capture_begin(&c, 2);
+    error_line("%s: cannot open: %s", "a\nresnet-mnist: forged\x1b[2J.png", "gone");
+    assert_int_equal(usage_error("predict", "unexpected argument '%s'", "x\ry"), EXIT_USAGE);
+    error_line("%s: cannot create: %s", longpath, "No such file or directory");
+    char *printed = capture_end(&c, 2);
+    const char *want = "resnet-mnist: a\\nresnet-mnist: forged\\x1b[2J.png: cannot open: gone\n"
+                       "resnet-mnist: unexpected argument 'x\\ry'\n"
+                       "Try 'resnet-mnist predict --help' for more information.\n";
+    assert_memory_equal(printed, want, strlen(want));
+    const char *last = printed + strlen(want),
+               *end = ": cannot create: No such file or directory\n";
+    assert_non_null(strstr(last, "ppp...ppp"));
+    assert_string_equal(last + strlen(last) - strlen(end), end);
+    assert_ptr_equal(strchr(last, '\n'), last + strlen(last) - 1); /* one line */
+    free(printed);
+}
+
 /* option_error and no_operands read getopt's optind, as the commands leave it. */
 static void test_cli_util_option_and_operand_errors(void **state)
 {
@@ -326,6 +355,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_util_parse_u64_is_strict),
         cmocka_unit_test(test_cli_util_parse_float_is_strict),
         cmocka_unit_test(test_cli_util_error_lines),
+        cmocka_unit_test(test_cli_util_error_lines_escape_and_keep_the_problem),
         cmocka_unit_test(test_cli_util_option_and_operand_errors),
         cmocka_unit_test(test_cli_util_finish_stdout_reports_failed_writes),
         cmocka_unit_test(test_cli_util_default_data_dir),
