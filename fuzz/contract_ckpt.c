@@ -107,11 +107,11 @@ static void ckpt_check_filled(const struct ckpt_run *run, int nt, const struct c
             contract_fail(r, "%s: accepted, metadata entry %d is NULL", call, i);
 }
 
-/* Calls ckpt_parse with the first nt tensors of the table (all of them required if
- * all_required) and checks what the contract says of a single call. meta is NULL or holds
- * exactly {"fuzz.old": "stale"}. */
+/* Calls ckpt_parse (ckpt_parse_some when skipped is not NULL) with the first nt tensors of the
+ * table (all of them required if all_required) and checks what the contract says of a single
+ * call. meta is NULL or holds exactly {"fuzz.old": "stale"}; skipped->n is -7 before. */
 static void ckpt_parse_one(struct ckpt_run *run, const uint8_t *buf, size_t len, int nt,
-                           int all_required, struct ckpt_meta *meta,
+                           int all_required, struct ckpt_meta *meta, struct ckpt_skipped *skipped,
                            const struct contract_report *r)
 {
     float poison;
@@ -129,13 +129,19 @@ static void ckpt_parse_one(struct ckpt_run *run, const uint8_t *buf, size_t len,
     }
     struct rm_status st;
     memset(&st, 0, sizeof st);
-    run->rc = ckpt_parse(buf, len, CKPT_NAME, run->t, nt, meta, &st);
-    const char *call = meta ? "ckpt_parse(meta)" : "ckpt_parse";
+    run->rc = skipped ? ckpt_parse_some(buf, len, CKPT_NAME, run->t, nt, meta, skipped, &st)
+                      : ckpt_parse(buf, len, CKPT_NAME, run->t, nt, meta, &st);
+    const char *call = skipped ? "ckpt_parse_some" : meta ? "ckpt_parse(meta)" : "ckpt_parse";
     if (run->rc == -1) {
         contract_check_refusal(r, &st, CKPT_NAME, call);
         ckpt_check_untouched(run, meta, call, st.msg, r);
+        if (skipped && skipped->n != -7)
+            contract_fail(r, "%s: refused (%s) but set the skipped count", call, st.msg);
     } else if (run->rc == 0) {
         ckpt_check_filled(run, nt, meta, call, r);
+        if (skipped && (skipped->n < 0 || (skipped->n == 0) != (skipped->first[0] == 0)))
+            contract_fail(r, "%s: accepted, skipped %d, first '%s'", call, skipped->n,
+                          skipped->first);
     } else {
         contract_fail(r, "%s: returned %d", call, run->rc);
     }
@@ -153,15 +159,15 @@ static void ckpt_check_same(const struct ckpt_run *a, const struct ckpt_run *b, 
 
 int contract_check_ckpt(const uint8_t *data, size_t size, const struct contract_report *r)
 {
-    static struct ckpt_run plain, with_meta, without_opt, all_required;
+    static struct ckpt_run plain, with_meta, without_opt, all_required, some;
 
-    ckpt_parse_one(&plain, data, size, CKPT_NT, 0, NULL, r);
+    ckpt_parse_one(&plain, data, size, CKPT_NT, 0, NULL, NULL, r);
 
     struct ckpt_meta meta = {0};
     struct rm_status st;
     if (ckpt_meta_set(&meta, "fuzz.old", "stale", &st) != 0)
         contract_fail(r, "ckpt_meta_set: %s", st.msg);
-    ckpt_parse_one(&with_meta, data, size, CKPT_NT, 0, &meta, r);
+    ckpt_parse_one(&with_meta, data, size, CKPT_NT, 0, &meta, NULL, r);
     ckpt_meta_free(&meta);
     if (with_meta.rc != plain.rc)
         contract_fail(r, "ckpt_parse returns %d without metadata, %d with", plain.rc, with_meta.rc);
@@ -171,7 +177,7 @@ int contract_check_ckpt(const uint8_t *data, size_t size, const struct contract_
     /* Without the optional tensor in the list, a file holding it is refused (unknown tensor)
      * and one without it is read the same. */
     int opt_present = plain.rc == 0 && plain.t[CKPT_NT - 1].present == 1;
-    ckpt_parse_one(&without_opt, data, size, CKPT_NT - 1, 0, NULL, r);
+    ckpt_parse_one(&without_opt, data, size, CKPT_NT - 1, 0, NULL, NULL, r);
     int want = plain.rc == 0 && !opt_present ? 0 : -1;
     if (without_opt.rc != want)
         contract_fail(r, "ckpt_parse without the optional tensor returns %d, expected %d",
@@ -182,12 +188,27 @@ int contract_check_ckpt(const uint8_t *data, size_t size, const struct contract_
 
     /* With every tensor required, a file lacking the optional one is refused (missing tensor)
      * and one holding it is read the same. */
-    ckpt_parse_one(&all_required, data, size, CKPT_NT, 1, NULL, r);
+    ckpt_parse_one(&all_required, data, size, CKPT_NT, 1, NULL, NULL, r);
     want = opt_present ? 0 : -1;
     if (all_required.rc != want)
         contract_fail(r, "ckpt_parse with every tensor required returns %d, expected %d",
                       all_required.rc, want);
     if (all_required.rc == 0)
         ckpt_check_same(&plain, &all_required, CKPT_NT, "ckpt_parse with every tensor required", r);
+
+    /* ckpt_parse_some without the optional tensor in the list: a file ckpt_parse accepts is
+     * accepted and read the same, the optional tensor counted as skipped; one accepted with
+     * nothing skipped is one ckpt_parse accepts without the optional tensor. */
+    struct ckpt_skipped skipped = {.n = -7};
+    ckpt_parse_one(&some, data, size, CKPT_NT - 1, 0, NULL, &skipped, r);
+    if (plain.rc == 0 && some.rc != 0)
+        contract_fail(r, "ckpt_parse_some refuses a file ckpt_parse accepts");
+    if (plain.rc == 0 && some.rc == 0 && skipped.n != opt_present)
+        contract_fail(r, "ckpt_parse_some skipped %d, the optional tensor is %spresent", skipped.n,
+                      opt_present ? "" : "not ");
+    if (some.rc == 0 && skipped.n == 0 && without_opt.rc != 0)
+        contract_fail(r, "ckpt_parse_some accepts with nothing skipped what ckpt_parse refuses");
+    if (plain.rc == 0 && some.rc == 0)
+        ckpt_check_same(&plain, &some, CKPT_NT - 1, "ckpt_parse_some", r);
     return plain.rc == 0;
 }

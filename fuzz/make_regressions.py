@@ -15,6 +15,7 @@ that it stays a regression test.
 Usage: fuzz/make_regressions.py   (rewrites both folders; standard library only, deterministic)
 """
 
+import json
 import os
 import shutil
 import struct
@@ -186,9 +187,18 @@ def safetensors(hdr, data, pad=True, length=None):
     return struct.pack("<Q", len(h) if length is None else length) + h + data
 
 
-def ckpt(ts=None, crc=True, meta=(), order=None, extra=(), data=None):
+def meta_crc(pairs):
+    """The metadata checksum (ckpt.h): CRC-32 of the entries but the two checksums, sorted by
+    key, each as key NUL value NUL (the values as JSON reads them)."""
+    dec = sorted((k, json.loads('"%s"' % v)) for k, v in pairs
+                 if k not in ("crc32", "metadata_crc32"))
+    return "%08x" % zlib.crc32(b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in dec))
+
+
+def ckpt(ts=None, crc=True, meta=(), order=None, extra=(), data=None, seal=True):
     """A checkpoint of ts (default: the required tensors), with "crc32" of its data unless
-    crc is False (or a string to use instead), extra metadata pairs, extra entries."""
+    crc is False (or a string to use instead) and then "metadata_crc32" unless seal is False,
+    extra metadata pairs, extra entries."""
     ts = ts if ts is not None else tensors()
     items, d = layout(ts, order)
     d = d if data is None else data
@@ -196,6 +206,8 @@ def ckpt(ts=None, crc=True, meta=(), order=None, extra=(), data=None):
     if crc is not False:
         pairs += [("format", "pt"), ("crc32", crc if isinstance(crc, str) else
                                      "%08x" % zlib.crc32(d))]
+        if seal:
+            pairs.append(("metadata_crc32", meta_crc(pairs)))
     if pairs:
         items = [("__metadata__", meta_json(pairs))] + items
     return safetensors(header(items + list(extra)), d)
@@ -205,7 +217,8 @@ def with_entry(name, value, crc=True):
     """The standard file with the entry of `name` replaced by the raw JSON value."""
     items, d = layout(tensors())
     items = [(k, value if k == name else v) for k, v in items]
-    items = [("__metadata__", meta_json([("crc32", "%08x" % zlib.crc32(d))]))] + items \
+    items = [("__metadata__", meta_json([("crc32", "%08x" % zlib.crc32(d)),
+                                         ("metadata_crc32", meta_crc([]))]))] + items \
         if crc else items
     return safetensors(header(items), d)
 
@@ -367,6 +380,20 @@ CKPT = [
     ("infinity-without-crc.ckpt", ckpt(crc=False, data=data_with(56, FLOAT_INF)),
      "refused: tensor 'scale' holds an infinite value at index 0",
      "an infinity loaded when no checksum is there to catch it"),
+    ("metadata-edited.ckpt", ckpt(meta=[("epoch", "3")]).replace(b'"epoch":"3"', b'"epoch":"4"'),
+     "refused: metadata checksum mismatch", "metadata edited by hand loaded as the truth"),
+    ("metadata-crc-missing.ckpt", ckpt(meta=[("lr", "nan")], seal=False),
+     "refused: no metadata_crc32 beside crc32", "metadata outside the checksum trusted"),
+    ("metadata-crc-without-crc32.ckpt",
+     safetensors(header([("__metadata__", meta_json([("metadata_crc32", meta_crc([]))]))] +
+                        STD_ITEMS), STD_DATA),
+     "refused: no crc32 beside metadata_crc32", "a data checksum removed to load a changed file"),
+    ("accepted-metadata-reordered.ckpt",
+     safetensors(header([("__metadata__", meta_json(
+         [("metadata_crc32", meta_crc([("format", "pt"), ("b", "2"), ("a", "1")])),
+          ("crc32", "%08x" % zlib.crc32(STD_DATA)), ("format", "pt"), ("b", "2"), ("a", "1")]))]
+         + STD_ITEMS), STD_DATA),
+     "accepted", "the metadata checksum taken over the entries in file order, not sorted"),
 ]
 
 

@@ -1,5 +1,5 @@
-/* Checkpoints as safetensors files (spec section 5): reading, the metadata, and the checks the
- * writer (ckpt_save.c) shares.
+/* Checkpoints as safetensors files (spec section 5): reading, and the checks the writer
+ * (ckpt_save.c) shares. The metadata list and the checksums are in ckpt_meta.c.
  *
  * Layout: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the data section.
  * The JSON maps tensor names to {"dtype","shape","data_offsets"} (offsets relative to the start of
@@ -14,13 +14,11 @@
 #include "resnet_mnist/io/ckpt.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <zlib.h>
 
 #include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/fileio.h"
@@ -179,88 +177,13 @@ int ckpt_check_list(const struct ckpt_tensor *t, int nt, uint64_t *bytes, const 
     return 0;
 }
 
-/* ---- metadata ---------------------------------------------------------------------------- */
-
-/* Appends a copy of key and value. The arrays' capacity is not stored: it is the smallest power
- * of two >= n, so they grow (doubling) exactly when n is 0 or a power of two. This keeps loading
- * a header with many keys linear. */
-static int ckpt_meta_append(struct ckpt_meta *m, const char *key, const char *value)
-{
-    size_t n = (size_t)m->n;
-    if (m->n == INT_MAX)
-        return -1;
-    if (n == 0 || (n & (n - 1)) == 0) {
-        size_t cap = n ? 2 * n : 1;
-        char **k = realloc(m->keys, cap * sizeof *k);
-        if (!k)
-            return -1;
-        m->keys = k;
-        char **v = realloc(m->values, cap * sizeof *v);
-        if (!v)
-            return -1;
-        m->values = v;
-    }
-    char *kc = strdup(key), *vc = strdup(value);
-    if (!kc || !vc) {
-        free(kc);
-        free(vc);
-        return -1;
-    }
-    m->keys[n] = kc;
-    m->values[n] = vc;
-    m->n++;
-    return 0;
-}
-
-int ckpt_meta_set(struct ckpt_meta *m, const char *key, const char *value, struct rm_status *st)
-{
-    if (!m || !key || !value)
-        return rm_fail(st, "metadata: missing key or value");
-    char kb[CKPT_CLIP];
-    for (int i = 0; i < m->n; i++) {
-        if (strcmp(m->keys[i], key) == 0) {
-            char *v = strdup(value);
-            if (!v)
-                return rm_fail(st, "metadata '%s': out of memory", ckpt_clip(kb, key));
-            free(m->values[i]);
-            m->values[i] = v;
-            return 0;
-        }
-    }
-    if (ckpt_meta_append(m, key, value) != 0)
-        return rm_fail(st, "metadata '%s': out of memory", ckpt_clip(kb, key));
-    return 0;
-}
-
-const char *ckpt_meta_get(const struct ckpt_meta *m, const char *key)
-{
-    if (!m || !key)
-        return NULL;
-    for (int i = 0; i < m->n; i++)
-        if (strcmp(m->keys[i], key) == 0)
-            return m->values[i];
-    return NULL;
-}
-
-void ckpt_meta_free(struct ckpt_meta *m)
-{
-    if (!m)
-        return;
-    for (int i = 0; i < m->n; i++) {
-        free(m->keys[i]);
-        free(m->values[i]);
-    }
-    free(m->keys);
-    free(m->values);
-    memset(m, 0, sizeof *m);
-}
-
 /* ---- reading ----------------------------------------------------------------------------- */
 
-/* Where a tensor of the caller's list lies in the data section. */
+/* Where a tensor of the file lies in the data section. */
 struct ckpt_range {
     uint64_t begin, end;
-    int ti; /* index into the caller's list */
+    int ti;          /* index into the caller's list, -1 for a skipped tensor */
+    const char *key; /* its name (in the parsed header) */
 };
 
 static int ckpt_range_cmp(const void *a, const void *b)
@@ -435,6 +358,31 @@ static int ckpt_entry_shape(const cJSON *shape, const struct ckpt_tensor *ct, co
     return 0;
 }
 
+/* The shape of a tensor that is not in the caller's list: there, a list of non-negative
+ * integers, of at most 2^51 elements in all; its size in bytes into *bytes. */
+static int ckpt_entry_shape_bytes(const cJSON *shape, uint64_t *bytes, const char *tn,
+                                  const char *name, struct rm_status *st)
+{
+    if (!shape)
+        return rm_fail(st, "%s: tensor '%s': missing shape", name, tn);
+    if (!cJSON_IsArray(shape))
+        return rm_fail(st, "%s: tensor '%s': shape is not an array", name, tn);
+    const uint64_t max = (uint64_t)(CKPT_MAX_INDEX / 4);
+    uint64_t count = 1;
+    for (const cJSON *c = shape->child; c; c = c->next) {
+        uint64_t d;
+        if (ckpt_json_index(c, &d) != 0)
+            return rm_fail(st, "%s: tensor '%s': shape is not a list of non-negative integers",
+                           name, tn);
+        if (count > 0 && d > max / count)
+            return rm_fail(st, "%s: tensor '%s': shape too large (more than 2^51 elements)", name,
+                           tn);
+        count *= d;
+    }
+    *bytes = 4 * count;
+    return 0;
+}
+
 /* data_offsets is there, a pair [begin,end] of integers inside the data section of dlen bytes,
  * holding exactly the want_bytes the shape needs; on success fills r's range. */
 static int ckpt_entry_offsets(const cJSON *offs, uint64_t want_bytes, size_t dlen,
@@ -473,8 +421,9 @@ static int ckpt_entry_offsets(const cJSON *offs, uint64_t want_bytes, size_t dle
     return 0;
 }
 
-/* One tensor entry of the header, against the caller's description and the size of the data
- * section: its fields, then dtype, shape and offsets in that order. On success fills r. */
+/* One tensor entry of the header, against the caller's description (ct NULL for a tensor that
+ * is skipped: any shape) and the size of the data section: its fields, then dtype, shape and
+ * offsets in that order. On success fills r. */
 static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64_t want_bytes,
                             size_t dlen, struct ckpt_range *r, const char *name,
                             struct rm_status *st)
@@ -483,8 +432,10 @@ static int ckpt_parse_entry(const cJSON *e, const struct ckpt_tensor *ct, uint64
     const char *tn = ckpt_clip(nb, e->string);
     const cJSON *dtype, *shape, *offs;
     if (ckpt_entry_fields(e, &dtype, &shape, &offs, tn, name, st) != 0 ||
-        ckpt_entry_dtype(dtype, tn, name, st) != 0 ||
-        ckpt_entry_shape(shape, ct, tn, name, st) != 0)
+        ckpt_entry_dtype(dtype, tn, name, st) != 0)
+        return -1;
+    if (ct ? ckpt_entry_shape(shape, ct, tn, name, st) != 0
+           : ckpt_entry_shape_bytes(shape, &want_bytes, tn, name, st) != 0)
         return -1;
     return ckpt_entry_offsets(offs, want_bytes, dlen, r, tn, name, st);
 }
@@ -508,29 +459,6 @@ static int ckpt_parse_meta(const cJSON *md, struct ckpt_meta *m, const char *nam
     return 0;
 }
 
-/* Parses 8 hex digits (either case); -1 if s is anything else. */
-static int ckpt_parse_hex32(const char *s, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        char c = s[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-        v = v << 4 | d;
-    }
-    if (s[8] != 0)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* One ckpt_parse call: the caller's list and what has been learnt about the file so far. */
 struct ckpt_reader {
     const char *name;
@@ -539,8 +467,11 @@ struct ckpt_reader {
     uint64_t *want;            /* [nt] bytes each tensor of the list needs */
     struct ckpt_range *ranges; /* [nr] where the file's tensors lie */
     size_t nr;
-    char *seen;          /* [nt] 1 if the file holds t[i] */
-    const uint8_t *data; /* the data section */
+    int skip;             /* tensors not in the list are skipped (ckpt_parse_some) */
+    int nskipped;         /* how many */
+    const char *skipped1; /* the first one's name */
+    char *seen;           /* [nt] 1 if the file holds t[i] */
+    const uint8_t *data;  /* the data section */
     size_t dlen;
     cJSON *root;           /* the header */
     struct ckpt_meta meta; /* the file's "__metadata__" */
@@ -556,14 +487,14 @@ static void ckpt_reader_free(struct ckpt_reader *r)
     free(r->want);
 }
 
-/* The per-tensor tables, with one slot more than the list so that none is empty. */
+/* The per-tensor tables, with one slot more than the list so that none is empty (the ranges
+ * are allocated once the header's size is known). */
 static int ckpt_reader_alloc(struct ckpt_reader *r)
 {
     size_t slots = (size_t)(r->nt > 0 ? r->nt : 0) + 1;
     r->want = malloc(slots * sizeof *r->want);
-    r->ranges = malloc(slots * sizeof *r->ranges);
     r->seen = calloc(slots, 1);
-    if (!r->want || !r->ranges || !r->seen)
+    if (!r->want || !r->seen)
         return rm_fail(r->st, "%s: out of memory", r->name);
     return 0;
 }
@@ -612,11 +543,19 @@ static int ckpt_read_json(struct ckpt_reader *r, const uint8_t *h, size_t n)
     return ckpt_check_unique_keys(r->root, "the header", r->name, r->st);
 }
 
-/* Each key of the header: "__metadata__" into r->meta, any other a tensor of the list whose
- * entry ckpt_parse_entry accepts; then every required tensor of the list is there. */
+/* Each key of the header: "__metadata__" into r->meta, any other a tensor of the list (or, when
+ * skipping, any tensor) whose entry ckpt_parse_entry accepts; then every required tensor of the
+ * list is there. */
 static int ckpt_read_entries(struct ckpt_reader *r)
 {
     char nb[CKPT_CLIP];
+    /* One range per key at most (keys are unique), and one slot more so that none is empty. */
+    size_t keys = 0;
+    for (const cJSON *e = r->root->child; e; e = e->next)
+        keys++;
+    r->ranges = malloc((keys + 1) * sizeof *r->ranges);
+    if (!r->ranges)
+        return rm_fail(r->st, "%s: out of memory (%zu header entries)", r->name, keys);
     for (const cJSON *e = r->root->child; e; e = e->next) {
         const char *key = e->string ? e->string : "";
         if (strcmp(key, "__metadata__") == 0) {
@@ -628,15 +567,21 @@ static int ckpt_read_entries(struct ckpt_reader *r)
         for (int i = 0; i < r->nt && ti < 0; i++)
             if (strcmp(r->t[i].name, key) == 0)
                 ti = i;
-        if (ti < 0)
+        if (ti < 0 && !r->skip)
             return rm_fail(r->st, "%s: unexpected tensor '%s' (not part of this model)", r->name,
                            ckpt_clip(nb, key));
-        /* Keys are unique, so at most nt entries get here: ranges has room. */
-        if (ckpt_parse_entry(e, &r->t[ti], r->want[ti], r->dlen, &r->ranges[r->nr], r->name,
-                             r->st) != 0)
+        struct ckpt_range *g = &r->ranges[r->nr];
+        if (ckpt_parse_entry(e, ti >= 0 ? &r->t[ti] : NULL, ti >= 0 ? r->want[ti] : 0, r->dlen, g,
+                             r->name, r->st) != 0)
             return -1;
-        r->ranges[r->nr++].ti = ti;
-        r->seen[ti] = 1;
+        g->ti = ti;
+        g->key = key;
+        r->nr++;
+        if (ti >= 0) {
+            r->seen[ti] = 1;
+        } else if (r->nskipped++ == 0) {
+            r->skipped1 = key;
+        }
     }
     for (int i = 0; i < r->nt; i++)
         if (!r->seen[i] && !r->t[i].optional)
@@ -658,8 +603,8 @@ static int ckpt_check_coverage(struct ckpt_reader *r)
             return rm_fail(r->st,
                            "%s: tensors '%s' [%" PRIu64 ",%" PRIu64 "] and '%s' [%" PRIu64
                            ",%" PRIu64 "] overlap in the data section",
-                           r->name, ckpt_clip(nb, r->t[p->ti].name), p->begin, p->end,
-                           ckpt_clip(nb2, r->t[g->ti].name), g->begin, g->end);
+                           r->name, ckpt_clip(nb, p->key), p->begin, p->end, ckpt_clip(nb2, g->key),
+                           g->begin, g->end);
         }
         if (g->begin > cursor)
             return rm_fail(r->st,
@@ -676,27 +621,6 @@ static int ckpt_check_coverage(struct ckpt_reader *r)
     return 0;
 }
 
-/* The data section's CRC-32 matches the "crc32" metadata, when there is one (PyTorch writes
- * none). */
-static int ckpt_check_crc(const struct ckpt_reader *r)
-{
-    const char *crc_text = ckpt_meta_get(&r->meta, "crc32");
-    if (!crc_text)
-        return 0;
-    char nb[CKPT_CLIP];
-    uint32_t said;
-    if (ckpt_parse_hex32(crc_text, &said) != 0)
-        return rm_fail(r->st, "%s: crc32 metadata '%s' is not 8 hex digits", r->name,
-                       ckpt_clip(nb, crc_text));
-    uint32_t got = (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), r->data, r->dlen);
-    if (got != said)
-        return rm_fail(r->st,
-                       "%s: checksum mismatch: file says %08" PRIx32 ", data gives %08" PRIx32
-                       " — the file is corrupt",
-                       r->name, said, got);
-    return 0;
-}
-
 /* No tensor holds a NaN or an infinity (in range order, so the first one found is named). */
 static int ckpt_check_finite(const struct ckpt_reader *r)
 {
@@ -707,18 +631,20 @@ static int ckpt_check_finite(const struct ckpt_reader *r)
             int kind = ckpt_nonfinite_kind(bytes_load_le32(r->data + g->begin + 4 * k));
             if (kind)
                 return rm_fail(r->st, "%s: tensor '%s' holds %s at index %" PRIu64, r->name,
-                               ckpt_clip(nb, r->t[g->ti].name),
-                               kind == 1 ? "a NaN" : "an infinite value", k);
+                               ckpt_clip(nb, g->key), kind == 1 ? "a NaN" : "an infinite value", k);
         }
     }
     return 0;
 }
 
-/* Everything checks: only now touch the caller's buffers, present flags and metadata. */
-static void ckpt_commit(struct ckpt_reader *r, struct ckpt_meta *meta)
+/* Everything checks: only now touch the caller's buffers, present flags, metadata and the
+ * count of skipped tensors. */
+static void ckpt_commit(struct ckpt_reader *r, struct ckpt_meta *meta, struct ckpt_skipped *skipped)
 {
     for (size_t i = 0; i < r->nr; i++) {
         const struct ckpt_range *g = &r->ranges[i];
+        if (g->ti < 0)
+            continue;
         float *dst = r->t[g->ti].data;
         for (uint64_t k = 0; k < (g->end - g->begin) / 4; k++)
             dst[k] = ckpt_f32_from_le(r->data + g->begin + 4 * k);
@@ -730,16 +656,20 @@ static void ckpt_commit(struct ckpt_reader *r, struct ckpt_meta *meta)
         *meta = r->meta;
         memset(&r->meta, 0, sizeof r->meta);
     }
+    if (skipped) {
+        skipped->n = r->nskipped;
+        ckpt_clip(skipped->first, r->skipped1 ? r->skipped1 : "");
+    }
 }
 
-int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_tensor *t, int nt,
-               struct ckpt_meta *meta, struct rm_status *st)
+int ckpt_parse_some(const uint8_t *buf, size_t len, const char *name, struct ckpt_tensor *t, int nt,
+                    struct ckpt_meta *meta, struct ckpt_skipped *skipped, struct rm_status *st)
 {
     if (!name)
         name = "checkpoint";
     if (!buf && len)
         return rm_fail(st, "%s: no data", name);
-    struct ckpt_reader r = {.name = name, .t = t, .nt = nt, .st = st};
+    struct ckpt_reader r = {.name = name, .t = t, .nt = nt, .skip = skipped != NULL, .st = st};
     size_t hlen = 0;
     int rc = -1;
     if (ckpt_reader_alloc(&r) == 0 && ckpt_check_list(t, nt, r.want, name, st) == 0 &&
@@ -747,8 +677,10 @@ int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_ten
         r.data = buf + 8 + hlen;
         r.dlen = len - 8 - hlen;
         if (ckpt_read_json(&r, buf + 8, hlen) == 0 && ckpt_read_entries(&r) == 0 &&
-            ckpt_check_coverage(&r) == 0 && ckpt_check_crc(&r) == 0 && ckpt_check_finite(&r) == 0) {
-            ckpt_commit(&r, meta);
+            ckpt_check_coverage(&r) == 0 &&
+            ckpt_meta_verify(&r.meta, r.data, r.dlen, name, st) == 0 &&
+            ckpt_check_finite(&r) == 0) {
+            ckpt_commit(&r, meta, skipped);
             rc = 0;
         }
     }
@@ -756,8 +688,14 @@ int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_ten
     return rc;
 }
 
-int ckpt_load(const char *path, struct ckpt_tensor *t, int nt, struct ckpt_meta *meta,
-              struct rm_status *st)
+int ckpt_parse(const uint8_t *buf, size_t len, const char *name, struct ckpt_tensor *t, int nt,
+               struct ckpt_meta *meta, struct rm_status *st)
+{
+    return ckpt_parse_some(buf, len, name, t, nt, meta, NULL, st);
+}
+
+int ckpt_load_some(const char *path, struct ckpt_tensor *t, int nt, struct ckpt_meta *meta,
+                   struct ckpt_skipped *skipped, struct rm_status *st)
 {
     if (!path)
         return rm_fail(st, "checkpoint: no path given");
@@ -765,7 +703,13 @@ int ckpt_load(const char *path, struct ckpt_tensor *t, int nt, struct ckpt_meta 
     size_t len = 0;
     if (file_read_all(path, &buf, &len, st) != 0)
         return -1;
-    int rc = ckpt_parse(buf, len, path, t, nt, meta, st);
+    int rc = ckpt_parse_some(buf, len, path, t, nt, meta, skipped, st);
     free(buf);
     return rc;
+}
+
+int ckpt_load(const char *path, struct ckpt_tensor *t, int nt, struct ckpt_meta *meta,
+              struct rm_status *st)
+{
+    return ckpt_load_some(path, t, nt, meta, NULL, st);
 }

@@ -14,7 +14,7 @@
  * so that a corrupt length never makes us allocate gigabytes, and the writer never makes one. */
 #define CKPT_MAX_HEADER 100000000u
 /* Room for a tensor name or key quoted in a message. */
-#define CKPT_CLIP 72
+#define CKPT_CLIP CKPT_NAME_TEXT
 
 /* 0 if the float with these bits is finite; 1 for a NaN, 2 for an infinity. Looks at the bits
  * so that no floating-point operation touches hostile data. */
@@ -39,5 +39,22 @@ const char *ckpt_clip(char buf[CKPT_CLIP], const char *s);
  * tensor's size in bytes. Errors are "<where>: ...". */
 int ckpt_check_list(const struct ckpt_tensor *t, int nt, uint64_t *bytes, const char *where,
                     struct rm_status *st);
+
+/* Appends copies of key and value to m (no check for an existing key); -1 when out of memory,
+ * m unchanged. */
+int ckpt_meta_append(struct ckpt_meta *m, const char *key, const char *value);
+
+/* 1 if key is one of the two checksums ("crc32", "metadata_crc32"), which the metadata checksum
+ * does not cover. */
+int ckpt_checksum_key(const char *key);
+
+/* The metadata checksum (ckpt.h) of the n entries keys[i]: values[i] (distinct keys; those of
+ * the two checksums are left out). -1 when out of memory. */
+int ckpt_meta_crc(const char *const *keys, const char *const *values, int n, uint32_t *crc);
+
+/* A file's checksums against its data section data[0..dlen) and its metadata m: both absent,
+ * or both present, well-formed and matching. Errors are "<name>: <problem>". */
+int ckpt_meta_verify(const struct ckpt_meta *m, const uint8_t *data, size_t dlen, const char *name,
+                     struct rm_status *st);
 
 #endif

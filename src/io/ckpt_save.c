@@ -1,6 +1,7 @@
 /* Writing checkpoints as safetensors files (spec section 5; the format is described in ckpt.c
- * and ckpt.h): validate everything, compute the CRC-32 of the data section, then write header
- * and data through an atomic file, so that a failure leaves an existing file as it was. */
+ * and ckpt.h): validate everything, compute the checksums of the data section and of the
+ * metadata, then write header and data through an atomic file, so that a failure leaves an
+ * existing file as it was. */
 #include "resnet_mnist/io/ckpt.h"
 
 #include <errno.h>
@@ -33,7 +34,31 @@ static void ckpt_f32_to_le(uint8_t *p, float f)
 /* Metadata keys that ckpt_save owns: a caller's value for them is replaced. */
 static int ckpt_reserved_key(const char *k)
 {
-    return strcmp(k, "crc32") == 0 || strcmp(k, "format") == 0;
+    return ckpt_checksum_key(k) || strcmp(k, "format") == 0;
+}
+
+/* The metadata checksum of what ckpt_header_json writes: the caller's entries but the reserved
+ * ones, and "format":"pt". -1 when out of memory. */
+static int ckpt_save_meta_crc(const struct ckpt_meta *meta, uint32_t *crc)
+{
+    int n = meta ? meta->n : 0, m = 0;
+    const char **keys = malloc(((size_t)n + 1) * sizeof *keys);
+    const char **values = malloc(((size_t)n + 1) * sizeof *values);
+    int rc = -1;
+    if (keys && values) {
+        for (int i = 0; i < n; i++) {
+            if (!ckpt_reserved_key(meta->keys[i])) {
+                keys[m] = meta->keys[i];
+                values[m++] = meta->values[i];
+            }
+        }
+        keys[m] = "format";
+        values[m++] = "pt";
+        rc = ckpt_meta_crc(keys, values, m, crc);
+    }
+    free(keys);
+    free(values);
+    return rc;
 }
 
 /* Everything ckpt_save refuses before touching the disk, beyond ckpt_check_list: names that
@@ -87,11 +112,15 @@ static int ckpt_json_add_uint(cJSON *array, uint64_t v)
     return 0;
 }
 
-/* The header text (without padding), malloc'd; NULL when out of memory. */
+/* The header text (without padding), malloc'd; NULL when out of memory. crc is the data
+ * section's CRC-32. */
 static char *ckpt_header_json(const struct ckpt_tensor *t, int nt, const uint64_t *bytes,
                               const struct ckpt_meta *meta, uint32_t crc)
 {
     char *text = NULL;
+    uint32_t meta_crc;
+    if (ckpt_save_meta_crc(meta, &meta_crc) != 0)
+        return NULL;
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return NULL;
@@ -103,10 +132,12 @@ static char *ckpt_header_json(const struct ckpt_tensor *t, int nt, const uint64_
         if (!ckpt_reserved_key(meta->keys[i]) &&
             !cJSON_AddStringToObject(md, meta->keys[i], meta->values[i]))
             goto out;
-    char crc_hex[9];
+    char crc_hex[9], meta_hex[9];
     snprintf(crc_hex, sizeof crc_hex, "%08" PRIx32, crc);
+    snprintf(meta_hex, sizeof meta_hex, "%08" PRIx32, meta_crc);
     if (!cJSON_AddStringToObject(md, "format", "pt") ||
-        !cJSON_AddStringToObject(md, "crc32", crc_hex))
+        !cJSON_AddStringToObject(md, CKPT_KEY_CRC, crc_hex) ||
+        !cJSON_AddStringToObject(md, CKPT_KEY_META_CRC, meta_hex))
         goto out;
     uint64_t offset = 0;
     for (int i = 0; i < nt; i++) {

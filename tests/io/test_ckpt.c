@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include <dirent.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -269,7 +270,7 @@ static void test_ckpt_round_trip(void **state)
     assert_memory_equal(dst.f, src.f, sizeof src.f);
     for (int i = 0; i < 3; i++)
         assert_int_equal(dst.t[i].present, 1);
-    assert_int_equal(got.n, 5);
+    assert_int_equal(got.n, 6); /* and format, crc32, metadata_crc32 */
     assert_string_equal(ckpt_meta_get(&got, "epoch"), "3");
     assert_string_equal(ckpt_meta_get(&got, "test_accuracy"), "0.9931");
     assert_string_equal(ckpt_meta_get(&got, "note"), "a \"quote\", a \\ and \xc3\xa9\n");
@@ -281,7 +282,7 @@ static void test_ckpt_round_trip(void **state)
 
     /* Loading again into a meta that already holds something replaces its contents. */
     assert_int_equal(ckpt_load(path, dst.t, 3, &got, &st), 0);
-    assert_int_equal(got.n, 5);
+    assert_int_equal(got.n, 6);
 
     /* meta may be NULL both ways. */
     assert_int_equal(ckpt_save(path, src.t, 3, NULL, &st), 0);
@@ -728,13 +729,16 @@ static void test_ckpt_refuses_bad_checksum(void **state)
     assert_int_equal(ckpt_parse(img, len, "f", m.t, 3, NULL, &st), 0);
     free(img);
 
-    /* Without a crc32 key (as PyTorch writes files), a flip cannot be detected: accepted. */
-    size_t elen;
+    /* Without checksums (as PyTorch writes files), a flip cannot be detected: accepted. */
+    size_t elen, plen;
     img = standard_image(&len);
-    uint8_t *nocrc = edit_image(img, len, ",\"crc32\":\"", ",\"crc\":\"", 0, &elen);
-    nocrc[elen - 1] ^= 0x80;
-    assert_int_equal(ckpt_parse(nocrc, elen, "f", m.t, 3, NULL, &st), 0);
+    uint8_t *half = edit_image(img, len, ",\"crc32\":\"", ",\"crc\":\"", 0, &elen);
+    uint8_t *nocrc = edit_image(half, elen, "\"metadata_crc32\":", "\"metadata_crc\":", 0, &plen);
+    nocrc[plen - 1] ^= 0x80;
+    if (ckpt_parse(nocrc, plen, "f", m.t, 3, NULL, &st) != 0)
+        fail_msg("%s", st.msg);
     free(nocrc);
+    free(half);
     free(img);
 }
 
@@ -759,6 +763,233 @@ static void test_ckpt_refuses_non_finite(void **state)
     memcpy(img + d + 72 + 4, "\x00\x00\x80\xff", 4);
     fix_crc(img, len);
     expect_refusal(img, len, "tensor 'conv.bias' holds an infinite value at index 1");
+    free(img);
+}
+
+/* ---- the metadata checksum ------------------------------------------------------------------ */
+
+static int cmp_pair(const void *a, const void *b)
+{
+    return strcmp(((const char *const *)a)[0], ((const char *const *)b)[0]);
+}
+
+/* The metadata checksum as ckpt.h defines it, computed here on its own: CRC-32 over the entries
+ * of md other than "crc32" and "metadata_crc32", sorted by key, each written as key, NUL,
+ * value, NUL. */
+static uint32_t expected_meta_crc(const cJSON *md)
+{
+    const char *pairs[64][2];
+    int n = 0;
+    for (const cJSON *c = md->child; c; c = c->next) {
+        if (strcmp(c->string, "crc32") == 0 || strcmp(c->string, "metadata_crc32") == 0)
+            continue;
+        assert_true(n < 64);
+        pairs[n][0] = c->string;
+        pairs[n][1] = c->valuestring;
+        n++;
+    }
+    qsort(pairs, (size_t)n, sizeof pairs[0], cmp_pair);
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < 2; j++)
+            crc = crc32_z(crc, (const Bytef *)pairs[i][j], strlen(pairs[i][j]) + 1);
+    return (uint32_t)crc;
+}
+
+/* The header of a saved image as JSON (caller deletes). */
+static cJSON *image_header(const uint8_t *img)
+{
+    size_t n = header_len(img);
+    char *hdr = malloc(n + 1);
+    assert_non_null(hdr);
+    memcpy(hdr, img + 8, n);
+    hdr[n] = 0;
+    cJSON *root = cJSON_Parse(hdr);
+    free(hdr);
+    assert_non_null(root);
+    return root;
+}
+
+/* The metadata's checksum covers every entry but the two checksums, in any order: a file whose
+ * metadata was edited is refused, naming the problem, and so is one that carries one checksum
+ * without the other. */
+static void test_ckpt_metadata_checksum(void **state)
+{
+    (void)state;
+    struct small m;
+    small_fill_values(&m);
+    small_describe(&m);
+    struct ckpt_meta meta = {0};
+    struct rm_status st = {{0}};
+    assert_int_equal(ckpt_meta_set(&meta, "epoch", "12", &st), 0);
+    assert_int_equal(ckpt_meta_set(&meta, "lr", "0.005", &st), 0);
+    assert_int_equal(ckpt_meta_set(&meta, "metadata_crc32", "bogus", &st), 0); /* ckpt_save's */
+    size_t len, elen;
+    uint8_t *img = save_image(m.t, 3, &meta, &len);
+    ckpt_meta_free(&meta);
+
+    cJSON *root = image_header(img);
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "__metadata__");
+    const cJSON *said = cJSON_GetObjectItemCaseSensitive(md, "metadata_crc32");
+    if (!cJSON_IsString(said))
+        fail_msg("no metadata_crc32 in the saved metadata");
+    char want[9];
+    snprintf(want, sizeof want, "%08" PRIx32, expected_meta_crc(md));
+    assert_string_equal(said->valuestring, want);
+    assert_int_equal(cJSON_GetArraySize(md), 5); /* epoch, lr, format, crc32, metadata_crc32 */
+
+    /* The same entries in another order, checksums kept: accepted. */
+    const cJSON *crc = cJSON_GetObjectItemCaseSensitive(md, "crc32");
+    size_t n = header_len(img);
+    char hdr[1024];
+    assert_true(n < sizeof hdr);
+    memcpy(hdr, img + 8, n);
+    hdr[n] = 0;
+    const char *body = strstr(hdr, "},\"conv.weight\"");
+    assert_non_null(body);
+    char reordered[2048];
+    snprintf(reordered, sizeof reordered,
+             "{\"__metadata__\":{\"metadata_crc32\":\"%s\",\"lr\":\"0.005\",\"crc32\":\"%s\","
+             "\"format\":\"pt\",\"epoch\":\"12\"%s",
+             said->valuestring, crc->valuestring, body);
+    uint8_t *re = build_image(reordered, img + 8 + n, len - 8 - n, &elen);
+    struct small d;
+    small_describe(&d);
+    if (ckpt_parse(re, elen, "f", d.t, 3, NULL, &st) != 0)
+        fail_msg("reordered metadata: %s", st.msg);
+    free(re);
+    cJSON_Delete(root);
+
+    /* Edited: a value, a key added, a key removed. */
+    const char *edits[][2] = {
+        {"\"epoch\":\"12\"", "\"epoch\":\"13\""},
+        {"\"lr\":\"0.005\"", "\"lr\":\"nan\""},
+        {"\"epoch\":\"12\",", "\"epoch\":\"12\",\"batch_size\":\"1048576\","},
+        {"\"epoch\":\"12\",", ""},
+        {"\"format\":\"pt\"", "\"format\":\"np\""},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        uint8_t *bad = edit_image(img, len, edits[i][0], edits[i][1], 0, &elen);
+        expect_refusal(bad, elen, "metadata checksum mismatch: file says ");
+        expect_refusal(bad, elen, "the metadata was edited or is corrupt");
+        free(bad);
+    }
+
+    /* One checksum without the other. */
+    uint8_t *bad = edit_image(img, len, "\"metadata_crc32\":", "\"metadata_crc\":", 0, &elen);
+    expect_refusal(bad, elen, "no metadata_crc32 beside crc32: the metadata is not covered");
+    free(bad);
+    bad = edit_image(img, len, ",\"crc32\":", ",\"crc\":", 0, &elen);
+    expect_refusal(bad, elen, "no crc32 beside metadata_crc32");
+    free(bad);
+    /* Not a checksum. */
+    bad = edit_image(img, len, "\"metadata_crc32\":\"", "\"metadata_crc32\":\"x", 0, &elen);
+    expect_refusal(bad, elen, "metadata_crc32 metadata 'x");
+    expect_refusal(bad, elen, "is not 8 hex digits");
+    free(bad);
+
+    /* Neither checksum, as PyTorch writes files (with or without metadata): accepted. */
+    uint8_t *plain = edit_image(img, len, ",\"crc32\":", ",\"crc\":", 0, &elen);
+    size_t plen;
+    uint8_t *plain2 = edit_image(plain, elen, "\"metadata_crc32\":", "\"metadata_crc\":", 0, &plen);
+    struct ckpt_meta got = {0};
+    if (ckpt_parse(plain2, plen, "f", d.t, 3, &got, &st) != 0)
+        fail_msg("no checksums: %s", st.msg);
+    assert_string_equal(ckpt_meta_get(&got, "epoch"), "12");
+    ckpt_meta_free(&got);
+    free(plain2);
+    free(plain);
+    free(img);
+}
+
+/* ---- tensors beyond the list: ckpt_parse_some ------------------------------------------------ */
+
+/* A file of the three tensors and "momentum.fc.weight" (the optional slot's data under another
+ * name), so that a list of three knows nothing of the fourth. */
+static uint8_t *image_with_extra(size_t *len)
+{
+    struct small m;
+    small_fill_values(&m);
+    small_describe(&m);
+    m.t[3].name = "momentum.fc.weight";
+    return save_image(m.t, 4, NULL, len);
+}
+
+static void test_ckpt_parse_some_skips_extra_tensors(void **state)
+{
+    (void)state;
+    struct small src, d;
+    small_fill_values(&src);
+    size_t len, elen;
+    uint8_t *img = image_with_extra(&len);
+
+    /* ckpt_parse refuses the stranger; ckpt_parse_some reads the three and counts it. */
+    expect_refusal(img, len, "unexpected tensor 'momentum.fc.weight' (not part of this model)");
+    small_describe(&d);
+    fill_sentinel(d.t, 3);
+    struct ckpt_skipped sk = {.n = -1};
+    struct rm_status st = {{0}};
+    if (ckpt_parse_some(img, len, "f", d.t, 3, NULL, &sk, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(sk.n, 1);
+    assert_string_equal(sk.first, "momentum.fc.weight");
+    assert_memory_equal(d.w, src.w, sizeof src.w);
+    assert_memory_equal(d.b, src.b, sizeof src.b);
+    assert_memory_equal(d.f, src.f, sizeof src.f);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(d.t[i].present, 1);
+    /* A file without strangers: none counted. */
+    uint8_t *std = standard_image(&elen);
+    assert_int_equal(ckpt_parse_some(std, elen, "f", d.t, 3, NULL, &sk, &st), 0);
+    assert_int_equal(sk.n, 0);
+    assert_string_equal(sk.first, "");
+    free(std);
+
+    /* A skipped tensor is checked as strictly as a listed one: its entry, its place in the data
+     * section, its values; a refusal touches nothing (sk neither). */
+    const char *edits[][2] = {
+        {"\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[128,176]",
+         "\"dtype\":\"F16\",\"shape\":[3,4],\"data_offsets\":[128,176]"},
+        {"[3,4],\"data_offsets\":[128,176]", "[3,5],\"data_offsets\":[128,176]"},
+        {"[3,4],\"data_offsets\":[128,176]", "[-3,4],\"data_offsets\":[128,176]"},
+        {"[3,4],\"data_offsets\":[128,176]",
+         "[4294967296,4294967296,4294967296],\"data_offsets\":[128,176]"},
+        {"[128,176]", "[120,168]"},
+        {"[128,176]", "[132,180]"},
+        {"\"data_offsets\":[128,176]", "\"data_offsets\":[128,176],\"x\":1"},
+    };
+    const char *words[] = {"tensor 'momentum.fc.weight': dtype F16",
+                           "'momentum.fc.weight': data_offsets [128,176] hold 48 bytes, but its "
+                           "shape needs 60",
+                           "tensor 'momentum.fc.weight': shape is not a list",
+                           "tensor 'momentum.fc.weight': shape too large",
+                           "overlap",
+                           "hole in the data section",
+                           "unexpected field 'x'"};
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        uint8_t *bad = edit_image(img, len, edits[i][0], edits[i][1], i == 5 ? 4 : 0, &elen);
+        if (i == 5)
+            fix_crc(bad, elen);
+        small_describe(&d);
+        fill_sentinel(d.t, 3);
+        sk.n = 7;
+        if (ckpt_parse_some(bad, elen, BAD_NAME, d.t, 3, NULL, &sk, &st) != -1)
+            fail_msg("edit %zu accepted (expected '%s')", i, words[i]);
+        if (!strstr(st.msg, words[i]) || strncmp(st.msg, BAD_NAME ": ", 17) != 0)
+            fail_msg("edit %zu: '%s' lacks '%s'", i, st.msg, words[i]);
+        assert_sentinel(d.t, 3);
+        assert_int_equal(sk.n, 7);
+        free(bad);
+    }
+    /* A NaN in the skipped tensor (checksum made to match) is refused, naming it. */
+    size_t n = header_len(img);
+    memcpy(img + 8 + n + 128 + 8, "\x00\x00\xc0\x7f", 4);
+    fix_crc(img, len);
+    small_describe(&d);
+    fill_sentinel(d.t, 3);
+    assert_int_equal(ckpt_parse_some(img, len, BAD_NAME, d.t, 3, NULL, &sk, &st), -1);
+    assert_non_null(strstr(st.msg, "tensor 'momentum.fc.weight' holds a NaN at index 2"));
+    assert_sentinel(d.t, 3);
     free(img);
 }
 
@@ -959,6 +1190,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ckpt_refuses_bad_metadata),
         cmocka_unit_test(test_ckpt_refuses_bad_checksum),
         cmocka_unit_test(test_ckpt_refuses_non_finite),
+        cmocka_unit_test(test_ckpt_metadata_checksum),
+        cmocka_unit_test(test_ckpt_parse_some_skips_extra_tensors),
         cmocka_unit_test(test_ckpt_mutations_never_crash),
         cmocka_unit_test(test_ckpt_save_missing_folder),
         cmocka_unit_test(test_ckpt_save_replaces_atomically),
