@@ -10,36 +10,13 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "resnet_mnist/io/fileio.h"
-
-/* Only the four formats users are told about (PNG, JPEG, BMP, PGM/PPM): fewer decoders to
- * trust, and TGA, which has no magic number, cannot mistake a text file for an image. */
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#define STBI_ONLY_PNM
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#include "stb_begin.h"
-#include <stb_image.h>
-/* With STB_IMAGE_STATIC, stb_image 2.27 declares two functions it never defines (the GIF loader
- * left out by STBI_ONLY_*, and a setter defined under another name); GCC's "declared static
- * but never defined" ignores the pragmas of stb_begin.h, so define them here, unused. */
-STBIDEF stbi_uc *stbi_load_gif_from_memory(stbi_uc const *buffer, int len, int **delays, int *x,
-                                           int *y, int *z, int *comp, int req_comp)
-{
-    (void)buffer, (void)len, (void)delays, (void)x, (void)y, (void)z, (void)comp, (void)req_comp;
-    return stbi__errpuc("unsupported", "GIF is not supported");
-}
-STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpremultiply)
-{
-    stbi__unpremultiply_on_load_thread(flag_true_if_should_unpremultiply);
-}
-#include "stb_end.h"
+#include "resnet_mnist/io/image.h"
 
 /* Pixels with at least this much ink (0..1, step 3) define the bounding box. MNIST's own
  * digits have faint anti-aliased edges below it; on them, this box is the same as the box of
@@ -48,8 +25,6 @@ STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpre
 /* Output pixels resampled around the 20x20 box: the edges below the crop level, and what the
  * frame shows when the centre of mass is off the box's centre. */
 #define DIGIT_PREP_MARGIN ((DIGIT_PREP_SIZE - DIGIT_PREP_BOX) / 2)
-/* Files larger than this are refused before reading (stb_image takes an int length). */
-#define DIGIT_PREP_MAX_FILE ((off_t)256 * 1024 * 1024)
 
 /* Step 1: grey levels 0..255, alpha composited on white (0.299/0.587/0.114 as ITU-R BT.601,
  * which PIL's convert("L") also uses). */
@@ -335,45 +310,16 @@ int digit_prep_load_image(const char *path, uint8_t **pixels, int *w, int *h, in
     *pixels = NULL;
     *w = *h = *channels = 0;
     struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > DIGIT_PREP_MAX_FILE)
-        return rm_fail(st, "%s: cannot read image: file too large (%lld bytes)", path,
-                       (long long)sb.st_size);
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > IMAGE_MAX_FILE_BYTES)
+        return rm_fail(st, "%s: cannot read image: file too large (%jd bytes, at most %zu)", path,
+                       (intmax_t)sb.st_size, IMAGE_MAX_FILE_BYTES);
     unsigned char *data = NULL;
     size_t len = 0;
     if (file_read_all(path, &data, &len, st) != 0)
         return -1;
-    if (len > (size_t)DIGIT_PREP_MAX_FILE) { /* it grew after the stat */
-        free(data);
-        return rm_fail(st, "%s: cannot read image: file too large (%zu bytes)", path, len);
-    }
-    int x = 0, y = 0, c = 0;
-    /* check the size before decoding: a small file may claim a huge picture */
-    if (!stbi_info_from_memory(data, (int)len, &x, &y, &c)) {
-        const char *why = stbi_failure_reason();
-        free(data);
-        if (len == 0)
-            return rm_fail(st, "%s: cannot read image: empty file", path);
-        return rm_fail(st, "%s: cannot read image: %s%s", path, why ? why : "unknown error",
-                       why && strcmp(why, "unknown image type") == 0
-                           ? " (not a PNG, JPEG, BMP or PGM file)"
-                           : "");
-    }
-    if ((long long)x * y > DIGIT_PREP_MAX_PIXELS) {
-        free(data);
-        return rm_fail(st, "%s: image too large (%dx%d pixels, at most %ld)", path, x, y,
-                       (long)DIGIT_PREP_MAX_PIXELS);
-    }
-    stbi_uc *p = stbi_load_from_memory(data, (int)len, &x, &y, &c, 0);
+    int rc = image_decode(data, len, path, pixels, w, h, channels, st);
     free(data);
-    if (!p) {
-        const char *why = stbi_failure_reason();
-        return rm_fail(st, "%s: cannot read image: %s", path, why ? why : "unknown error");
-    }
-    *pixels = p; /* stb_image allocates with malloc (STBI_MALLOC's default) */
-    *w = x;
-    *h = y;
-    *channels = c;
-    return 0;
+    return rc;
 }
 
 int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)

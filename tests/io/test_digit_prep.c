@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jpeglib.h>
+#include <zlib.h>
 
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
@@ -573,7 +578,8 @@ static void test_digit_prep_file_errors(void **state)
     char *text = tu_path(dir, "notes.png");
     tu_write_file(text, "hello, world\n", 13);
     assert_int_equal(digit_prep_file(out, text, &st), -1);
-    assert_non_null(strstr(st.msg, "notes.png: cannot read image: unknown image type"));
+    assert_non_null(
+        strstr(st.msg, "notes.png: cannot read image: not a PNG, JPEG, BMP or PGM/PPM file"));
 
     char *empty = tu_path(dir, "empty.png");
     tu_write_file(empty, "", 0);
@@ -615,6 +621,228 @@ static void test_digit_prep_file_errors(void **state)
     tu_remove_dir(dir);
 }
 
+/* A JPEG of a grey picture, encoded with libjpeg (caller frees). */
+static uint8_t *encode_jpeg(const uint8_t *grey, int w, int h, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned char *buf = NULL;
+    unsigned long n = 0;
+    jpeg_mem_dest(&c, &buf, &n);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 95, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    for (int y = 0; y < h; y++) {
+        JSAMPROW row = (JSAMPROW)(grey + (size_t)y * w);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *len = n;
+    return buf;
+}
+
+/* The picture of digit 3 in each format, as the bytes of a file: PNG (png_write), JPEG, PGM
+ * (P5), PPM (P6) and a 24-bit BMP. Caller frees. */
+enum { FMT_PNG, FMT_JPEG, FMT_PGM, FMT_PPM, FMT_BMP, FMT_COUNT };
+static const char *const fmt_name[FMT_COUNT] = {"png", "jpg", "pgm", "ppm", "bmp"};
+
+static uint8_t *picture_file(int fmt, const char *dir, size_t *len)
+{
+    uint8_t *grey = draw_picture(digit(3), 2.0, 20, 10, 1), *buf = NULL;
+    char head[64];
+    int hl;
+    struct rm_status st;
+    if (fmt == FMT_PNG) {
+        char *p = tu_path(dir, "tmp.png");
+        assert_int_equal(png_write(p, grey, PIC_W, PIC_H, 1, &st), 0);
+        buf = tu_read_file(p, len);
+        unlink(p);
+        free(p);
+    } else if (fmt == FMT_JPEG) {
+        buf = encode_jpeg(grey, PIC_W, PIC_H, len);
+    } else if (fmt == FMT_PGM || fmt == FMT_PPM) {
+        int ch = fmt == FMT_PGM ? 1 : 3;
+        hl = snprintf(head, sizeof head, "P%d\n%d %d\n255\n", ch == 1 ? 5 : 6, PIC_W, PIC_H);
+        *len = (size_t)hl + (size_t)PIC_W * PIC_H * ch;
+        buf = malloc(*len);
+        assert_non_null(buf);
+        memcpy(buf, head, (size_t)hl);
+        for (int p = 0; p < PIC_W * PIC_H; p++)
+            for (int c = 0; c < ch; c++)
+                buf[hl + p * ch + c] = grey[p];
+    } else {
+        int stride = (PIC_W * 3 + 3) & ~3;
+        *len = 54 + (size_t)stride * PIC_H;
+        buf = calloc(*len, 1);
+        assert_non_null(buf);
+        const uint32_t fields[][2] = {
+            {2, (uint32_t)*len}, {10, 54},    {14, 40},
+            {18, PIC_W},         {22, PIC_H}, {34, (uint32_t)(*len - 54)}};
+        buf[0] = 'B', buf[1] = 'M', buf[26] = 1, buf[28] = 24;
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+            for (int i = 0; i < 4; i++)
+                buf[fields[f][0] + i] = (uint8_t)(fields[f][1] >> (8 * i));
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < PIC_W; x++)
+                for (int ch = 0; ch < 3; ch++)
+                    buf[54 + (size_t)(PIC_H - 1 - y) * stride + 3 * x + ch] = grey[y * PIC_W + x];
+    }
+    free(grey);
+    return buf;
+}
+
+/* A file of every format cut short is refused, never decoded from memory that was not read
+ * (stb_image 2.27 decoded a cut PGM/PPM from uninitialised memory, zero-filled a cut BMP and
+ * padded a cut JPEG): cut by one byte, by the last 12 (a PNG's IEND), in the pixel data, and
+ * in the header. The whole file loads. */
+static void test_digit_prep_truncated_files_refused(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    for (int f = 0; f < FMT_COUNT; f++) {
+        size_t len;
+        uint8_t *bytes = picture_file(f, dir, &len);
+        char name[32];
+        snprintf(name, sizeof name, "digit.%s", fmt_name[f]);
+        char *path = tu_path(dir, name);
+        uint8_t out[MNIST_PIXELS];
+        struct rm_status st;
+        tu_write_file(path, bytes, len);
+        if (digit_prep_file(out, path, &st) != 0)
+            fail_msg("%s (whole): %s", name, st.msg);
+        const size_t cuts[] = {len - 1, len - 12, len * 3 / 4, len / 2, 40, 20};
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            tu_write_file(path, bytes, cuts[c]);
+            memset(out, 0x55, sizeof out);
+            st.msg[0] = 0;
+            if (digit_prep_file(out, path, &st) == 0)
+                fail_msg("%s cut to %zu of %zu bytes: decoded", name, cuts[c], len);
+            if (!strstr(st.msg, path) || !strstr(st.msg, "cannot read image: "))
+                fail_msg("%s cut to %zu bytes: '%s'", name, cuts[c], st.msg);
+            for (int i = 0; i < MNIST_PIXELS; i++)
+                assert_int_equal(out[i], 0x55); /* untouched */
+        }
+        free(path);
+        free(bytes);
+    }
+    tu_remove_dir(dir);
+}
+
+/* The bytes of a PNG chunk: length, type, data, CRC. */
+static size_t png_chunk(uint8_t *out, const char *type, const uint8_t *data, uint32_t n)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (uint8_t)(n >> (24 - 8 * i));
+    memcpy(out + 4, type, 4);
+    if (n)
+        memcpy(out + 8, data, n);
+    uint32_t crc = (uint32_t)crc32(0, out + 4, 4 + n);
+    for (int i = 0; i < 4; i++)
+        out[8 + n + i] = (uint8_t)(crc >> (24 - 8 * i));
+    return 12 + n;
+}
+
+/* A PNG that declares 100000 x 100000 pixels is refused as too large, by its size, not as "not
+ * a PNG"; so are the other formats' headers (and nothing is allocated for them). */
+static void test_digit_prep_oversize_named_as_such(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "huge.png");
+    uint8_t png[128];
+    memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+    const uint8_t ihdr[13] = {0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 0, 0, 0, 0};
+    size_t n = 8 + png_chunk(png + 8, "IHDR", ihdr, 13);
+    const uint8_t idat[] = {0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01};
+    n += png_chunk(png + n, "IDAT", idat, sizeof idat);
+    n += png_chunk(png + n, "IEND", NULL, 0);
+    tu_write_file(path, png, n);
+    uint8_t out[MNIST_PIXELS];
+    struct rm_status st;
+    assert_int_equal(digit_prep_file(out, path, &st), -1);
+    if (!strstr(st.msg, "huge.png: image too large (100000x100000 pixels, at most 67108864)"))
+        fail_msg("'%s'", st.msg);
+    /* a JPEG, a BMP and a PPM header claiming as much */
+    char *jpg = tu_path(dir, "huge.jpg"), *bmp = tu_path(dir, "huge.bmp"),
+         *ppm = tu_path(dir, "h.ppm");
+    uint8_t *small = draw_picture(digit(1), 1.0, 0, 0, 1);
+    size_t jlen;
+    uint8_t *j = encode_jpeg(small, 16, 16, &jlen);
+    for (size_t i = 0; i + 8 < jlen; i++)
+        if (j[i] == 0xff && j[i + 1] == 0xc0) { /* SOF0: length, precision, height, width */
+            j[i + 5] = 0xea, j[i + 6] = 0x60, j[i + 7] = 0xea, j[i + 8] = 0x60;
+            break;
+        }
+    tu_write_file(jpg, j, jlen);
+    free(j);
+    free(small);
+    assert_int_equal(digit_prep_file(out, jpg, &st), -1);
+    if (!strstr(st.msg, "huge.jpg: image too large (60000x60000 pixels"))
+        fail_msg("'%s'", st.msg);
+    uint8_t b[54] = {'B', 'M'};
+    const uint32_t fields[][2] = {{2, 54}, {10, 54}, {14, 40}, {18, 100000}, {22, 100000}};
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+        for (int i = 0; i < 4; i++)
+            b[fields[f][0] + i] = (uint8_t)(fields[f][1] >> (8 * i));
+    b[26] = 1, b[28] = 24;
+    tu_write_file(bmp, b, sizeof b);
+    assert_int_equal(digit_prep_file(out, bmp, &st), -1);
+    if (!strstr(st.msg, "huge.bmp: image too large (100000x100000 pixels"))
+        fail_msg("'%s'", st.msg);
+    tu_write_file(ppm, "P6\n100000 100000\n255\n\1\2\3", 24);
+    assert_int_equal(digit_prep_file(out, ppm, &st), -1);
+    if (!strstr(st.msg, "h.ppm: image too large (100000x100000 pixels"))
+        fail_msg("'%s'", st.msg);
+    free(path), free(jpg), free(bmp), free(ppm);
+    tu_remove_dir(dir);
+}
+
+/* A FIFO with no writer as the picture is refused at once (the alarm fails a hang), a folder
+ * by kind, and formats other than the four by name. */
+static void test_digit_prep_fifo_folder_and_other_formats(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir(), *fifo = tu_path(dir, "digit.png");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    uint8_t out[MNIST_PIXELS];
+    struct rm_status st;
+    alarm(10);
+    assert_int_equal(digit_prep_file(out, fifo, &st), -1);
+    alarm(0);
+    assert_non_null(strstr(st.msg, "digit.png: not a regular file (a FIFO)"));
+    assert_int_equal(digit_prep_file(out, dir, &st), -1);
+    assert_non_null(strstr(st.msg, "not a regular file (a folder)"));
+    uint8_t rle[64] = {'B',      'M',      [10] = 54, [14] = 40, [18] = 1,
+                       [22] = 1, [26] = 1, [28] = 8,  [30] = 1 /* BI_RLE8 */};
+    const struct {
+        const char *bytes;
+        size_t len;
+        const char *kind;
+    } other[] = {
+        {"GIF89a\1\0\1\0\0\0\0;", 14, "a GIF file"},
+        {"II*\0\10\0\0\0\0\0", 10, "a TIFF file"},
+        {"RIFF\0\0\0\0WEBPVP8 ", 16, "a WebP file"},
+        {"P2\n1 1\n255\n0\n", 13, "a text (P2) PGM file"},
+        {"P3\n1 1\n255\n0 0 0\n", 17, "a text (P3) PPM file"},
+        {(const char *)rle, sizeof rle, "compressed (RLE) BMP"},
+    };
+    char *p = tu_path(dir, "pic");
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        tu_write_file(p, other[i].bytes, other[i].len);
+        assert_int_equal(digit_prep_file(out, p, &st), -1);
+        if (!strstr(st.msg, other[i].kind) || !strstr(st.msg, "cannot read image: "))
+            fail_msg("%s: '%s'", other[i].kind, st.msg);
+    }
+    free(p), free(fifo);
+    tu_remove_dir(dir);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -630,6 +858,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),
+        cmocka_unit_test(test_digit_prep_truncated_files_refused),
+        cmocka_unit_test(test_digit_prep_oversize_named_as_such),
+        cmocka_unit_test(test_digit_prep_fifo_folder_and_other_formats),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

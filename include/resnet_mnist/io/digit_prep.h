@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "resnet_mnist/io/image.h"
 #include "resnet_mnist/io/status.h"
 
 /* Turns a picture of one handwritten digit into the 28x28 bytes the network expects, prepared
@@ -15,7 +16,7 @@
 /* A picture whose ink differs from its background by less than this (of 255) is blank. */
 #define DIGIT_PREP_MIN_CONTRAST 24
 /* Images larger than this are refused rather than decoded (memory: ~9 bytes a pixel). */
-#define DIGIT_PREP_MAX_PIXELS (64L * 1024 * 1024)
+#define DIGIT_PREP_MAX_PIXELS IMAGE_MAX_PIXELS
 
 /* Prepares one picture: pixels holds h rows of w pixels of `channels` bytes each (1 grey,
  * 2 grey+alpha, 3 RGB, 4 RGBA; no padding between rows). Writes 28*28 bytes (row-major,
@@ -38,12 +39,14 @@
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st);
 
-/* Decodes a PNG, JPEG, BMP or PGM/PPM file with stb_image into 8-bit pixels (16-bit files are
- * reduced to 8 bits). On success *pixels is malloc'd (caller frees with free()), h rows of w
- * pixels of *channels (1..4) bytes, as stored in the file. Errors, with *pixels NULL:
- * "<path>: cannot open: <reason>" (missing, unreadable), "<path>: not a regular file",
- * "<path>: cannot read image: <stb_image's reason>" (not an image, corrupt, unsupported),
- * "<path>: image too large (WxH pixels, at most N)". */
+/* Reads a picture file (opened with file_open_input: a FIFO, device or folder is refused at
+ * once) and decodes it with image_decode (image.h: PNG, JPEG, BMP, binary PGM/PPM). On success
+ * *pixels is malloc'd (caller frees with free()), h rows of w pixels of *channels (1..4) bytes.
+ * Errors, with *pixels NULL: "<path>: cannot open: <reason>" (missing, unreadable),
+ * "<path>: not a regular file (a FIFO)" and the other kinds, "<path>: cannot read image: file
+ * too large (...)" (over IMAGE_MAX_FILE_BYTES), and image_decode's: "<path>: cannot read
+ * image: <reason>" (not a picture, another format, cut short, corrupt), "<path>: image too
+ * large (WxH pixels, at most N)". */
 int digit_prep_load_image(const char *path, uint8_t **pixels, int *w, int *h, int *channels,
                           struct rm_status *st);
 
