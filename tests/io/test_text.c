@@ -1,11 +1,13 @@
-/* Tests of text.c: the font search (RESNET_MNIST_FONT, the system font, the built-in fallback,
- * files that must be passed over), metrics and widths, and where text_draw puts its ink. Fonts
+/* Tests of text.c: the font search (RESNET_MNIST_FONT, the default font from fontconfig, the
+ * built-in fallback, files that must be passed over: missing, garbage, cut, a FIFO, fonts with
+ * absurd numbers), metrics and widths, and where text_draw puts its ink. Fonts
  * are compared by what they draw: the same font draws the same floats. */
 #include "test_util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "resnet_mnist/io/text.h"
@@ -298,6 +300,113 @@ static void test_text_draw_anchors_builtin(void **state)
     check_anchors("none");
 }
 
+/* A FIFO as RESNET_MNIST_FONT is passed over at once (it used to block the open for ever; the
+ * alarm turns a hang into a failure), like any file that cannot be used. */
+static void test_text_fifo_font_passed_over(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir(), *fifo = tu_path(dir, "font.ttf");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    float *dflt = sample(NULL, NULL);
+    alarm(10);
+    float *got = sample(fifo, NULL);
+    alarm(0);
+    assert_true(same(dflt, got));
+    free(dflt), free(got), free(fifo);
+    tu_remove_dir(dir);
+}
+
+/* The offset of table `tag` in a TrueType file (the test's own reading of the directory). */
+static size_t table_at(const uint8_t *font, const char *tag)
+{
+    unsigned n = (unsigned)font[4] << 8 | font[5];
+    for (unsigned i = 0; i < n; i++) {
+        const uint8_t *e = font + 12 + 16 * i;
+        if (memcmp(e, tag, 4) == 0)
+            return (size_t)e[8] << 24 | (size_t)e[9] << 16 | (size_t)e[10] << 8 | e[11];
+    }
+    fail_msg("no %s table", tag);
+    return 0;
+}
+
+static void put16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v;
+}
+
+/* Loads the bytes as a font: whether it is used, and the reason when it is not. */
+static int usable(const uint8_t *d, size_t len, char *why)
+{
+    struct rm_status st;
+    strcpy(st.msg, "(none)");
+    struct text_font *f = text_font_load_memory(d, len, 2, &st);
+    assert_non_null(f);
+    int tt = text_font_is_truetype(f);
+    /* whatever it is, it draws without harm */
+    struct raster r;
+    assert_int_equal(raster_init(&r, 300, 80), 0);
+    assert_int_equal(text_draw(&r, f, "0.9826 Wj@", 30.0, 150, 40, 0.5, TEXT_VALIGN_CENTER_DIGITS,
+                               raster_color_hex(0), 0),
+                     0);
+    raster_free(&r);
+    text_font_free(f);
+    strcpy(why, st.msg);
+    return tt;
+}
+
+/* A font whose numbers are absurd is not used (the built-in font draws instead), with the
+ * reason; numbers that only size the drawing are clamped. Made from DejaVu Sans by hand. */
+static void test_text_absurd_fonts_not_used(void **state)
+{
+    (void)state;
+    if (access(SYS_FONT, R_OK) != 0)
+        fail_msg("%s is missing: install fonts-dejavu-core", SYS_FONT);
+    size_t len;
+    uint8_t *orig = tu_read_file(SYS_FONT, &len), *f = malloc(len);
+    assert_non_null(f);
+    char why[RM_STATUS_LEN];
+    assert_true(usable(orig, len, why));
+    assert_string_equal(why, "(none)");
+    size_t head = table_at(orig, "head"), hhea = table_at(orig, "hhea");
+    const struct {
+        size_t at;
+        unsigned value;
+        const char *want;
+    } cases[] = {
+        {head + 18, 1, "not a font FreeType can read"}, /* unitsPerEm: FreeType wants 16.. */
+        {hhea + 4, 0x7fff, "ascender or descender out of range"},
+        {hhea + 6, 0x7fff, "ascender or descender out of range"}, /* a positive descender */
+        {0, 0, "not a font FreeType can read"},                   /* the sfnt version */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(f, orig, len);
+        put16(f + cases[i].at, cases[i].value);
+        if (usable(f, len, why) || !strstr(why, cases[i].want))
+            fail_msg("case %zu: used, or not for '%s' but '%s'", i, cases[i].want, why);
+    }
+    /* cut short, garbage, empty */
+    assert_false(usable(orig, 4096, why));
+    assert_false(usable((const uint8_t *)"\0\1\0\0garbage", 11, why));
+    assert_false(usable(orig, 0, why));
+    /* a huge advance for every glyph: used, and measured within 4 em a glyph */
+    memcpy(f, orig, len);
+    size_t hmtx = table_at(orig, "hmtx");
+    unsigned nmetrics = (unsigned)orig[hhea + 34] << 8 | orig[hhea + 35];
+    for (unsigned g = 0; g < nmetrics; g++)
+        put16(f + hmtx + 4 * g, 0xffff);
+    struct text_font *font = text_font_load_memory(f, len, 2, NULL);
+    assert_true(text_font_is_truetype(font));
+    double w = text_measure_width(font, "0000", 20.0);
+    assert_true(w > 0.0 && w <= 4 * 4 * 20.0 + 1e-9);
+    struct raster r;
+    assert_int_equal(raster_init(&r, 100, 40), 0);
+    assert_int_equal(
+        text_draw(&r, font, "0000", 20.0, 50, 20, 0.5, TEXT_VALIGN_TOP, raster_color_hex(0), 0), 0);
+    raster_free(&r);
+    text_font_free(font);
+    free(orig), free(f);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -311,6 +420,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_text_fit_px),
         cmocka_unit_test(test_text_draw_anchors_truetype),
         cmocka_unit_test(test_text_draw_anchors_builtin),
+        cmocka_unit_test(test_text_fifo_font_passed_over),
+        cmocka_unit_test(test_text_absurd_fonts_not_used),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
