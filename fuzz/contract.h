@@ -42,7 +42,22 @@ int contract_check_idx(const uint8_t *data, size_t size, const char *path,
  * is refused when it is required). Returns 1 if the file was accepted, else 0. */
 int contract_check_ckpt(const uint8_t *data, size_t size, const struct contract_report *r);
 
-/* Shared by the two checks. */
+/* image_decode (image.h) on data[0..size): a result of 0 or -1; on -1 NULL/0 outputs and one
+ * line "fuzz-image: <problem>"; on 0 a picture of 1..IMAGE_MAX_PIXELS pixels of 1..4 channels
+ * whose every byte can be read, decoded the same a second time (memory never written would
+ * show), and, when small, prepared by digit_prep_pixels or refused with one line. Returns 1 if
+ * the picture was decoded, else 0. */
+int contract_check_image(const uint8_t *data, size_t size, const struct contract_report *r);
+
+/* text_font_load_memory (text.h) on data[0..size), then the font measured and drawn: a font
+ * always comes back (the built-in one, with a one-line reason, when the file cannot be used);
+ * vertical metrics positive and within 4 em; widths finite and within 4 em of advance and 1 em
+ * of kerning a byte; text_fit_px never grows; text_draw of plot-like strings (and code points
+ * the font lacks) at 8.5, 18 and 40 pixels (one also turned a quarter) succeeds and leaves the
+ * raster's values in 0..1. Returns 1 if the file was used, else 0. */
+int contract_check_font(const uint8_t *data, size_t size, const struct contract_report *r);
+
+/* Shared by the checks. */
 
 /* Formats the broken clause and hands it to r->broken; aborts should that return. */
 __attribute__((format(printf, 2, 3), noreturn)) void contract_fail(const struct contract_report *r,

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Writes the regression inputs of the two parsers of untrusted files: fuzz/regressions/idx/ and
-fuzz/regressions/ckpt/, and beside them idx.tsv and ckpt.tsv, which say for each input whether
+"""Writes the regression inputs of the readers of untrusted files: fuzz/regressions/idx/,
+fuzz/regressions/ckpt/, fuzz/regressions/image/ (pictures) and fuzz/regressions/font/, and beside
+them idx.tsv, ckpt.tsv, image.tsv and font.tsv, which say for each input whether
 the parsers accept it or, if they refuse it, a fragment of the message they refuse it with
 (tests/io/test_fuzz_regressions.c checks both, through the contract checks of fuzz/contract_*.c;
 scripts/fuzz.sh also hands the folders to libFuzzer as inputs).
@@ -12,9 +13,15 @@ escapes, gzip streams that are cut, corrupt, followed by garbage or a bomb. When
 finds an input that breaks a parser, add it here (as a bytes literal, with what it broke) so
 that it stays a regression test.
 
-Usage: fuzz/make_regressions.py   (rewrites both folders; standard library only, deterministic)
+The seeds of the picture and font harnesses (fuzz/corpus/image, fuzz/corpus/font: one small
+valid file of each kind, the font a tiny TrueType font built here) are written too. (The DejaVu
+Sans mutations of fuzz/regressions/font-mutations.tsv are not made here: they are the crashes of
+the old stb_truetype path, kept as found.)
+
+Usage: fuzz/make_regressions.py   (rewrites these folders; standard library only, deterministic)
 """
 
+import base64
 import json
 import os
 import shutil
@@ -397,6 +404,311 @@ CKPT = [
 ]
 
 
+# ---- pictures (image.h): PNG, JPEG, BMP, PGM/PPM; the seeds of fuzz/corpus/image too ----------
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(w, h, rows, colour=0, depth=8, interlace=0, idat=None, plte=None, trns=None):
+    """A PNG of the given rows (each a bytes of filter type + pixels)."""
+    head = png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, interlace))
+    data = zlib.compress(b"".join(rows), 9) if idat is None else idat
+    body = png_chunk(b"PLTE", plte) if plte else b""
+    body += png_chunk(b"tRNS", trns) if trns else b""
+    return (b"\x89PNG\r\n\x1a\n" + head + body + png_chunk(b"IDAT", data) +
+            png_chunk(b"IEND", b""))
+
+
+def digit_rows(w, h, channels=1, ink=20, paper=235):
+    """A dark bar on light paper: w x h pixels, each row with filter type 0."""
+    rows = []
+    for y in range(h):
+        px = bytearray()
+        for x in range(w):
+            v = ink if w // 3 <= x < 2 * w // 3 and h // 5 <= y < 4 * h // 5 else paper
+            px += bytes([v] * channels)
+        rows.append(b"\x00" + bytes(px))
+    return rows
+
+
+def bmp(w, h, bpp=24, pixels=None, header=40, compression=0, colours=0, palette=b"", masks=b"",
+        offset=None, header_masks=None):
+    """A BMP: file header, info header, masks, palette, then the pixel rows (given or a bar)."""
+    stride = (w * bpp + 31) // 32 * 4
+    if pixels is None:
+        rows = []
+        for y in range(abs(h)):
+            row = bytearray(stride)
+            for x in range(w):
+                dark = w // 3 <= x < 2 * w // 3 and abs(h) // 5 <= y < 4 * abs(h) // 5
+                if bpp == 24:
+                    row[3 * x:3 * x + 3] = bytes([20 if dark else 235] * 3)
+                elif bpp == 8:
+                    row[x] = 1 if dark else 0
+                elif bpp == 32:
+                    row[4 * x:4 * x + 4] = bytes([20 if dark else 235] * 3 + [0])
+            rows.append(bytes(row))
+        pixels = b"".join(rows)
+    info = struct.pack("<IiiHHIIiiII", header, w, h, 1, bpp, compression, len(pixels), 2835, 2835,
+                       colours, 0)
+    info = info + bytes(header - len(info)) if header >= len(info) else info[:header]
+    if header_masks:  # in a V3 or later header, right after the 40 bytes of the first version
+        info = info[:40] + struct.pack("<4I", *header_masks) + info[56:]
+    off = 14 + header + len(masks) + len(palette) if offset is None else offset
+    total = (off + len(pixels)) & 0xFFFFFFFF
+    return b"BM" + struct.pack("<IHHI", total, 0, 0, off) + info + masks + palette + pixels
+
+
+def pnm(kind, w, h, maxval=255, data=None, comment=b""):
+    ch = 1 if kind == b"P5" else 3
+    if data is None:
+        data = bytes(20 if w // 3 <= i // ch % w < 2 * w // 3 else 235 for i in range(w * h * ch))
+    return kind + b"\n" + comment + b"%d %d\n%d\n" % (w, h, maxval) + data
+
+
+# written by libjpeg-turbo 2.1 (quality 75): 12x10 grey, and 12x10 RGB progressive
+GREY_JPG = base64.b64decode("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAAKAAwBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ANr4w+Ltc8K/2L/Yt99l+0+f5v7pH3bfLx95Tj7x6eteo0UV/9k=")
+RGB_PROGRESSIVE_JPG = base64.b64decode("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/2wBDAQkJCQwLDBgNDRgyIRwhMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjL/wgARCAAKAAwDASIAAhEBAxEB/8QAFgABAQEAAAAAAAAAAAAAAAAAAAQG/8QAFAEBAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACEAMQAAABt1Af/8QAFxABAAMAAAAAAAAAAAAAAAAABAMFIP/aAAgBAQABBQK4XOXH/8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAgBAwEBPwF//8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAgBAgEBPwF//8QAGxAAAgEFAAAAAAAAAAAAAAAAERICAxMgIXH/2gAIAQEABj8Co2ZqxOuYf//EABgQAAMBAQAAAAAAAAAAAAAAAAERYSCB/9oACAEBAAE/IeL6Fqhcf//aAAwDAQACAAMAAAAQc//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQMBAT8Qf//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQIBAT8Qf//EABgQAAIDAAAAAAAAAAAAAAAAABExIFHB/9oACAEBAAE/EMgPwwMrh//Z")
+PNG_GREY = png(12, 10, digit_rows(12, 10))
+BMP_24 = bmp(12, 10)
+PGM = pnm(b"P5", 12, 10)
+
+# the seeds: one small valid picture of each kind the decoders read
+IMAGE_SEEDS = [
+    ("grey.png", PNG_GREY),
+    ("rgba.png", png(9, 7, digit_rows(9, 7, 4), colour=6)),
+    ("palette-trns.png", png(8, 6, [b"\x00" + bytes((x + y) % 3 for x in range(8))
+                                    for y in range(6)],
+                             colour=3, plte=b"\x00\x00\x00\xff\xff\xff\x80\x80\x80",
+                             trns=b"\xff\x00")),
+    ("grey16.png", png(6, 5, [b"\x00" + bytes(x * 40 % 256 for x in range(12))] * 5, depth=16)),
+    ("grey.jpg", GREY_JPG),
+    ("rgb-progressive.jpg", RGB_PROGRESSIVE_JPG),
+    ("rgb24.bmp", BMP_24),
+    ("palette8-top-down.bmp", bmp(8, -6, bpp=8, colours=2,
+                                  palette=b"\xeb\xeb\xeb\x00\x14\x14\x14\x00")),
+    ("bitfields565.bmp", bmp(4, 3, bpp=16, compression=3,
+                             masks=struct.pack("<III", 0xF800, 0x07E0, 0x1F),
+                             pixels=b"\xff\xff\x00\x00\xff\xff\x00\x00" * 3)),
+    ("argb32-v5.bmp", bmp(4, 3, bpp=32, header=124, compression=3, pixels=b"\x10\x20\x30\x80" * 12,
+                          header_masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000))),
+    ("grey.pgm", PGM),
+    ("rgb16-comment.ppm", pnm(b"P6", 5, 4, maxval=1000, comment=b"# a comment\n",
+                              data=bytes(range(120)))),
+]
+
+
+def png_size(w, h):
+    """A PNG header declaring w x h pixels, with one byte of image data."""
+    return png(w, h, [], idat=zlib.compress(b"\x00"))
+
+
+IMAGE = [
+    ("empty.png", b"", "refused: empty file", "a read of a signature that is not there"),
+    ("png-cut-in-iend.png", PNG_GREY[:-1], "refused: truncated file", "a PNG cut in its last chunk"),
+    ("png-no-iend.png", PNG_GREY[:-12], "refused: truncated file", "a PNG without IEND decoded all the same"),
+    ("png-cut-in-idat.png", PNG_GREY[:len(PNG_GREY) - 30], "refused: truncated file",
+     "pixels that are not there"),
+    ("png-100000-square.png", png_size(100000, 100000),
+     "refused: image too large (100000x100000 pixels", "a huge size called 'not a PNG'"),
+    ("png-2-pow-31-wide.png", png_size(0x80000000, 1), "refused: PNG unsigned integer out of range",
+     "a width past the 31 bits PNG allows"),
+    ("png-zero-height.png", png_size(5, 0), "refused: Invalid IHDR data", "an empty picture"),
+    ("png-ihdr-crc.png", PNG_GREY[:29] + b"\x00\x00\x00\x00" + PNG_GREY[33:],
+     "refused: IHDR: CRC error", "a critical chunk with a bad CRC"),
+    ("png-short-idat.png", png(12, 10, digit_rows(12, 5)), "refused: Not enough image data",
+     "too little image data (a benign error in libpng, an error here)"),
+    ("png-palette-missing.png", png(4, 4, [b"\x00\x00\x00\x00\x00"] * 4, colour=3), "refused: Missing PLTE before IDAT",
+     "a palette picture without PLTE"),
+    ("jpeg-cut-before-eoi.jpg", GREY_JPG[:-2], "refused: Premature end of JPEG file",
+     "libjpeg's padding of a cut file (a warning, an error here)"),
+    ("jpeg-cut-in-scan.jpg", GREY_JPG[:len(GREY_JPG) * 3 // 4], "refused: Premature end of JPEG file",
+     "grey made up for the missing part of the scan"),
+    ("jpeg-progressive-cut.jpg", RGB_PROGRESSIVE_JPG[:len(RGB_PROGRESSIVE_JPG) - 40], "refused: Premature end of JPEG file",
+     "a progressive picture missing its last scans"),
+    ("jpeg-soi-only.jpg", b"\xff\xd8\xff", "refused: Premature end of JPEG file", "a marker with nothing after it"),
+    ("bmp-cut-one-byte.bmp", BMP_24[:-1], "refused: truncated file",
+     "zeros in place of the missing pixels"),
+    ("bmp-header-only.bmp", BMP_24[:54], "refused: truncated file", "no pixels at all"),
+    ("bmp-short-header.bmp", BMP_24[:20], "refused: truncated file", "a cut info header"),
+    ("bmp-offset-past-end.bmp", bmp(12, 10, offset=1 << 31), "refused: truncated file",
+     "a pixel offset past the end of the file"),
+    ("bmp-100000-square.bmp", bmp(100000, 100000, pixels=b""),
+     "refused: image too large (100000x100000 pixels", "a huge size allocated for"),
+    ("bmp-height-int-min.bmp", bmp(1, -0x80000000, pixels=b""), "refused: image too large",
+     "-INT32_MIN rows"),
+    ("bmp-rle8.bmp", bmp(4, 4, bpp=8, compression=1, pixels=b"\x00\x00\x00\x01"),
+     "refused: compressed (RLE) BMP", "RLE data read as pixels"),
+    ("bmp-palette-too-big.bmp", bmp(2, 2, bpp=1, colours=3, palette=bytes(12)),
+     "refused: corrupt BMP palette (3 colours for 1-bit pixels)",
+     "a palette larger than the depth allows"),
+    ("bmp-index-past-palette.bmp", bmp(2, 1, bpp=8, colours=1, palette=bytes(4),
+                                       pixels=b"\x00\x05\x00\x00"),
+     "refused: colour 5 of a palette of 1", "a read past the palette"),
+    ("bmp-mask-not-a-run.bmp", bmp(1, 1, bpp=32, compression=3,
+                                   masks=struct.pack("<III", 0x00FF00FF, 0xFF00, 0xFF),
+                                   pixels=bytes(4)),
+     "refused: corrupt BMP colour mask", "a mask of two runs of bits"),
+    ("bmp-mask-beyond-16-bits.bmp", bmp(1, 1, bpp=16, compression=3,
+                                        masks=struct.pack("<III", 0x1F0000, 0x7E0, 0x1F),
+                                        pixels=bytes(4)),
+     "refused: corrupt BMP colour mask", "a mask with bits a 16-bit pixel does not have"),
+    ("bmp-v2-alphabitfields.bmp", bmp(1, 1, bpp=32, header=52, compression=6, pixels=bytes(4)),
+     "refused: corrupt BMP colour masks", "an alpha mask read past a 52-byte header"),
+    ("bmp-header-64.bmp", bmp(2, 2, header=64), "refused: unsupported BMP header (64 bytes)",
+     "an OS/2 2.x header read as Windows'"),
+    ("pgm-cut-one-byte.pgm", PGM[:-1], "refused: truncated file",
+     "uninitialised memory in place of the missing samples"),
+    ("pgm-header-only.pgm", PGM[:PGM.index(b"255\n") + 4], "refused: truncated file",
+     "no samples at all"),
+    ("pgm-no-space-after-maxval.pgm", b"P5\n1 1\n255", "refused: truncated file in the PGM header",
+     "a header cut before its last white space"),
+    ("pgm-maxval-0.pgm", pnm(b"P5", 2, 2, maxval=0), "refused: maximum value 0",
+     "a division by the maximum value"),
+    ("pgm-maxval-65536.pgm", pnm(b"P5", 2, 2, maxval=65536), "refused: maximum value 65536",
+     "samples wider than 16 bits"),
+    ("ppm-16-bit-cut.ppm", pnm(b"P6", 2, 2, maxval=65535, data=bytes(23)),
+     "refused: truncated file", "16-bit samples counted as 8-bit"),
+    ("ppm-100000-square.ppm", b"P6\n100000 100000\n255\n\x01\x02\x03",
+     "refused: image too large (100000x100000 pixels", "a huge size allocated for"),
+    ("pgm-width-overflow.pgm", b"P5\n99999999999999999999 1\n255\n\x00",
+     "refused: image too large", "a width that overflows while parsing"),
+    ("pgm-comment-to-end.pgm", b"P5\n# no end", "refused: truncated file in the PGM header", "a comment running off the end"),
+    ("gif.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "refused: a GIF file", "another format"),
+    ("ascii-pgm.pgm", b"P2\n1 1\n255\n0\n", "refused: a text (P2) PGM file", "a text PNM"),
+    ("text.png", b"hello, world\n", "refused: not a PNG, JPEG, BMP or PGM/PPM file",
+     "not a picture"),
+]
+
+# ---- fonts (text.h): a tiny TrueType font built here (the seed of fuzz/corpus/font) --------------
+
+
+def ttf_table_checksum(data):
+    data += bytes(-len(data) % 4)
+    return sum(struct.unpack(">%dI" % (len(data) // 4), data)) & 0xFFFFFFFF
+
+
+def ttf_simple_glyph(contours):
+    """A glyph of contours, each a list of (x, y, on_curve) points."""
+    pts = [p for c in contours for p in c]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    out = struct.pack(">hhhhh", len(contours), min(xs), min(ys), max(xs), max(ys))
+    end = -1
+    for c in contours:
+        end += len(c)
+        out += struct.pack(">H", end)
+    out += struct.pack(">H", 0)  # no instructions
+    out += bytes(1 if p[2] else 0 for p in pts)  # flags: on curve or not, 16-bit deltas
+    px = py = 0
+    for p in pts:
+        out += struct.pack(">h", p[0] - px)
+        px = p[0]
+    for p in pts:
+        out += struct.pack(">h", p[1] - py)
+        py = p[1]
+    return out + bytes(len(out) % 2)
+
+
+def ttf_composite_glyph(base, dx, dy, scale):
+    # ARG_1_AND_2_ARE_WORDS | ARGS_ARE_XY_VALUES | WE_HAVE_A_SCALE
+    return struct.pack(">hhhhhHHhhh", -1, 0, 0, 600, 700, 0x0001 | 0x0002 | 0x0008, base, dx, dy,
+                       int(scale * 16384))
+
+
+def tiny_ttf(upem=1000, ascender=800, descender=-200, advance=600, kern=-50, digit_height=700):
+    """A TrueType font of 13 glyphs: .notdef, the ten digits (a ring with a curved top), '.' (a
+    composite of a digit, scaled) and ' ' (empty); a cmap (format 4), kerning for "10"."""
+    def ring(d):
+        top = digit_height
+        return [[(100, 0, 1), (500, 0, 1), (500, top, 1), (300, top + 60 + 10 * d, 0),
+                 (100, top, 1)],
+                [(200, 100, 1), (200, top - 100, 1), (400, top - 100, 1), (400, 100, 1)]]
+    glyphs = [b""] + [ttf_simple_glyph(ring(d)) for d in range(10)]
+    glyphs += [ttf_composite_glyph(1, 50, 0, 0.25), b""]
+    loca, at = [], 0
+    for g in glyphs:
+        loca.append(at)
+        at += len(g)
+    loca.append(at)
+    n = len(glyphs)
+    # cmap format 4: ' ' -> 12, '.' -> 11, '0'..'9' -> 1..10, and the final 0xFFFF segment
+    segs = [(0x20, 0x20, 12 - 0x20), (0x2E, 0x2E, 11 - 0x2E), (0x30, 0x39, 1 - 0x30),
+            (0xFFFF, 0xFFFF, 1)]
+    sub = struct.pack(">HHHHHHH", 4, 16 + 8 * len(segs), 0, 2 * len(segs), 8, 2, 0)
+    sub += b"".join(struct.pack(">H", e) for _, e, _ in segs) + b"\x00\x00"
+    sub += b"".join(struct.pack(">H", s) for s, _, _ in segs)
+    sub += b"".join(struct.pack(">h", d) for _, _, d in segs)
+    sub += bytes(2 * len(segs))
+    tables = {
+        b"head": struct.pack(">IIIIHHQQhhhhHHhhh", 0x00010000, 0x00010000, 0, 0x5F0F3CF5, 0x000B,
+                             upem, 0, 0, 0, -200, 600, 900, 0, 8, 2, 1, 0),
+        b"hhea": struct.pack(">IhhhHhhhhhhhhhhhH", 0x00010000, ascender, descender, 0, advance, 0,
+                             0, 600, 1, 0, 0, 0, 0, 0, 0, 0, n),
+        b"maxp": struct.pack(">IHHHHHHHHHHHHHH", 0x00010000, n, 64, 4, 64, 2, 2, 1, 0, 0, 0, 0, 0,
+                             0, 1),
+        b"cmap": struct.pack(">HHHHI", 0, 1, 3, 1, 12) + sub,
+        b"hmtx": b"".join(struct.pack(">Hh", advance if i not in (0, 12) else advance // 2, 100)
+                          for i in range(n)),
+        b"loca": b"".join(struct.pack(">I", x) for x in loca),
+        b"glyf": b"".join(glyphs),
+        # format 0, one pair: glyph 2 ('1') then glyph 1 ('0')
+        b"kern": struct.pack(">HHHHHHHHHHHh", 0, 1, 0, 20, 0x0001, 1, 6, 0, 0, 2, 1, kern),
+        b"name": struct.pack(">HHH", 0, 0, 6),
+        b"post": struct.pack(">IIhhIIIII", 0x00030000, 0, -100, 50, 0, 0, 0, 0, 0),
+    }
+    tags = sorted(tables)
+    out = struct.pack(">IHHHH", 0x00010000, len(tags), 128, 3, len(tags) * 16 - 128)
+    offset = 12 + 16 * len(tags)
+    body = b""
+    for t in tags:
+        data = tables[t]
+        out += t + struct.pack(">III", ttf_table_checksum(data), offset + len(body), len(data))
+        body += data + bytes(-len(data) % 4)
+    return out + body
+
+
+TTF = tiny_ttf()
+
+
+def ttf_patch(font, tag, at, fmt, value):
+    """font with value packed (struct format fmt) at offset `at` of table tag."""
+    n = struct.unpack(">H", font[4:6])[0]
+    for i in range(n):
+        t, _, off, _ = struct.unpack(">4sIII", font[12 + 16 * i:28 + 16 * i])
+        if t == tag:
+            b = bytearray(font)
+            struct.pack_into(fmt, b, off + at, value)
+            return bytes(b)
+    raise KeyError(tag)
+
+
+FONT_SEEDS = [("tiny.ttf", TTF)]
+
+FONT = [
+    ("tiny.ttf", TTF, "accepted", "the seed: a font that must stay usable"),
+    ("empty.ttf", b"", "refused: not a font FreeType can read", "nothing at all"),
+    ("directory-only.ttf", TTF[:12 + 16 * 10], "refused: not a font FreeType can read", "tables past the end"),
+    ("cut-in-glyf.ttf", TTF[:len(TTF) - 300], "refused: not a font FreeType can read", "outlines past the end"),
+    ("upem-8.ttf", ttf_patch(TTF, b"head", 18, ">H", 8), "refused: not a font FreeType can read", "a scale of px/8 per unit"),
+    ("ascender-huge.ttf", ttf_patch(TTF, b"hhea", 4, ">h", 32767),
+     "refused: ascender or descender out of range", "a text image 33 em high"),
+    ("descender-positive.ttf", ttf_patch(TTF, b"hhea", 6, ">h", 500),
+     "refused: ascender or descender out of range", "a negative text image height"),
+    ("advance-max.ttf", ttf_patch(TTF, b"hmtx", 4, ">H", 65535), "accepted",
+     "a 65 em advance sizing the text image: clamped to 4 em"),
+    ("kern-huge.ttf", ttf_patch(TTF, b"kern", 18, ">h", -32768), "accepted",
+     "a kerning of -33 em: clamped to 1 em"),
+    ("digit-tall.ttf", tiny_ttf(digit_height=30000),
+     "refused: the glyph of '0' has an absurd height", "digits 30 em high"),
+    ("no-cmap.ttf", ttf_patch(TTF, b"cmap", 4, ">H", 7), "refused: no Unicode character map", "no Unicode character map"),
+    ("numglyphs-zero.ttf", ttf_patch(TTF, b"maxp", 4, ">H", 0), "refused: no glyph for a digit", "no glyphs"),
+    ("loca-past-glyf.ttf", ttf_patch(TTF, b"loca", 8, ">I", 1 << 30), "refused: the glyph of '0' has an absurd height",
+     "an outline offset past the glyf table"),
+]
+
+
 def write(target, cases):
     folder = os.path.join(ROOT, target)
     shutil.rmtree(folder, ignore_errors=True)
@@ -416,6 +728,20 @@ def write(target, cases):
     print("%s: %d inputs, %d bytes" % (folder, len(cases), sum(len(c[1]) for c in cases)))
 
 
+def write_seeds(target, seeds):
+    folder = os.path.join(os.path.dirname(ROOT), "corpus", target)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    for name, data in seeds:
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+    print("%s: %d seeds" % (folder, len(seeds)))
+
+
 if __name__ == "__main__":
     write("idx", IDX)
     write("ckpt", CKPT)
+    write("image", IMAGE)
+    write("font", FONT)
+    write_seeds("image", IMAGE_SEEDS)
+    write_seeds("font", FONT_SEEDS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers of untrusted files with libFuzzer (ASan + UBSan): builds the harnesses of
+# Fuzzes the readers of untrusted files with libFuzzer (ASan + UBSan): builds the harnesses of
 # fuzz/ with clang into build-fuzz/ ($FUZZ_BUILD_DIR if set; installing clang and its fuzzer
 # runtime with apt-get when missing), then runs each target for SECONDS, one after the other,
 # and prints its executions, speed and coverage. Exits 1 if a target crashed (or broke its
@@ -15,7 +15,7 @@ usage() {
   cat <<'EOF'
 Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 Builds and runs the libFuzzer harnesses of fuzz/ for SECONDS_PER_TARGET each (default 60),
-one target after the other. TARGETs: idx, ckpt (default: both).
+one target after the other. TARGETs: idx, ckpt, image, font (default: all four).
 Builds in build-fuzz/, or in $FUZZ_BUILD_DIR when set.
 Findings are saved under <build>/artifacts/<target>/; the exit status is 1 if any.
 EOF
@@ -35,12 +35,12 @@ if [[ ! "$secs" =~ ^[1-9][0-9]{0,6}$ ]]; then
 fi
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx ckpt)
+[ ${#targets[@]} -gt 0 ] || targets=(idx ckpt image font)
 for t in "${targets[@]}"; do
   case "$t" in
-  idx | ckpt) ;;
+  idx | ckpt | image | font) ;;
   *)
-    echo "fuzz.sh: unknown target '$t' (known: idx ckpt)" >&2
+    echo "fuzz.sh: unknown target '$t' (known: idx ckpt image font)" >&2
     echo "Try 'scripts/fuzz.sh --help'." >&2
     exit 2
     ;;
@@ -123,6 +123,55 @@ cat >"$build/dict/ckpt.dict" <<'EOF'
 "\x00\x00\xc0\x7f"
 "\xff\xff\xff\xff\xff\xff\xff\xff"
 EOF
+cat >"$build/dict/image.dict" <<'EOF'
+png_sig="\x89PNG\x0d\x0a\x1a\x0a"
+ihdr="IHDR"
+plte="PLTE"
+trns="tRNS"
+idat="IDAT"
+iend="IEND\xaeB`\x82"
+soi="\xff\xd8\xff"
+sof0="\xff\xc0"
+sof2="\xff\xc2"
+dht="\xff\xc4"
+dqt="\xff\xdb"
+sos="\xff\xda"
+dri="\xff\xdd"
+eoi="\xff\xd9"
+app14="\xff\xeeAdobe"
+bm="BM"
+bmp_info40="\x28\x00\x00\x00"
+bmp_v4="\x6c\x00\x00\x00"
+bmp_v5="\x7c\x00\x00\x00"
+p5="P5\x0a"
+p6="P6\x0a"
+maxval="65535\x0a"
+comment="# "
+u32_max="\xff\xff\xff\xff"
+int_min="\x00\x00\x00\x80"
+EOF
+cat >"$build/dict/font.dict" <<'EOF'
+sfnt_tt="\x00\x01\x00\x00"
+sfnt_true="true"
+sfnt_otto="OTTO"
+ttc="ttcf"
+head="head"
+hhea="hhea"
+hmtx="hmtx"
+maxp="maxp"
+cmap="cmap"
+loca="loca"
+glyf="glyf"
+kern="kern"
+gpos="GPOS"
+cff="CFF "
+post="post"
+name="name"
+os2="OS/2"
+magic="\x5f\x0f\x3c\xf5"
+u16_max="\xff\xff"
+i16_min="\x80\x00"
+EOF
 
 # Readable stack traces, and UBSan findings that stop the run like ASan's.
 if command -v llvm-symbolizer >/dev/null 2>&1; then
@@ -142,6 +191,8 @@ for t in "${targets[@]}"; do
   case "$t" in
   idx) max_len=65536 ;;
   ckpt) max_len=4096 ;;
+  image) max_len=16384 ;;
+  font) max_len=16384 ;;
   esac
   work="$build/corpus/$t"
   artifacts="$build/artifacts/$t"

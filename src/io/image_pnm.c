@@ -26,6 +26,7 @@ static int64_t pnm_number(const uint8_t *d, size_t len, size_t *at)
         }
         break;
     }
+    *at = i;
     if (i >= len || d[i] < '0' || d[i] > '9')
         return -1;
     int64_t v = 0;
@@ -46,11 +47,11 @@ int image_decode_pnm(const uint8_t *d, size_t len, const char *name, struct imag
     int64_t w = pnm_number(d, len, &at), h = w < 0 ? -1 : pnm_number(d, len, &at);
     int64_t maxval = h < 0 ? -1 : pnm_number(d, len, &at);
     if (maxval < 0)
-        return image_fail(st, name, "%s header (width, height, maximum value)",
-                          at >= len ? "truncated file in the" : "corrupt");
+        return image_fail(st, name, "%s %s header (width, height, maximum value)",
+                          at >= len ? "truncated file in the" : "corrupt", kind);
     if (at >= len || !is_space(d[at]))
-        return image_fail(st, name, "%s header (one white space after the maximum value)",
-                          at >= len ? "truncated file in the" : "corrupt");
+        return image_fail(st, name, "%s %s header (one white space after the maximum value)",
+                          at >= len ? "truncated file in the" : "corrupt", kind);
     at++; /* exactly one white space character, then the samples */
     if (maxval < 1 || maxval > 65535)
         return image_fail(st, name, "corrupt %s header (maximum value %lld, expected 1..65535)",

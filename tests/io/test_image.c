@@ -441,9 +441,12 @@ static void test_image_pnm_variants(void **state)
     const struct {
         const char *text, *want;
     } bad[] = {
-        {"P5\n7 5\n0\n", "maximum value 0"},    {"P5\n7 5\n65536\n", "maximum value 65536"},
-        {"P5\n7 x\n255\n", "corrupt header"},   {"P5\n7 5\n255", "truncated file in the header"},
-        {"P5\n0 5\n255\n", "no pixels (0x5)"},  {"P5\n99999999999 1\n255\n", "image too large"},
+        {"P5\n7 5\n0\n", "maximum value 0"},
+        {"P5\n7 5\n65536\n", "maximum value 65536"},
+        {"P5\n7 x\n255\n", "corrupt PGM header"},
+        {"P5\n7 5\n255", "truncated file in the PGM header"},
+        {"P5\n0 5\n255\n", "no pixels (0x5)"},
+        {"P5\n99999999999 1\n255\n", "image too large"},
         {"P5x7 5 255\n", "corrupt PGM header"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
