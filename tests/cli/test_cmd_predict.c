@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -378,6 +383,61 @@ static void test_cmd_predict_usage_and_weights_errors(void **state)
     free(nowhere);
 }
 
+/* Runs the program with args (NULL-terminated) and the environment LC_ALL=C only, stderr into
+ * the file err_path, under an alarm of 30 s that survives the exec: a program that blocks is
+ * killed by SIGALRM, and that is returned as 128 + SIGALRM, never a hang of the test. */
+static int run_with_alarm(const char *err_path, const char *const *args)
+{
+    char *argv[16];
+    int n = 0;
+    argv[n++] = (char *)RM_PROGRAM;
+    for (; args[n - 1] && n < 15; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    char *envp[] = {"LC_ALL=C", NULL};
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, 2) < 0)
+            _exit(127);
+        alarm(30);
+        execve(RM_PROGRAM, argv, envp);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A FIFO with no writer as --weights, or as a picture, is refused at once with one line naming
+ * it (it used to block the open for ever). */
+static void test_cmd_predict_fifo_refused_at_once(void **state)
+{
+    (void)state;
+    char *fifo = tu_path(dir, "fifo.bin"), *err_path = tu_path(dir, "fifo.err");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    const char *as_weights[] = {"predict", "--weights", fifo, good[0], NULL};
+    const char *as_picture[] = {"predict", "--weights", weights, fifo, NULL};
+    const char *const *cases[] = {as_weights, as_picture};
+    for (int i = 0; i < 2; i++) {
+        int rc = run_with_alarm(err_path, cases[i]);
+        if (rc == 128 + SIGALRM)
+            fail_msg("case %d: the program blocked on the FIFO", i);
+        assert_int_equal(rc, 1);
+        size_t len;
+        char *err = (char *)tu_read_file(err_path, &len);
+        char want[600];
+        snprintf(want, sizeof want, "resnet-mnist: %s: not a regular file (a FIFO)\n", fifo);
+        if (!strstr(err, want))
+            fail_msg("case %d: stderr '%s'", i, err);
+        free(err);
+    }
+    unlink(fifo);
+    free(fifo), free(err_path);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -387,6 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_predict_failures_do_not_stop_the_others),
         cmocka_unit_test(test_cmd_predict_show_writes_what_the_network_saw),
         cmocka_unit_test(test_cmd_predict_usage_and_weights_errors),
+        cmocka_unit_test(test_cmd_predict_fifo_refused_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
