@@ -698,7 +698,7 @@ static void test_idx_refuses_directory(void **state)
     char *fifo = tu_path(f->dir, "fifo-images-idx3-ubyte");
     assert_int_equal(mkfifo(fifo, 0600), 0);
     assert_refused(idx_read_file(fifo, &data, &len, &st), &st, "fifo-images-idx3-ubyte",
-                   "not a regular file");
+                   "not a regular file (a FIFO)");
     free(fifo);
 
     /* Found by mnist_load under its official name, then refused as what it is. */
