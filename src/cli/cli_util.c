@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/strict_number.h"
 #include "resnet_mnist/io/status.h"
 
 /* "resnet-mnist: " and the message, on a line of its own on stderr: formatted as a status line
@@ -72,15 +73,9 @@ int finish_stdout(int rc)
 
 int parse_long(const char *command, const char *flag, const char *text, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    /* strtol would skip leading white space; a value is the whole text, nothing around it */
-    if (end == text || *end != '\0' || errno == ERANGE || isspace((unsigned char)text[0]))
-        return usage_error(command, "%s: '%s' is not a whole number", flag, text);
-    if (v < lo || v > hi)
-        return usage_error(command, "%s: %ld is out of range %ld..%ld", flag, v, lo, hi);
-    *out = v;
+    struct rm_status st;
+    if (strict_parse_long(flag, text, lo, hi, out, &st) != 0)
+        return usage_error(command, "%s", st.msg);
     return 0;
 }
 
@@ -95,33 +90,19 @@ int parse_int(const char *command, const char *flag, const char *text, int lo, i
 
 int parse_u64(const char *command, const char *flag, const char *text, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    if (text[0] == '-' || text[0] == '+' || isspace((unsigned char)text[0]))
-        return usage_error(command, "%s: '%s' is not a number from 0 to %" PRIu64, flag, text,
-                           UINT64_MAX);
-    unsigned long long v = strtoull(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE)
-        return usage_error(command, "%s: '%s' is not a number from 0 to %" PRIu64, flag, text,
-                           UINT64_MAX);
-    *out = v;
+    struct rm_status st;
+    if (strict_parse_u64(flag, text, out, &st) != 0)
+        return usage_error(command, "%s", st.msg);
     return 0;
 }
 
-/* A finite number in [lo, hi], with lo excluded when lo_open. */
+/* A finite number in [lo, hi], with lo excluded when lo_open (also once made a float). */
 int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,
                 double hi, float *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) ||
-        isspace((unsigned char)text[0]))
-        return usage_error(command, "%s: '%s' is not a number", flag, text);
-    if (v > hi || v < lo || (lo_open && v == lo))
-        return usage_error(command, "%s: %s is out of range %s%g..%g]", flag, text,
-                           lo_open ? "(" : "[", lo, hi);
-    *out = (float)v;
+    struct rm_status st;
+    if (strict_parse_float(flag, text, lo, lo_open, hi, out, &st) != 0)
+        return usage_error(command, "%s", st.msg);
     return 0;
 }
 

@@ -6,11 +6,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "resnet_mnist/engine/run_options.h"
 #include "resnet_mnist/io/idx.h"
 
 #define PROGRAM     "resnet-mnist"
 #define EXIT_USAGE  2
-#define MAX_BATCH   4096
+#define MAX_BATCH   RUN_MAX_BATCH /* train's rule (run_options.h), for every command */
 #define MAX_THREADS 256
 
 /* "resnet-mnist: <message>" on stderr. */

@@ -198,12 +198,16 @@ static void test_cli_util_parse_float_is_strict(void **state)
     assert_int_equal(parse_float("train", "--lr", "0", 0, 1, 10, &out), EXIT_USAGE);
     assert_int_equal(parse_float("train", "--lr", "10.5", 0, 1, 10, &out), EXIT_USAGE);
     assert_int_equal(parse_float("train", "--momentum", "-0.5", 0, 0, 1, &out), EXIT_USAGE);
+    /* a value in range that single precision cannot hold: 0 would be out of range */
+    assert_int_equal(parse_float("train", "--lr", "1e-50", 0, 1, 10, &out), EXIT_USAGE);
     printed = capture_end(&c, 2);
     assert_true(out == -1.0f);
     assert_string_equal(printed,
                         "resnet-mnist: --lr: 0 is out of range (0..10]\n" TRY_TRAIN
                         "resnet-mnist: --lr: 10.5 is out of range (0..10]\n" TRY_TRAIN
-                        "resnet-mnist: --momentum: -0.5 is out of range [0..1]\n" TRY_TRAIN);
+                        "resnet-mnist: --momentum: -0.5 is out of range [0..1]\n" TRY_TRAIN
+                        "resnet-mnist: --lr: 1e-50 is 0 in single precision, out of range "
+                        "(0..10]\n" TRY_TRAIN);
     free(printed);
 }
 

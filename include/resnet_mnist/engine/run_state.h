@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/run_options.h"
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/status.h"
 #include "resnet_mnist/engine/trainer.h"
@@ -22,15 +23,6 @@ struct epoch_record {
     double test_loss;  /* mean over the test images */
     int correct, total;
     double seconds; /* wall time, not saved in checkpoints */
-};
-
-/* The options that decide a run's numbers; a resumed run must keep them. */
-struct run_options {
-    int batch_size;
-    int shuffle;
-    float lr, momentum;
-    uint64_t seed;
-    int train_images, test_images;
 };
 
 struct run_state {
