@@ -28,6 +28,12 @@ int no_operands(const char *command, int argc, char **argv);
 /* Flushes stdout; a failed write to it turns rc into a failure. */
 int finish_stdout(int rc);
 
+/* Writes s (a path, text from a file) to fp as error lines show it (status.h): control
+ * characters escaped (\n, \r, \t, \xNN for other C0 controls, DEL, C1 controls and bytes that
+ * are not UTF-8), printable UTF-8 kept, nothing cut. So that what a file or a file name holds
+ * can neither clear the screen nor forge a line of the report. */
+void print_escaped(FILE *fp, const char *s);
+
 /* Strict parsers for a flag's value: the whole text must be a number in range, else a usage
  * error naming the flag is printed and EXIT_USAGE returned; 0 on success. */
 int parse_long(const char *command, const char *flag, const char *text, long lo, long hi,

@@ -1,5 +1,6 @@
 /* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +8,13 @@
 #include <cjson/cJSON.h>
 
 #include "cli_util.h"
-#include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/ops/xent.h"
-#include "resnet_mnist/engine/model.h"
-#include "resnet_mnist/engine/run_state.h"
 
 #define SHOW_SCALE    8    /* --show enlarges each 28x28 image this much... */
 #define SHOW_PER_ROW  10   /* ...and puts up to this many side by side in a row */
@@ -25,8 +26,9 @@ static void predict_help(FILE *fp)
             "Usage: " PROGRAM " predict [OPTIONS] IMAGE...\n"
             "Predict the digit shown in each picture, with the probabilities of all ten.\n"
             "\n"
-            "  --weights FILE   checkpoint to use (default best.bin); a safetensors file\n"
-            "                   written by this program or by PyTorch\n"
+            "  --weights FILE   checkpoint to use (default best.bin): best.bin or last.bin\n"
+            "                   written by train (last.bin's optimizer state is not used),\n"
+            "                   or a safetensors file saved from PyTorch\n"
             "  --json           print one JSON object per image instead:\n"
             "                   {\"file\":...,\"digit\":...,\"probabilities\":[p0,...,p9]}\n"
             "  --show FILE.png  also write the 28x28 images the network saw, side by side\n"
@@ -37,7 +39,9 @@ static void predict_help(FILE *fp)
             "light or light on dark. It is prepared as MNIST's digits were: made grey, light\n"
             "ink on black, cropped to the ink, scaled to fit 20x20 and centred by its centre of\n"
             "mass in 28x28. A picture that cannot be read or shows no ink is reported and the\n"
-            "others are still predicted; the exit status is then 1.\n"
+            "others are still predicted; the exit status is then 1. So is a picture on\n"
+            "which the network's output is not finite (unusable weights). --show never\n"
+            "replaces the checkpoint or a picture of the same command.\n"
             "\n"
             "Example:\n"
             "  " PROGRAM " predict --weights runs/first/best.bin --show seen.png digit.png\n",
@@ -87,7 +91,8 @@ static int show_write(const char *path, const struct shown *s)
 static int print_result(const char *file, int digit, const double *p, int json)
 {
     if (!json) {
-        printf("%s: %d (%.1f%%)\n ", file, digit, 100.0 * p[digit]);
+        print_escaped(stdout, file);
+        printf(": %d (%.1f%%)\n ", digit, 100.0 * p[digit]);
         for (int i = 0; i < MODEL_CLASSES; i++)
             printf(" %d:%.1f%%", i, 100.0 * p[i]);
         putchar('\n');
@@ -111,6 +116,34 @@ static int print_result(const char *file, int digit, const double *p, int json)
     puts(text);
     cJSON_free(text);
     return 0;
+}
+
+/* --show must not name an input of the same command: the checkpoint or a picture. A usage error
+ * naming both, before any work; else 0. */
+static int check_show_path(const char *cmd, const char *show, const char *weights, int first,
+                           int argc, char **argv)
+{
+    if (file_same(show, weights))
+        return usage_error(cmd,
+                           "--show %s is the same file as --weights %s: an output never "
+                           "replaces an input",
+                           show, weights);
+    for (int i = first; i < argc; i++)
+        if (file_same(show, argv[i]))
+            return usage_error(cmd,
+                               "--show %s is the same file as the image %s: an output never "
+                               "replaces an input",
+                               show, argv[i]);
+    return 0;
+}
+
+/* 1 if the n logits and probabilities are all finite. */
+static int outputs_finite(const float *z, const double *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(z[i]) || !isfinite(p[i]))
+            return 0;
+    return 1;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -145,18 +178,21 @@ int cmd_predict(int argc, char **argv)
     }
     if (optind >= argc)
         return usage_error(cmd, "no IMAGE given");
+    int rc = show ? check_show_path(cmd, show, weights, optind, argc, argv) : 0;
+    if (rc)
+        return rc;
 
     struct model m = {0};
     struct shown seen = {0};
     struct rm_status st;
-    int rc = 1, failed = 0;
+    struct weights_info info;
+    int failed = 0;
+    rc = 1;
     if (model_init(&m, 1, 1, &st) != 0) { /* one image at a time: one thread */
         error_line("%s", st.msg);
         goto done;
     }
-    struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    run_ckpt_tensors(m.params, t);
-    if (ckpt_load(weights, t, MODEL_PARAM_COUNT, NULL, &st) != 0) {
+    if (weights_load(weights, m.params, &info, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
@@ -172,6 +208,14 @@ int cmd_predict(int argc, char **argv)
         model_forward(&m, 1);
         double p[MODEL_CLASSES];
         xent_softmax(p, m.z, MODEL_CLASSES);
+        if (!outputs_finite(m.z, p, MODEL_CLASSES)) {
+            /* NaN or infinite logits (weights that overflow): no digit to give */
+            error_line("%s: the network's output is not finite with the weights %s: no "
+                       "prediction (unusable weights?)",
+                       argv[i], weights);
+            failed = 1;
+            continue;
+        }
         int digit = model_predicted(&m, 0);
         if (print_result(argv[i], digit, p, json) != 0)
             goto done;

@@ -13,13 +13,13 @@
 #include <cjson/cJSON.h>
 
 #include "cli_util.h"
-#include "resnet_mnist/io/ckpt.h"
-#include "resnet_mnist/io/idx.h"
-#include "resnet_mnist/engine/model.h"
-#include "resnet_mnist/engine/run_state.h"
-#include "resnet_mnist/io/digit_grid.h"
-#include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/evaluation.h"
+#include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/engine/report.h"
+#include "resnet_mnist/engine/weights.h"
+#include "resnet_mnist/io/digit_grid.h"
+#include "resnet_mnist/io/fileio.h"
+#include "resnet_mnist/io/idx.h"
 
 #define ERRORS_MAX_DEFAULT 100
 #define ERRORS_MAX_LIMIT   1000 /* keeps the grid within DIGIT_GRID_MAX_SIDE */
@@ -31,8 +31,9 @@ static void test_help(FILE *fp)
             "Evaluate a checkpoint on the MNIST test set: accuracy and loss, the accuracy of\n"
             "each digit, and the confusion matrix (rows: true digit, columns: predicted).\n"
             "\n"
-            "  --weights FILE     checkpoint to evaluate (default best.bin); a safetensors\n"
-            "                     file written by this program or by PyTorch\n"
+            "  --weights FILE     checkpoint to evaluate (default best.bin): best.bin or\n"
+            "                     last.bin written by train (last.bin's optimizer state is\n"
+            "                     not used), or a safetensors file saved from PyTorch\n"
             "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
             "  --limit-test N     use only the first N test images\n"
             "  --batch-size N     images per forward pass (default 30; no effect on results)\n"
@@ -46,7 +47,9 @@ static void test_help(FILE *fp)
             "  --json             print one JSON object instead of the tables: weights,\n"
             "                     correct, total, accuracy (a fraction), loss, per_class\n"
             "                     ({digit, correct, total, accuracy}), confusion (rows: true\n"
-            "                     digit), misclassified, and errors_png if it was written\n"
+            "                     digit), misclassified, errors_png if it was written, and\n"
+            "                     checkpoint ({kind: best, resumable or plain, epoch, batch,\n"
+            "                     recorded_correct, recorded_total}; null when unknown)\n"
             "  -h, --help         show this help and exit\n"
             "\n"
             "Examples:\n"
@@ -105,9 +108,34 @@ static void print_report(const struct eval_report *r)
     }
 }
 
+/* n, or null when unknown (0). */
+static cJSON *json_count(int n)
+{
+    return n ? cJSON_CreateNumber(n) : cJSON_CreateNull();
+}
+
+/* What the checkpoint is and what training recorded for it (validated by weights_load). */
+static cJSON *checkpoint_json(const struct weights_info *in)
+{
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "kind", weights_kind_name(in->kind));
+    ok = ok && cJSON_AddItemToObject(o, "epoch", json_count(in->epoch));
+    ok = ok && cJSON_AddNumberToObject(o, "batch", in->batch);
+    ok = ok &&
+         cJSON_AddItemToObject(o, "recorded_correct",
+                               in->total ? cJSON_CreateNumber(in->correct) : cJSON_CreateNull());
+    ok = ok && cJSON_AddItemToObject(o, "recorded_total", json_count(in->total));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* The JSON object of --json (NULL when out of memory); the caller frees the text. */
-static char *report_json(const char *weights, const struct eval_result *ev,
-                         const struct eval_report *r, const char *errors_png)
+static char *report_json(const char *weights, const struct weights_info *in,
+                         const struct eval_result *ev, const struct eval_report *r,
+                         const char *errors_png)
 {
     cJSON *o = cJSON_CreateObject();
     int ok = o != NULL;
@@ -145,6 +173,12 @@ static char *report_json(const char *weights, const struct eval_result *ev,
     ok = ok && cJSON_AddNumberToObject(o, "misclassified", ev->total - ev->correct);
     if (ok && errors_png)
         ok = cJSON_AddStringToObject(o, "errors_png", errors_png) != NULL;
+    cJSON *ck = ok ? checkpoint_json(in) : NULL;
+    if (ck && !cJSON_AddItemToObject(o, "checkpoint", ck)) {
+        cJSON_Delete(ck);
+        ck = NULL;
+    }
+    ok = ck != NULL;
     char *text = ok ? cJSON_Print(o) : NULL;
     cJSON_Delete(o);
     return text;
@@ -197,6 +231,61 @@ done:
     free(text);
     free(captions);
     return rc;
+}
+
+/* The line under the first: what training recorded for these weights, from metadata that
+ * weights_load validated (numbers only). Nothing for a plain file or one that says nothing. */
+static void print_recorded(const struct weights_info *in)
+{
+    const char *resumable = in->kind == WEIGHTS_RESUMABLE
+                                ? "; a resumable checkpoint, its optimizer state not used"
+                                : "";
+    if (in->total)
+        printf("(training recorded %d/%d at epoch %d%s)\n", in->correct, in->total, in->epoch,
+               resumable);
+    else if (in->kind == WEIGHTS_RESUMABLE && in->batch)
+        printf("(a resumable checkpoint %d batch%s into epoch %d, its optimizer state not used: "
+               "no test result was recorded for these weights)\n",
+               in->batch, in->batch == 1 ? "" : "es", in->epoch + 1);
+    else if (in->kind == WEIGHTS_RESUMABLE)
+        printf("(a resumable checkpoint after epoch %d, its optimizer state not used)\n",
+               in->epoch);
+}
+
+/* The names mnist_load looks for a test split under (idx.h), each raw or gzip. */
+static const char *const test_data_names[] = {
+    "t10k-images-idx3-ubyte",    "t10k-labels-idx1-ubyte",    "t10k-images.idx3-ubyte",
+    "t10k-labels.idx1-ubyte",    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+    "t10k-images.idx3-ubyte.gz", "t10k-labels.idx1-ubyte.gz",
+};
+
+/* --errors must not name an input of the same command: the checkpoint or a file of the test
+ * data. A usage error naming both, before any work; else 0. */
+static int check_errors_path(const char *cmd, const char *errors, const char *weights,
+                             const char *data_dir)
+{
+    if (file_same(errors, weights))
+        return usage_error(cmd,
+                           "--errors %s is the same file as --weights %s: an output never "
+                           "replaces an input",
+                           errors, weights);
+    for (size_t i = 0; i < sizeof test_data_names / sizeof test_data_names[0]; i++) {
+        char *data = file_join_path(data_dir, test_data_names[i]);
+        if (!data) {
+            error_line("out of memory");
+            return 1;
+        }
+        int same = file_same(errors, data);
+        int rc = same ? usage_error(cmd,
+                                    "--errors %s is the same file as the test data %s: an "
+                                    "output never replaces an input",
+                                    errors, data)
+                      : 0;
+        free(data);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int cmd_test(int argc, char **argv)
@@ -257,10 +346,12 @@ int cmd_test(int argc, char **argv)
         return rc;
     if ((rc = no_operands(cmd, argc, argv)) != 0)
         return rc;
+    if (errors_path && (rc = check_errors_path(cmd, errors_path, weights, data_dir)) != 0)
+        return rc;
 
     struct model m = {0};
     struct idx_dataset test = {0};
-    struct ckpt_meta meta = {0};
+    struct weights_info info;
     struct rm_status st;
     uint8_t *predicted = NULL;
     float *confidence = NULL;
@@ -270,10 +361,8 @@ int cmd_test(int argc, char **argv)
         error_line("%s", st.msg);
         goto done;
     }
-    struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    run_ckpt_tensors(m.params, t);
     /* the checkpoint first: a wrong file is reported before the data is read */
-    if (ckpt_load(weights, t, MODEL_PARAM_COUNT, &meta, &st) != 0) {
+    if (weights_load(weights, m.params, &info, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
@@ -288,6 +377,14 @@ int cmd_test(int argc, char **argv)
     }
     struct eval_result ev;
     evaluate_detailed(&m, &test, &ev, predicted, confidence);
+    /* The loss is the mean over the images, so one image whose logits are NaN or infinite
+     * makes it so: such weights give no result worth printing (spec section 6). */
+    if (!isfinite(ev.loss)) {
+        error_line("%s: the network's output is not finite on these test images: the weights "
+                   "are unusable (a diverged training?)",
+                   weights);
+        goto done;
+    }
     struct eval_report rep;
     report_build(&rep, test.labels, predicted, test.n);
     int nerr = report_errors(errs, test.labels, predicted, confidence, test.n);
@@ -305,7 +402,7 @@ int cmd_test(int argc, char **argv)
 
     if (json) {
         if (!png_failed) {
-            char *text = report_json(weights, &ev, &rep, png_written ? errors_path : NULL);
+            char *text = report_json(weights, &info, &ev, &rep, png_written ? errors_path : NULL);
             if (!text) {
                 error_line("out of memory for the JSON report");
                 goto done;
@@ -315,22 +412,24 @@ int cmd_test(int argc, char **argv)
         }
     } else {
         /* The first two lines as they always were: scripts and the smoke test read them. */
-        printf("%s: test accuracy %.2f%% (%d/%d), test loss %.4f\n", weights,
+        print_escaped(stdout, weights);
+        printf(": test accuracy %.2f%% (%d/%d), test loss %.4f\n",
                ev.total ? 100.0 * ev.correct / ev.total : 0.0, ev.correct, ev.total, ev.loss);
-        const char *epoch = ckpt_meta_get(&meta, "epoch");
-        const char *rec_correct = ckpt_meta_get(&meta, "test_correct");
-        const char *rec_total = ckpt_meta_get(&meta, "test_total");
-        if (epoch && rec_correct && rec_total)
-            printf("(training recorded %s/%s at epoch %s)\n", rec_correct, rec_total, epoch);
+        print_recorded(&info);
         print_report(&rep);
-        if (errors_path && nerr == 0)
-            printf("\nno misclassified images; %s not written\n", errors_path);
-        else if (png_written && shown < nerr)
-            printf("\nwrote %s: the %d most confident of %d misclassified images\n", errors_path,
-                   shown, nerr);
-        else if (png_written)
-            printf("\nwrote %s: all %d misclassified image%s, most confident first\n", errors_path,
-                   nerr, nerr == 1 ? "" : "s");
+        if (errors_path && nerr == 0) {
+            printf("\nno misclassified images; ");
+            print_escaped(stdout, errors_path);
+            printf(" not written\n");
+        } else if (png_written) {
+            printf("\nwrote ");
+            print_escaped(stdout, errors_path);
+            if (shown < nerr)
+                printf(": the %d most confident of %d misclassified images\n", shown, nerr);
+            else
+                printf(": all %d misclassified image%s, most confident first\n", nerr,
+                       nerr == 1 ? "" : "s");
+        }
     }
     if (png_failed) {
         fflush(stdout);
@@ -342,7 +441,6 @@ done:
     free(predicted);
     free(confidence);
     free(errs);
-    ckpt_meta_free(&meta);
     idx_free(&test);
     model_free(&m);
     return rc;

@@ -383,6 +383,129 @@ static void test_cmd_predict_usage_and_weights_errors(void **state)
     free(nowhere);
 }
 
+/* Copies src to dst. */
+static void copy_file(const char *src, const char *dst)
+{
+    size_t len;
+    uint8_t *b = tu_read_file(src, &len);
+    tu_write_file(dst, b, len);
+    free(b);
+}
+
+/* 1 if the files hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    size_t la, lb;
+    uint8_t *x = tu_read_file(a, &la), *y = tu_read_file(b, &lb);
+    int same = la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+/* last.bin predicts as best.bin of the same epoch does (a one-epoch run: the same weights),
+ * its optimizer state ignored. */
+static void test_cmd_predict_accepts_last_bin(void **state)
+{
+    (void)state;
+    char *run = tu_make_temp_dir();
+    tu_write_mnist_split(run, "train", 60);
+    tu_write_mnist_split(run, "t10k", 20);
+    char *out, *err;
+    int rc =
+        tu_run_program(&out, &err, "train", "--epochs", "1", "--data", run, "--out", run, NULL);
+    if (rc != 0)
+        fail_msg("train: exit %d: %s", rc, err);
+    free(out), free(err);
+    char *last = tu_path(run, "last.bin"), *best = tu_path(run, "best.bin");
+    char *best_out, *best_err;
+    rc = tu_run_program(&out, &err, "predict", "--weights", last, good[0], good[1], NULL);
+    if (rc != 0)
+        fail_msg("predict --weights last.bin: exit %d: %s", rc, err);
+    assert_string_equal(err, "");
+    assert_int_equal(
+        tu_run_program(&best_out, &best_err, "predict", "--weights", best, good[0], good[1], NULL),
+        0);
+    assert_string_equal(out, best_out);
+    free(out), free(err), free(best_out), free(best_err);
+    free(last), free(best);
+    tu_remove_dir(run);
+}
+
+/* Finite weights whose outputs are not (every weight 1e30: the activations overflow, the
+ * logits are NaN): one error line per picture, exit 1, never "nan" printed as a result. */
+static void test_cmd_predict_refuses_non_finite_outputs(void **state)
+{
+    (void)state;
+    char *huge = tu_path(dir, "huge.bin");
+    float *p = malloc(MODEL_PARAM_FLOATS * sizeof *p);
+    assert_non_null(p);
+    for (size_t i = 0; i < MODEL_PARAM_FLOATS; i++)
+        p[i] = 1e30f;
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(p, t);
+    struct rm_status st;
+    if (ckpt_save(huge, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
+        fail_msg("%s", st.msg);
+    free(p);
+    for (int json = 0; json < 2; json++) {
+        char *out, *err;
+        int rc =
+            json ? tu_run_program(&out, &err, "predict", "--json", "--weights", huge, good[0],
+                                  good[1], NULL)
+                 : tu_run_program(&out, &err, "predict", "--weights", huge, good[0], good[1], NULL);
+        assert_int_equal(rc, 1);
+        assert_string_equal(out, "");
+        for (int k = 0; k < 2; k++) {
+            char want[600];
+            snprintf(want, sizeof want, "resnet-mnist: %s: the network's output is not finite",
+                     good[k]);
+            if (!strstr(err, want))
+                fail_msg("stderr lacks '%s': %s", want, err);
+        }
+        int lines = 0;
+        for (const char *c = err; *c; c++)
+            lines += *c == '\n';
+        assert_int_equal(lines, 2);
+        free(out), free(err);
+    }
+    free(huge);
+}
+
+/* --show never overwrites an input of the same command: a picture to predict, the checkpoint.
+ * Refused before any work, naming both. */
+static void test_cmd_predict_output_never_replaces_input(void **state)
+{
+    (void)state;
+    char *x = tu_path(dir, "x.png"), *x0 = tu_path(dir, "x0.png");
+    char *w = tu_path(dir, "w.bin"), *w0 = tu_path(dir, "w0.bin");
+    copy_file(good[0], x);
+    copy_file(good[0], x0);
+    copy_file(weights, w);
+    copy_file(weights, w0);
+    const char *show[] = {x, w};
+    const char *input[] = {x, w};
+    const char *flag[] = {"the image ", "--weights "};
+    for (int i = 0; i < 2; i++) {
+        char *out, *err;
+        int rc = tu_run_program(&out, &err, "predict", "--weights", w, "--show", show[i], good[1],
+                                x, NULL);
+        assert_int_equal(rc, 2);
+        assert_string_equal(out, "");
+        char want[1200];
+        snprintf(want, sizeof want,
+                 "resnet-mnist: --show %s is the same file as %s%s: an output never replaces an "
+                 "input\n",
+                 show[i], flag[i], input[i]);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fail_msg("stderr: %s\nwanted: %s", err, want);
+        free(out), free(err);
+        assert_true(same_bytes(x, x0));
+        assert_true(same_bytes(w, w0));
+    }
+    free(x), free(x0), free(w), free(w0);
+}
+
 /* Runs the program with args (NULL-terminated) and the environment LC_ALL=C only, stderr into
  * the file err_path, under an alarm of 30 s that survives the exec: a program that blocks is
  * killed by SIGALRM, and that is returned as 128 + SIGALRM, never a hang of the test. */
@@ -447,6 +570,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_predict_failures_do_not_stop_the_others),
         cmocka_unit_test(test_cmd_predict_show_writes_what_the_network_saw),
         cmocka_unit_test(test_cmd_predict_usage_and_weights_errors),
+        cmocka_unit_test(test_cmd_predict_accepts_last_bin),
+        cmocka_unit_test(test_cmd_predict_refuses_non_finite_outputs),
+        cmocka_unit_test(test_cmd_predict_output_never_replaces_input),
         cmocka_unit_test(test_cmd_predict_fifo_refused_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

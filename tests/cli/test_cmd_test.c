@@ -336,6 +336,216 @@ static void test_cmd_test_data_folder_from_the_environment(void **state)
     free(weights);
     tu_remove_dir(dir);
 }
+/* A checkpoint with every weight and bias 1e30: finite, but the activations overflow to
+ * infinity by the second convolution, and the logits become NaN. */
+static void write_overflowing_checkpoint(const char *path)
+{
+    float *p = malloc(MODEL_PARAM_FLOATS * sizeof *p);
+    assert_non_null(p);
+    for (size_t i = 0; i < MODEL_PARAM_FLOATS; i++)
+        p[i] = 1e30f;
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(p, t);
+    struct rm_status st;
+    if (ckpt_save(path, t, MODEL_PARAM_COUNT, NULL, &st) != 0)
+        fail_msg("%s", st.msg);
+    free(p);
+}
+
+/* The number of lines of s. */
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* last.bin (a resumable checkpoint: the weights and momentum, the trainer's position) evaluates
+ * as best.bin does: the same numbers for the same epoch, its optimizer state ignored, the
+ * epoch reported; its kind named in --json. */
+static void test_cmd_test_accepts_last_bin(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    tu_write_mnist_split(dir, "train", 60);
+    tu_write_mnist_split(dir, "t10k", 20);
+    char *out, *err;
+    int rc = run(&out, &err, "train", "--epochs", "1", "--data", dir, "--out", dir, "--lr=0.05");
+    if (rc != 0)
+        fail_msg("train: exit %d: %s", rc, err);
+    free(out), free(err);
+    char *last = tu_path(dir, "last.bin"), *best = tu_path(dir, "best.bin");
+
+    rc = run(&out, &err, "test", "--weights", last, "--data", dir, NULL, NULL, NULL);
+    if (rc != 0)
+        fail_msg("test --weights last.bin: exit %d: %s", rc, err);
+    assert_string_equal(err, "");
+    expect_report_text(out, last);
+    if (!strstr(out, " at epoch 1; a resumable checkpoint, its optimizer state not used)\n"))
+        fail_msg("no epoch line: %s", out);
+    char *best_out, *best_err;
+    rc = run(&best_out, &best_err, "test", "--weights", best, "--data", dir, NULL, NULL, NULL);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(best_out, " at epoch 1)\n"));
+    /* the same weights (epoch 1 both): the same report below the first two lines */
+    const char *a = strstr(out, "\ndigit"), *b = strstr(best_out, "\ndigit");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    free(out), free(err), free(best_out), free(best_err);
+
+    rc = run(&out, &err, "test", "--weights", last, "--data", dir, "--json", NULL, NULL);
+    assert_int_equal(rc, 0);
+    cJSON *o = expect_report_json(out, last);
+    const cJSON *ck = cJSON_GetObjectItemCaseSensitive(o, "checkpoint");
+    assert_true(cJSON_IsObject(ck));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(ck, "kind")->valuestring, "resumable");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(ck, "epoch")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(ck, "batch")->valueint, 0);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(ck, "recorded_correct")));
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(ck, "recorded_total")->valueint, 20);
+    cJSON_Delete(o);
+    free(out), free(err);
+    free(last), free(best);
+    tu_remove_dir(dir);
+}
+
+/* Finite weights whose outputs are not: one error line, exit 1, no "nan" printed as a result,
+ * no picture. */
+static void test_cmd_test_refuses_non_finite_outputs(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    char *weights = tu_path(dir, "huge.bin"), *png = tu_path(dir, "errors.png");
+    write_overflowing_checkpoint(weights);
+    tu_write_mnist_split(dir, "t10k", 20);
+    char *out, *err;
+    const char *modes[] = {"--errors", "--json"};
+    for (int i = 0; i < 2; i++) {
+        int rc = run(&out, &err, "test", "--weights", weights, "--data", dir, modes[i],
+                     i == 0 ? png : NULL, NULL);
+        assert_int_equal(rc, 1);
+        assert_string_equal(out, "");
+        assert_true(strncmp(err, "resnet-mnist: ", 14) == 0);
+        assert_int_equal(count_lines(err), 1);
+        if (!strstr(err, weights) || !strstr(err, "not finite"))
+            fail_msg("stderr: %s", err);
+        assert_false(file_exists(png));
+        free(out), free(err);
+    }
+    free(weights), free(png);
+    tu_remove_dir(dir);
+}
+
+/* Writes the constant checkpoint of digit 3 with the metadata pairs kv (n of them), under valid
+ * checksums: only the validation of the values can catch them. */
+static void write_checkpoint_with_meta(const char *path, const char *const (*kv)[2], int n)
+{
+    struct model m = {0};
+    struct rm_status st;
+    assert_int_equal(model_init(&m, 1, 1, &st), 0);
+    struct ckpt_tensor t[MODEL_PARAM_COUNT];
+    run_ckpt_tensors(m.params, t);
+    struct ckpt_meta meta = {0};
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ckpt_meta_set(&meta, kv[i][0], kv[i][1], &st), 0);
+    if (ckpt_save(path, t, MODEL_PARAM_COUNT, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    ckpt_meta_free(&meta);
+    model_free(&m);
+}
+
+/* A crafted epoch that would clear the screen and forge a report line, and junk values: never
+ * printed raw (they are refused, naming the key, in an escaped line). */
+static void test_cmd_test_metadata_never_printed_raw(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    char *weights = tu_path(dir, "crafted.bin");
+    tu_write_mnist_split(dir, "t10k", 20);
+    static const char *const forged[][2] = {
+        {"epoch", "1\x1b[2J\x1b[H\nresnet-mnist: test accuracy 100.00% (10000/10000)"},
+        {"test_correct", "5"},
+        {"test_total", "10"}};
+    static const char *const junk[][2] = {
+        {"epoch", "banana"}, {"test_correct", "-5"}, {"test_total", "0"}};
+    const char *const(*sets[])[2] = {forged, junk};
+    const char *want[] = {"metadata 'epoch': '1\\x1b[2J\\x1b[H\\nresnet-mnist: test accuracy",
+                          "metadata 'epoch': 'banana' is not a whole number"};
+    for (int i = 0; i < 2; i++) {
+        write_checkpoint_with_meta(weights, sets[i], 3);
+        char *out, *err;
+        int rc = run(&out, &err, "test", "--weights", weights, "--data", dir, NULL, NULL, NULL);
+        assert_int_equal(rc, 1);
+        assert_string_equal(out, "");
+        if (!strstr(err, want[i]))
+            fail_msg("stderr lacks '%s': %s", want[i], err);
+        assert_int_equal(count_lines(err), 1);
+        assert_null(strchr(err, '\x1b'));
+        assert_null(strstr(err, "banana at epoch"));
+        free(out), free(err);
+    }
+
+    /* a checkpoint's name is shown escaped too: it cannot forge a line either */
+    char *named = tu_path(dir, "w\x1b[2J\n(training recorded 1 of 1 at epoch 1).bin");
+    write_constant_checkpoint(named, 3);
+    char *out, *err;
+    int rc = run(&out, &err, "test", "--weights", named, "--data", dir, NULL, NULL, NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    assert_null(strchr(out, '\x1b'));
+    assert_null(strstr(out, "\n(training recorded"));
+    assert_non_null(strstr(out, "/w\\x1b[2J\\n(training recorded 1 of 1 at epoch 1).bin: test "
+                                "accuracy 10.00% (2/20)"));
+    free(out), free(err), free(named);
+    free(weights);
+    tu_remove_dir(dir);
+}
+
+/* --errors never overwrites an input of the same command: the checkpoint (by its name, through
+ * a symbolic link, through a hard link) or a data file. Refused before any work, naming both. */
+static void test_cmd_test_output_never_replaces_input(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir();
+    char *weights = tu_path(dir, "m.bin"), *sym = tu_path(dir, "sym.png");
+    char *hard = tu_path(dir, "hard.png"), *images = tu_path(dir, "t10k-images-idx3-ubyte");
+    write_constant_checkpoint(weights, 3);
+    tu_write_mnist_split(dir, "t10k", 20);
+    assert_int_equal(symlink(weights, sym), 0);
+    assert_int_equal(link(weights, hard), 0);
+    size_t wlen, ilen;
+    uint8_t *wbytes = tu_read_file(weights, &wlen), *ibytes = tu_read_file(images, &ilen);
+    const char *outputs[] = {weights, sym, hard, images};
+    const char *inputs[] = {weights, weights, weights, images};
+    for (int i = 0; i < 4; i++) {
+        char *out, *err;
+        int rc = run(&out, &err, "test", "--weights", weights, "--data", dir, "--errors",
+                     outputs[i], NULL);
+        assert_int_equal(rc, 2);
+        assert_string_equal(out, "");
+        char want[1200];
+        snprintf(want, sizeof want, "resnet-mnist: --errors %s is the same file as ", outputs[i]);
+        if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, inputs[i]) ||
+            !strstr(err, "an output never replaces an input"))
+            fail_msg("case %d: %s", i, err);
+        free(out), free(err);
+        size_t len;
+        uint8_t *now = tu_read_file(weights, &len);
+        assert_int_equal(len, wlen);
+        assert_memory_equal(now, wbytes, wlen);
+        free(now);
+        now = tu_read_file(images, &len);
+        assert_int_equal(len, ilen);
+        assert_memory_equal(now, ibytes, ilen);
+        free(now);
+    }
+    free(wbytes), free(ibytes);
+    free(weights), free(sym), free(hard), free(images);
+    tu_remove_dir(dir);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -343,6 +553,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_test_report_after_training),
         cmocka_unit_test(test_cmd_test_errors_png_and_no_errors),
         cmocka_unit_test(test_cmd_test_data_folder_from_the_environment),
+        cmocka_unit_test(test_cmd_test_accepts_last_bin),
+        cmocka_unit_test(test_cmd_test_refuses_non_finite_outputs),
+        cmocka_unit_test(test_cmd_test_metadata_never_printed_raw),
+        cmocka_unit_test(test_cmd_test_output_never_replaces_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
