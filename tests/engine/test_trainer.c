@@ -227,6 +227,38 @@ static void test_trainer_nan_loss_diverges_without_a_step(void **state)
     idx_free(&ds);
 }
 
+/* A step whose result is not finite (here a bias whose momentum buffer pushes it past the
+ * float range, while the loss stays finite) stops the epoch as divergence too: no later batch is
+ * trained, and t->batch + 1 names the batch whose step it was. */
+static void test_trainer_step_to_non_finite_weights_diverges(void **state)
+{
+    (void)state;
+    struct idx_dataset ds = {0};
+    make_dataset(&ds, 12, 9);
+    memset(ds.labels, 0, 12); /* class 3 is never the answer: its logit may be very low */
+    struct model m;
+    struct trainer t;
+    make_model(&m, BATCH);
+    make_trainer(&t, &m, &ds, 1);
+    t.lr = 1.0f;
+    t.momentum = 1.0f;
+    m.steps = 1; /* the buffer counts from the first step on */
+    for (int i = 0; i < MODEL_PARAM_COUNT; i++)
+        if (strcmp(model_params[i].name, "linear2.bias") == 0) {
+            m.params[model_params[i].offset + 3] = -1e38f;
+            m.momentum[model_params[i].offset + 3] = 3e38f;
+        }
+    struct recorder rec = {0};
+    double loss = 0;
+    assert_int_equal(trainer_run_epoch(&t, NULL, record_batch, &rec, &loss), TRAINER_DIVERGED);
+    assert_true(isfinite(loss));
+    assert_int_equal(t.batch, 0); /* batch 1's step */
+    assert_int_equal(rec.calls, 0);
+    trainer_free(&t);
+    model_free(&m);
+    idx_free(&ds);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -235,6 +267,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_trainer_stopped_epoch_continues_bitwise),
         cmocka_unit_test(test_trainer_no_shuffle_visits_file_order),
         cmocka_unit_test(test_trainer_nan_loss_diverges_without_a_step),
+        cmocka_unit_test(test_trainer_step_to_non_finite_weights_diverges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

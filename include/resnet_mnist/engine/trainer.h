@@ -35,7 +35,8 @@ struct trainer {
 enum trainer_status {
     TRAINER_EPOCH_DONE, /* the epoch is complete; the next call starts a new one */
     TRAINER_STOPPED,    /* *stop was set: stopped after a complete batch, resumable */
-    TRAINER_DIVERGED,   /* a batch's loss is NaN or infinite: no step taken for it */
+    TRAINER_DIVERGED,   /* a batch's loss is NaN or infinite (no step taken for it), or its step
+                           left a weight that is NaN or infinite */
 };
 
 /* Prepares a trainer whose shuffling stream is seeded with seed (the model's weights are
@@ -51,8 +52,10 @@ int trainer_batches(const struct trainer *t);
  * the epoch begins (unless shuffle is off), then one SGD step per batch of m->max_batch images.
  * Checks *stop (may be NULL) on entry and after every batch but the last; TRAINER_STOPPED leaves
  * t between two batches (or before the epoch, untouched), to be continued by the next call. On
- * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses; on TRAINER_DIVERGED it
- * gets the bad loss, and t->batch + 1 is the bad batch's number. */
+ * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses. On TRAINER_DIVERGED
+ * t->batch + 1 is the bad batch's number and *mean_loss gets its loss: NaN or infinite when the
+ * loss diverged, finite when the batch's step made a weight NaN or infinite (checked after every
+ * step, the last included); the model must not be trained or saved further then. */
 enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atomic_t *stop,
                                       train_batch_fn on_batch, void *ctx, double *mean_loss);
 
