@@ -150,6 +150,31 @@ int parse_float(const char *command, const char *flag, const char *text, double 
     return 0;
 }
 
+char *shell_quote(const char *s)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                               "_-+./:=,@%";
+    size_t n = strlen(s);
+    if (n > 0 && strspn(s, safe) == n)
+        return strdup(s);
+    /* at worst every byte is a control character: '' $'\xNN' '' is 10 bytes */
+    char *out = malloc(n * 10 + 3), *o = out;
+    if (!out)
+        return NULL;
+    *o++ = '\'';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\'')
+            o += sprintf(o, "'\\''");
+        else if (*p < 0x20 || *p == 0x7f)
+            o += sprintf(o, "'$'\\x%02x''", *p);
+        else
+            *o++ = (char)*p;
+    }
+    *o++ = '\'';
+    *o = 0;
+    return out;
+}
+
 const char *default_data_dir(void)
 {
     const char *env = getenv("RESNET_MNIST_DATA");

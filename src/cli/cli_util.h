@@ -44,7 +44,12 @@ int parse_u64(const char *command, const char *flag, const char *text, uint64_t 
 int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,
                 double hi, float *out);
 
-/* "dir/name", malloc'd (NULL when out of memory). */
+/* s as one word of a POSIX shell command, so that a printed command works when pasted: as it is
+ * when it has only characters no shell treats specially, else in single quotes (an embedded '
+ * as '\'', a control character as $'\xNN', which bash, zsh and ksh read); malloc'd, NULL when
+ * out of memory. */
+char *shell_quote(const char *s);
+
 /* $RESNET_MNIST_DATA, or data/mnist. */
 const char *default_data_dir(void);
 

@@ -202,12 +202,11 @@ static void test_cli_util_parse_float_is_strict(void **state)
     assert_int_equal(parse_float("train", "--lr", "1e-50", 0, 1, 10, &out), EXIT_USAGE);
     printed = capture_end(&c, 2);
     assert_true(out == -1.0f);
-    assert_string_equal(printed,
-                        "resnet-mnist: --lr: 0 is out of range (0..10]\n" TRY_TRAIN
-                        "resnet-mnist: --lr: 10.5 is out of range (0..10]\n" TRY_TRAIN
-                        "resnet-mnist: --momentum: -0.5 is out of range [0..1]\n" TRY_TRAIN
-                        "resnet-mnist: --lr: 1e-50 is 0 in single precision, out of range "
-                        "(0..10]\n" TRY_TRAIN);
+    assert_string_equal(printed, "resnet-mnist: --lr: 0 is out of range (0..10]\n" TRY_TRAIN
+                                 "resnet-mnist: --lr: 10.5 is out of range (0..10]\n" TRY_TRAIN
+                                 "resnet-mnist: --momentum: -0.5 is out of range [0..1]\n" TRY_TRAIN
+                                 "resnet-mnist: --lr: 1e-50 is 0 in single precision, out of range "
+                                 "(0..10]\n" TRY_TRAIN);
     free(printed);
 }
 
@@ -306,6 +305,71 @@ static void test_cli_util_finish_stdout_reports_failed_writes(void **state)
     free(printed), free(printed_out);
 }
 
+/* What `shell` (a path) prints for `printf %s WORD`, WORD being shell_quote(word). */
+static char *shell_reads(const char *shell, const char *word)
+{
+    char *q = shell_quote(word);
+    assert_non_null(q);
+    char *cmd = malloc(strlen(q) + 32);
+    assert_non_null(cmd);
+    sprintf(cmd, "printf %%s %s", q);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execl(shell, shell, "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char *buf = NULL;
+    size_t len = 0;
+    tu_read_until(fds[0], &buf, &len, NULL);
+    close(fds[0]);
+    assert_int_equal(tu_wait(pid), 0);
+    free(cmd);
+    free(q);
+    return buf ? buf : strdup("");
+}
+
+/* A word is left alone when no shell would change it, else single-quoted; every word comes back
+ * as itself through a POSIX shell (control characters through bash's $'..'). */
+static void test_cli_util_shell_quote(void **state)
+{
+    (void)state;
+    const char *same[] = {"runs/a", "/tmp/x-1_2.bin", "a=b,c@d:%+"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char *q = shell_quote(same[i]);
+        assert_string_equal(q, same[i]);
+        free(q);
+    }
+    char *q = shell_quote("it's a run");
+    assert_string_equal(q, "'it'\\''s a run'");
+    free(q);
+    q = shell_quote("");
+    assert_string_equal(q, "''");
+    free(q);
+    const char *words[] = {"it's a run", "$HOME `x` \\ \"q\" *?[a]", "~user",
+                           "a;b|c&d",    "caf\xc3\xa9 \xff",         "-x",
+                           "''''"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        char *back = shell_reads("/bin/sh", words[i]);
+        assert_string_equal(back, words[i]);
+        free(back);
+    }
+    if (access("/bin/bash", X_OK) == 0) {
+        char *back = shell_reads("/bin/bash", "new\nline\x1b[2J\tand a tab");
+        assert_string_equal(back, "new\nline\x1b[2J\tand a tab");
+        free(back);
+    }
+    q = shell_quote("a\nb\x7f");
+    assert_string_equal(q, "'a'$'\\x0a''b'$'\\x7f'''"); /* nothing raw on the printed line */
+    free(q);
+}
+
 static void test_cli_util_default_data_dir(void **state)
 {
     (void)state;
@@ -362,6 +426,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_util_error_lines_escape_and_keep_the_problem),
         cmocka_unit_test(test_cli_util_option_and_operand_errors),
         cmocka_unit_test(test_cli_util_finish_stdout_reports_failed_writes),
+        cmocka_unit_test(test_cli_util_shell_quote),
         cmocka_unit_test(test_cli_util_default_data_dir),
         cmocka_unit_test(test_cli_util_load_split),
     };
