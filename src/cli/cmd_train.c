@@ -1,9 +1,9 @@
-/* resnet-mnist train: options, signals, and the library's training run (run_state, run_files,
- * trainer) with what it prints (train_progress.c): checkpoints, metrics and plots rewritten after
- * every epoch, resumption, and a clean stop on SIGINT/SIGTERM. */
-#include <getopt.h>
-#include <inttypes.h>
+/* resnet-mnist train: its options (train_options.c), signals, and the library's training run
+ * (run_state, run_files, trainer) with what it prints (train_progress.c): a locked run folder,
+ * checkpoints, metrics and plots rewritten after every epoch, resumption from last.bin alone,
+ * and a clean stop on SIGINT/SIGTERM. */
 #include <malloc.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,165 +12,42 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "train_options.h"
 #include "train_progress.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_files.h"
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/engine/trainer.h"
+#include "resnet_mnist/io/data_fingerprint.h"
+#include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
-
-struct train_cli {
-    int epochs, batch_size, limit_train, limit_test, shuffle, log_every, threads;
-    float lr, momentum;
-    uint64_t seed;
-    const char *data_dir, *out_dir, *init_path, *resume_path;
-    enum output_mode mode;
-    int quiet, json;
-    /* given['b']: the option of that letter (--batch-size) was given; a resumed run takes the
-     * options not given from its checkpoint */
-    unsigned char given[128];
-};
-
-static void train_help(FILE *fp)
-{
-    fprintf(fp,
-            "Usage: " PROGRAM " train [OPTIONS]\n"
-            "Train the tutorial's ResNet on MNIST; after every epoch evaluate it on the test set\n"
-            "and keep the best epoch's weights.\n"
-            "\n"
-            "  --epochs N         epochs to run in all (default 50)\n"
-            "  --batch-size N     images per SGD step and per test batch (default 30)\n"
-            "  --lr X             learning rate (default 0.005)\n"
-            "  --momentum X       SGD momentum, PyTorch's form (default 0.5)\n"
-            "  --seed S           seed for initialisation and shuffling (default 0)\n"
-            "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
-            "  --out DIR          output folder, which must exist (default ., or the folder of\n"
-            "                     --resume)\n"
-            "  --limit-train N    use only the first N training images\n"
-            "  --limit-test N     use only the first N test images\n"
-            "  --no-shuffle       keep file order instead of reshuffling every epoch\n"
-            "  --init FILE        start from the weights of a checkpoint (safetensors)\n"
-            "  --resume PATH      continue the run saved in PATH (a last.bin, or its folder) up\n"
-            "                     to --epochs; its options are kept\n"
-            "  --threads N        worker threads (default: the online CPUs); results do not\n"
-            "                     depend on it\n"
-            "  --log-every N      print 'epoch: E num: N Loss: L' every N batches\n"
-            "                     (default 300, as the tutorial; 0 turns it off)\n"
-            "  --quiet            print only one line per epoch\n"
-            "  --json             print one JSON object per epoch, nothing else\n"
-            "  -h, --help         show this help and exit\n"
-            "\n"
-            "Writes into the output folder, after every epoch: best.bin (the best epoch so\n"
-            "far), last.bin (the latest state, resumable), metrics.csv, accuracy.png and\n"
-            "loss.png. Ctrl-C stops after the current batch and saves last.bin; a second\n"
-            "Ctrl-C stops at once.\n"
-            "\n"
-            "Examples:\n"
-            "  " PROGRAM " train --epochs 2 --out runs/first\n"
-            "  " PROGRAM " train --resume runs/first --epochs 5\n");
-}
-
-static int train_parse(int argc, char **argv, struct train_cli *o)
-{
-    /* long options only: each val is a letter that is not in the short option string */
-    static const struct option opts[] = {{"epochs", required_argument, 0, 'e'},
-                                         {"batch-size", required_argument, 0, 'b'},
-                                         {"lr", required_argument, 0, 'l'},
-                                         {"momentum", required_argument, 0, 'm'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"limit-train", required_argument, 0, 'N'},
-                                         {"limit-test", required_argument, 0, 'n'},
-                                         {"no-shuffle", no_argument, 0, 'S'},
-                                         {"init", required_argument, 0, 'i'},
-                                         {"resume", required_argument, 0, 'r'},
-                                         {"log-every", required_argument, 0, 'L'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    *o = (struct train_cli){.epochs = 50,
-                            .batch_size = 30,
-                            .lr = 0.005f,
-                            .momentum = 0.5f,
-                            .seed = 0,
-                            .shuffle = 1,
-                            .log_every = 300,
-                            .data_dir = default_data_dir(),
-                            .out_dir = ".",
-                            .threads = thread_pool_online_cpus()};
-    const char *cmd = "train";
-    int c, rc = 0;
-    while (rc == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        o->given[c & 127] = 1;
-        if (c == 'e')
-            rc = parse_int(cmd, "--epochs", optarg, 1, 100000, &o->epochs);
-        else if (c == 'b')
-            rc = parse_int(cmd, "--batch-size", optarg, 1, MAX_BATCH, &o->batch_size);
-        else if (c == 'l')
-            rc = parse_float(cmd, "--lr", optarg, 0, 1, 1e6, &o->lr);
-        else if (c == 'm')
-            rc = parse_float(cmd, "--momentum", optarg, 0, 0, 1, &o->momentum);
-        else if (c == 's')
-            rc = parse_u64(cmd, "--seed", optarg, &o->seed);
-        else if (c == 'd')
-            o->data_dir = optarg;
-        else if (c == 'o')
-            o->out_dir = optarg;
-        else if (c == 'N')
-            rc = parse_int(cmd, "--limit-train", optarg, 1, 1 << 30, &o->limit_train);
-        else if (c == 'n')
-            rc = parse_int(cmd, "--limit-test", optarg, 1, 1 << 30, &o->limit_test);
-        else if (c == 'S')
-            o->shuffle = 0;
-        else if (c == 'i')
-            o->init_path = optarg;
-        else if (c == 'r')
-            o->resume_path = optarg;
-        else if (c == 'L')
-            rc = parse_int(cmd, "--log-every", optarg, 0, 1 << 30, &o->log_every);
-        else if (c == 't')
-            rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &o->threads);
-        else if (c == 'q')
-            o->quiet = 1;
-        else if (c == 'j')
-            o->json = 1;
-        else if (c == 'h') {
-            train_help(stdout);
-            return -1;
-        } else
-            return option_error(cmd, c, argv);
-    }
-    if (rc)
-        return rc;
-    if ((rc = no_operands(cmd, argc, argv)) != 0)
-        return rc;
-    if (o->init_path && o->resume_path)
-        return usage_error(cmd, "--init and --resume exclude each other");
-    if (o->quiet && o->json)
-        return usage_error(cmd, "--quiet and --json exclude each other");
-    const char *term = getenv("TERM");
-    o->mode = o->json                                                         ? OUT_JSON
-              : o->quiet                                                      ? OUT_QUIET
-              : isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0) ? OUT_LIVE
-                                                                              : OUT_PLAIN;
-    return 0;
-}
 
 /* ---------------------------------------------------------------- signals */
 
 static volatile sig_atomic_t stop_signal;
 
 /* The first SIGINT/SIGTERM asks the loop to stop after its batch; a second one ends the
- * process at once, before any further file is touched (outputs are renamed into place whole,
- * so nothing existing is damaged). */
+ * process at once, removing the temporary file of a save in progress (outputs are renamed into
+ * place whole, so nothing existing is damaged). */
 static void on_stop_signal(int sig)
 {
-    if (stop_signal)
+    if (stop_signal) {
+        atomic_file_unlink_temporaries();
         _exit(128 + sig);
+    }
     stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM blocked (block 1) or not (0) in the calling thread. The worker threads
+ * are started with both blocked, so that the handler always runs in the main thread: the
+ * thread that writes the files, and stops writing while the handler runs. */
+static void block_stop_signals(int block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 static void catch_stop_signals(void)
@@ -181,29 +58,6 @@ static void catch_stop_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-}
-
-/* With --resume, an option the user gave must agree with the checkpoint's. */
-static int check_resume_options(const struct train_cli *o, const struct run_options *k,
-                                const char *path)
-{
-    const char *flag = NULL;
-    if (o->given['b'] && o->batch_size != k->batch_size)
-        flag = "--batch-size";
-    else if (o->given['l'] && o->lr != k->lr)
-        flag = "--lr";
-    else if (o->given['m'] && o->momentum != k->momentum)
-        flag = "--momentum";
-    else if (o->given['s'] && o->seed != k->seed)
-        flag = "--seed";
-    else if (o->given['S'] && o->shuffle != k->shuffle)
-        flag = "--no-shuffle";
-    if (flag)
-        return usage_error("train",
-                           "%s differs from the run in %s, which is continued with its "
-                           "own options",
-                           flag, path);
-    return 0;
 }
 
 /* ---------------------------------------------------------------- the command */
@@ -220,74 +74,155 @@ struct train_state {
     char *resume_file, *resume_dir;
 };
 
-/* --resume: reads the run and takes its options. */
-static int open_resume(struct train_cli *o, struct train_state *s)
+/* With --resume, an option the user gave must agree with the run's: a usage error naming the
+ * first that does not. */
+static int check_resume_options(const struct train_cli *o, const struct run_state *r,
+                                const char *path)
+{
+    const struct run_options *k = &r->opt;
+    const struct {
+        int letter, differs;
+        const char *flag;
+    } opts[] = {{'b', o->batch_size != k->batch_size, "--batch-size"},
+                {'l', o->lr != k->lr, "--lr"},
+                {'m', o->momentum != k->momentum, "--momentum"},
+                {'s', o->seed != k->seed, "--seed"},
+                {'S', o->shuffle != k->shuffle, "--no-shuffle"},
+                {'N', o->limit_train != r->src.limit_train, "--limit-train"},
+                {'n', o->limit_test != r->src.limit_test, "--limit-test"}};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (o->given[opts[i].letter] && opts[i].differs)
+            return usage_error("train",
+                               "%s differs from the run in %s, which is continued with its own "
+                               "options",
+                               opts[i].flag, path);
+    return 0;
+}
+
+/* --resume: reads the run (its folder locked already) and takes its options and data. */
+static int load_resume(struct train_cli *o, struct train_state *s)
 {
     struct rm_status st;
     s->resumed = malloc(2 * MODEL_PARAM_FLOATS * sizeof(float));
-    if (!s->resumed ||
-        run_files_locate_resume(o->resume_path, &s->resume_file, &s->resume_dir, &st) != 0) {
+    if (!s->resumed) {
         error_line("out of memory");
         return 1;
     }
-    if (run_load_resumable(s->resume_file, s->resumed, s->resumed + MODEL_PARAM_FLOATS, &s->at,
-                           &s->run, &st) != 0) {
+    struct run_state *r = &s->run;
+    if (run_load_resumable(s->resume_file, s->resumed, s->resumed + MODEL_PARAM_FLOATS, &s->at, r,
+                           &st) != 0) {
         error_line("%s", st.msg);
         return 1;
     }
-    const struct run_options *k = &s->run.opt;
-    int rc = check_resume_options(o, k, s->resume_file);
+    int rc = check_resume_options(o, r, s->resume_file);
     if (rc)
         return rc;
-    o->batch_size = k->batch_size;
-    o->lr = k->lr;
-    o->momentum = k->momentum;
-    o->seed = k->seed;
-    o->shuffle = k->shuffle;
-    o->limit_train = k->train_images;
-    o->limit_test = k->test_images;
-    if (!o->given['o'])
-        o->out_dir = s->resume_dir;
-    if (s->run.epochs_done < o->epochs)
-        return 0;
-    error_line("%s: the run has done %d epoch%s already; ask for more with --epochs",
-               s->resume_file, s->run.epochs_done, s->run.epochs_done == 1 ? "" : "s");
-    return 1;
+    o->batch_size = r->opt.batch_size;
+    o->lr = r->opt.lr;
+    o->momentum = r->opt.momentum;
+    o->seed = r->opt.seed;
+    o->shuffle = r->opt.shuffle;
+    o->limit_train = r->src.limit_train;
+    o->limit_test = r->src.limit_test;
+    if (!o->given['d'])
+        o->data_dir = r->src.data_abs;
+    if (!o->given['e'])
+        o->epochs = r->epochs; /* the run's own target */
+    if (o->epochs < r->epochs_done) {
+        error_line("%s: the run has done %d epochs already; ask for more with --epochs",
+                   s->resume_file, r->epochs_done);
+        return 1;
+    }
+    r->epochs = o->epochs;
+    return 0;
 }
 
-/* The output folder, the data, then the model and trainer: new, or where the run stopped. */
+/* The output folder: made, locked for the command's life, free of any other run (or
+ * --overwrite), and every file in it writable; with --resume, the run read. */
+static int open_run(struct train_cli *o, struct train_state *s)
+{
+    struct rm_status st;
+    if (o->resume_path) {
+        if (run_files_locate_resume(o->resume_path, &s->resume_file, &s->resume_dir, &st) != 0) {
+            error_line("%s", st.msg);
+            return 1;
+        }
+        if (!o->given['o'])
+            o->out_dir = s->resume_dir;
+    }
+    if (run_files_open(&s->out, o->out_dir, &st) != 0) {
+        error_line("%s", st.msg);
+        return 1;
+    }
+    int rc = o->resume_path ? load_resume(o, s) : 0;
+    if (rc)
+        return rc;
+    int same = o->resume_path && file_same(o->out_dir, s->resume_dir);
+    if (same && o->overwrite)
+        return usage_error("train",
+                           "--overwrite starts a new run, but %s is the folder of the "
+                           "run --resume continues",
+                           o->out_dir);
+    const char *held = run_files_find_run(&s->out);
+    if (held && !same && !o->overwrite) {
+        char *q = shell_quote(o->out_dir);
+        error_line("%s: holds a run already (%s); continue it with --resume %s, or replace it "
+                   "with --overwrite",
+                   o->out_dir, held, q ? q : o->out_dir);
+        free(q);
+        return 1;
+    }
+    if (run_files_probe(&s->out, &st) != 0) {
+        error_line("%s", st.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* The data (checked against the run's fingerprint when resuming), then the model and trainer:
+ * new, or where the run stopped; with --overwrite, the old run's files go now. */
 static int prepare(const struct train_cli *o, struct train_state *s)
 {
     struct rm_status st;
-    if (run_files_check_dir(o->out_dir, &st) != 0 || run_files_init(&s->out, o->out_dir, &st)) {
-        error_line("%s", st.msg);
-        return 1;
-    }
     if (load_split(&s->train, o->data_dir, MNIST_SPLIT_TRAIN, o->limit_train) ||
         load_split(&s->test, o->data_dir, MNIST_SPLIT_TEST, o->limit_test))
         return 1;
-    const struct run_options *k = &s->run.opt;
-    if (o->resume_path && (s->train.n != k->train_images || s->test.n != k->test_images)) {
-        error_line("%s: the run used %d training and %d test images, %s holds %d and %d",
-                   s->resume_file, k->train_images, k->test_images, o->data_dir, s->train.n,
-                   s->test.n);
-        return 1;
+    struct run_state *r = &s->run;
+    struct data_fingerprint fp;
+    int rc = data_fingerprint_compute(&fp, &s->train, &s->test, &st);
+    if (rc == 0 && o->resume_path)
+        rc = run_state_check_data(r, &s->train, &s->test, &fp, o->data_dir, s->resume_file, &st);
+    if (rc == 0) { /* its worker threads inherit the blocked signals */
+        block_stop_signals(1);
+        rc = model_init(&s->m, o->batch_size, o->threads, &st);
+        block_stop_signals(0);
     }
-    int rc = model_init(&s->m, o->batch_size, o->threads, &st);
     if (rc == 0 && o->resume_path) {
-        rc = run_state_restore(&s->m, &s->t, &s->train, &s->run, s->resumed,
+        rc = run_state_restore(&s->m, &s->t, &s->train, r, s->resumed,
                                s->resumed + MODEL_PARAM_FLOATS, &s->at, s->resume_file, &st);
+        if (rc == 0 && o->given['d']) /* the data moved: the run continues from there */
+            rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, r->src.init,
+                                      &fp, &st);
     } else if (rc == 0) {
         struct run_options opt = {o->batch_size, o->shuffle, o->lr,    o->momentum,
                                   o->seed,       s->train.n, s->test.n};
-        rc = run_state_begin(&s->run, &s->m, &s->t, &s->train, &opt, o->epochs, o->init_path, &st);
+        rc = run_state_begin(r, &s->m, &s->t, &s->train, &opt, o->epochs, o->init_path, &st);
+        if (rc == 0)
+            rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, o->init_path,
+                                      &fp, &st);
     }
+    if (rc == 0 && o->overwrite)
+        rc = run_files_remove(&s->out, &st);
     if (rc != 0) {
         error_line("%s", st.msg);
         return 1;
     }
-    if (o->resume_path)
-        run_files_recover_seconds(s->out.csv, &s->run);
+    if (o->resume_path) { /* seconds from the run's own metrics.csv, none from another */
+        char *csv = file_join_path(s->resume_dir, "metrics.csv");
+        if (csv)
+            run_files_recover_seconds(csv, r);
+        free(csv);
+    }
     return 0;
 }
 
@@ -304,9 +239,12 @@ static int train_epochs(const struct train_cli *o, struct train_state *s, struct
         if (ts == TRAINER_DIVERGED) {
             train_progress_clear(p);
             fflush(stdout);
-            error_line("training diverged: the loss is %s at epoch %d, batch %d; try a smaller "
-                       "--lr (now %g)%s",
-                       isnan(train_loss) ? "NaN" : "infinite", p->epoch, s->t.batch + 1, o->lr,
+            error_line("training diverged: %s at epoch %d, batch %d; try a smaller --lr (now "
+                       "%g)%s",
+                       isnan(train_loss)       ? "the loss is NaN"
+                       : !isfinite(train_loss) ? "the loss is infinite"
+                                               : "its step left weights that are not finite",
+                       p->epoch, s->t.batch + 1, o->lr,
                        s->run.best_epoch ? "; best.bin keeps the best earlier epoch" : "");
             return 1;
         }
@@ -325,6 +263,34 @@ static int train_epochs(const struct train_cli *o, struct train_state *s, struct
     return 0;
 }
 
+/* After the loop: a run stopped before its target saves its state and says how to continue
+ * (128 + the signal); a complete run, even one a signal reached during its final test pass or
+ * saves, has its files whole (written now when this command trained nothing) and its summary. */
+static int finish(const struct train_cli *o, struct train_state *s, struct train_progress *p)
+{
+    struct rm_status st;
+    int complete = s->run.epochs_done >= o->epochs;
+    if ((!complete || !s->out.best_written) &&
+        run_files_save(&s->out, &s->m, &s->t, &s->run, 0, &st) != 0) {
+        train_progress_clear(p);
+        fflush(stdout);
+        error_line("%s", st.msg);
+        return 1;
+    }
+    if (complete) {
+        train_progress_print_summary(p, &s->run, &s->out);
+        return 0;
+    }
+    train_progress_clear(p);
+    fflush(stdout);
+    char *q = shell_quote(o->out_dir);
+    error_line("stopped by %s at epoch %d, batch %d; continue with: " PROGRAM " train --resume %s",
+               stop_signal == SIGINT ? "SIGINT" : "SIGTERM", s->run.epochs_done + 1, s->t.batch,
+               q ? q : o->out_dir);
+    free(q);
+    return 128 + stop_signal;
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_cli o;
@@ -332,55 +298,23 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     struct train_state s = {0};
-    struct rm_status st;
-    if ((o.resume_path && (rc = open_resume(&o, &s)) != 0) || (rc = prepare(&o, &s)) != 0)
+    if ((rc = open_run(&o, &s)) != 0 || (rc = prepare(&o, &s)) != 0)
         goto done;
     struct train_progress p = {.mode = o.mode,
                                .log_every = o.log_every,
                                .epochs = o.epochs,
                                .batch_size = o.batch_size,
                                .t = &s.t};
-    if (o.mode == OUT_LIVE || o.mode == OUT_PLAIN) {
-        if (o.resume_path)
-            printf("resuming %s at epoch %d, batch %d of %d\n", s.resume_file,
-                   s.run.epochs_done + 1, s.t.batch, trainer_batches(&s.t));
-        printf("training on %d images, testing on %d, batch %d, lr %g, momentum %g, seed %" PRIu64
-               ", %d thread%s%s\n",
-               s.train.n, s.test.n, o.batch_size, o.lr, o.momentum, o.seed, o.threads,
-               o.threads == 1 ? "" : "s", o.init_path ? ", weights from --init" : "");
-        fflush(stdout);
-    }
+    train_progress_print_start(&p, &s.run, &s.train, &s.test, o.resume_path ? s.resume_file : NULL,
+                               o.threads, o.init_path != NULL);
     /* Writing outputs allocates large temporary buffers every epoch. glibc would otherwise
      * raise its mmap threshold after the first free and keep later ones on the heap, so fix it:
      * big blocks go back to the system when freed, and resident memory stays flat. */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     stop_signal = 0;
     catch_stop_signals();
-    if ((rc = train_epochs(&o, &s, &p)) != 0)
-        goto done;
-    if (stop_signal) {
-        train_progress_clear(&p);
-        fflush(stdout);
-        /* the state after the last complete batch, resumable bit for bit */
-        rc = 1;
-        if (run_files_save(&s.out, &s.m, &s.t, &s.run, 0, &st) != 0) {
-            error_line("%s", st.msg);
-            goto done;
-        }
-        error_line("stopped by %s at epoch %d, batch %d; continue with: " PROGRAM
-                   " train --resume %s --epochs %d",
-                   stop_signal == SIGINT ? "SIGINT" : "SIGTERM", s.run.epochs_done + 1, s.t.batch,
-                   s.out.last, o.epochs);
-        rc = 128 + stop_signal;
-        goto done;
-    }
-    if (o.mode == OUT_LIVE || o.mode == OUT_PLAIN) {
-        const struct epoch_record *b = &s.run.hist[s.run.best_epoch - 1];
-        printf("best test accuracy %.2f%% (%d/%d) at epoch %d\n", 100.0 * epoch_accuracy(b),
-               b->correct, b->total, s.run.best_epoch);
-        printf("wrote %s (best epoch), %s (last epoch, resumable), %s, %s and %s\n", s.out.best,
-               s.out.last, s.out.csv, s.out.acc_png, s.out.loss_png);
-    }
+    if ((rc = train_epochs(&o, &s, &p)) == 0)
+        rc = finish(&o, &s, &p);
 done:
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

@@ -1,12 +1,34 @@
 /* What `train` prints while it runs: see train_progress.h. */
 #include "train_progress.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
 #include "resnet_mnist/engine/clock.h"
+
+void train_progress_print_start(const struct train_progress *p, const struct run_state *r,
+                                const struct idx_dataset *train, const struct idx_dataset *test,
+                                const char *resume_file, int threads, int from_init)
+{
+    if (p->mode != OUT_LIVE && p->mode != OUT_PLAIN)
+        return;
+    const struct run_options *o = &r->opt;
+    if (resume_file && r->epochs_done >= r->epochs)
+        printf("%s: the run has done its %d epochs; nothing to train (ask for more with "
+               "--epochs)\n",
+               resume_file, r->epochs);
+    else if (resume_file)
+        printf("resuming %s at epoch %d, batch %d of %d\n", resume_file, r->epochs_done + 1,
+               p->t->batch, trainer_batches(p->t));
+    printf("training on %d images, testing on %d, batch %d, lr %g, momentum %g, seed %" PRIu64
+           ", %d thread%s%s\n",
+           train->n, test->n, o->batch_size, o->lr, o->momentum, o->seed, threads,
+           threads == 1 ? "" : "s", from_init ? ", weights from --init" : "");
+    fflush(stdout);
+}
 
 void train_progress_begin_epoch(struct train_progress *p, int epoch)
 {
@@ -99,5 +121,19 @@ void train_progress_print_epoch(struct train_progress *p, const struct run_state
                e, 100.0 * epoch_accuracy(h), h->correct, h->total, h->train_loss, h->test_loss,
                h->seconds, r->best_epoch == e ? "  (best so far)" : "");
     }
+    fflush(stdout);
+}
+
+void train_progress_print_summary(struct train_progress *p, const struct run_state *r,
+                                  const struct run_files *f)
+{
+    if (p->mode != OUT_LIVE && p->mode != OUT_PLAIN)
+        return;
+    train_progress_clear(p);
+    const struct epoch_record *b = &r->hist[r->best_epoch - 1];
+    printf("best test accuracy %.2f%% (%d/%d) at epoch %d\n", 100.0 * epoch_accuracy(b), b->correct,
+           b->total, r->best_epoch);
+    printf("wrote %s (best epoch), %s (last epoch, resumable), %s, %s and %s\n", f->best, f->last,
+           f->csv, f->acc_png, f->loss_png);
     fflush(stdout);
 }

@@ -4,6 +4,7 @@
 /* What `train` prints while it runs (private to src/cli): the tutorial's "epoch: E num: N Loss:
  * L" lines, a live status line on a terminal, and one line (or JSON object) per epoch. */
 
+#include "resnet_mnist/engine/run_files.h"
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/engine/trainer.h"
 
@@ -18,6 +19,11 @@ struct train_progress {
     int live_shown; /* a live line is on screen and must be cleared before other output */
 };
 
+/* The lines before training (nothing with --quiet or --json): where a resumed run continues
+ * (resume_file not NULL), or that it has nothing left to train, then the data and options. */
+void train_progress_print_start(const struct train_progress *p, const struct run_state *r,
+                                const struct idx_dataset *train, const struct idx_dataset *test,
+                                const char *resume_file, int threads, int from_init);
 /* Notes the start of epoch `epoch` at the trainer's current batch. */
 void train_progress_begin_epoch(struct train_progress *p, int epoch);
 /* trainer_run_epoch's callback (ctx: a struct train_progress): the tutorial's line every
@@ -28,5 +34,9 @@ void train_progress_on_batch(void *ctx, int batch, int batches, double loss);
 void train_progress_clear(struct train_progress *p);
 /* The last epoch of r: a JSON object with --json, else a line marking the best so far. */
 void train_progress_print_epoch(struct train_progress *p, const struct run_state *r);
+
+/* The end of a complete run (nothing with --quiet or --json): its best epoch and its files. */
+void train_progress_print_summary(struct train_progress *p, const struct run_state *r,
+                                  const struct run_files *f);
 
 #endif

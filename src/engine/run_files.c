@@ -1,6 +1,9 @@
 #include "resnet_mnist/engine/run_files.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 
 int run_files_init(struct run_files *f, const char *dir, struct rm_status *st)
 {
+    memset(f, 0, sizeof *f);
     f->best = file_join_path(dir, "best.bin");
     f->last = file_join_path(dir, "last.bin");
     f->csv = file_join_path(dir, "metrics.csv");
@@ -24,8 +28,20 @@ int run_files_init(struct run_files *f, const char *dir, struct rm_status *st)
     return rm_fail(st, "out of memory");
 }
 
+int run_files_open(struct run_files *f, const char *dir, struct rm_status *st)
+{
+    memset(f, 0, sizeof *f);
+    if (run_files_make_dir(dir, st) != 0 || dir_lock_acquire(&f->lock, dir, st) != 0)
+        return -1;
+    struct dir_lock lock = f->lock;
+    int rc = run_files_init(f, dir, st);
+    f->lock = lock;
+    return rc;
+}
+
 void run_files_free(struct run_files *f)
 {
+    dir_lock_release(&f->lock);
     free(f->best);
     free(f->last);
     free(f->csv);
@@ -34,15 +50,105 @@ void run_files_free(struct run_files *f)
     memset(f, 0, sizeof *f);
 }
 
-int run_files_check_dir(const char *dir, struct rm_status *st)
+void run_files_paths(const struct run_files *f, const char *paths[RUN_FILES_COUNT])
 {
+    paths[0] = f->best;
+    paths[1] = f->last;
+    paths[2] = f->csv;
+    paths[3] = f->acc_png;
+    paths[4] = f->loss_png;
+}
+
+int run_files_make_dir(const char *dir, struct rm_status *st)
+{
+    size_t len = strlen(dir);
+    if (len >= PATH_MAX)
+        return rm_fail(st,
+                       "%s: output folder path is too long (%zu characters; the system takes at "
+                       "most %d)",
+                       dir, len, PATH_MAX - 1);
+    char *part = strdup(dir);
+    if (!part)
+        return rm_fail(st, "out of memory");
+    /* each parent, then the folder itself: what exists already is fine */
+    for (size_t i = 1; i <= len; i++) {
+        if (part[i] != '/' && part[i] != 0)
+            continue;
+        char c = part[i];
+        part[i] = 0;
+        if (part[i - 1] != '/' && mkdir(part, 0777) != 0 && errno != EEXIST) {
+            int rc = rm_fail(st, "%s: cannot make the output folder: %s", part, strerror(errno));
+            free(part);
+            return rc;
+        }
+        part[i] = c;
+    }
+    free(part);
     struct stat sb;
     if (stat(dir, &sb) != 0)
-        return rm_fail(st, "%s: output folder does not exist (create it first)", dir);
+        return rm_fail(st, "%s: cannot make the output folder: %s", dir, strerror(errno));
     if (!S_ISDIR(sb.st_mode))
         return rm_fail(st, "%s: output path is not a folder", dir);
     if (access(dir, W_OK | X_OK) != 0)
         return rm_fail(st, "%s: output folder is not writable: %s", dir, strerror(errno));
+    return 0;
+}
+
+/* The names of the five files, in run_files_paths' order. */
+static const char *const file_names[RUN_FILES_COUNT] = {"best.bin", "last.bin", "metrics.csv",
+                                                        "accuracy.png", "loss.png"};
+
+/* The folder of f's files, opened (the names are then looked up in it, so that a folder path
+ * near the system's limit still works); -1 when it cannot be. */
+static int open_folder(const struct run_files *f)
+{
+    char *dir = file_parent_dir(f->best);
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    free(dir);
+    return fd;
+}
+
+const char *run_files_find_run(const struct run_files *f)
+{
+    int dfd = open_folder(f);
+    const char *found = NULL;
+    for (int i = 0; i < RUN_FILES_COUNT && dfd >= 0 && !found; i++) {
+        struct stat sb;
+        if (fstatat(dfd, file_names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0)
+            found = file_names[i];
+    }
+    if (dfd >= 0)
+        close(dfd);
+    return found;
+}
+
+int run_files_remove(const struct run_files *f, struct rm_status *st)
+{
+    int dfd = open_folder(f);
+    if (dfd < 0)
+        return rm_fail(st, "%s: cannot open the folder: %s", f->best, strerror(errno));
+    const char *paths[RUN_FILES_COUNT];
+    run_files_paths(f, paths);
+    for (int i = 0; i < RUN_FILES_COUNT; i++)
+        if (unlinkat(dfd, file_names[i], 0) != 0 && errno != ENOENT) {
+            int rc = rm_fail(st, "%s: cannot remove: %s", paths[i], strerror(errno));
+            close(dfd);
+            return rc;
+        }
+    close(dfd);
+    return 0;
+}
+
+int run_files_probe(const struct run_files *f, struct rm_status *st)
+{
+    const char *paths[RUN_FILES_COUNT];
+    run_files_paths(f, paths);
+    for (int i = 0; i < RUN_FILES_COUNT; i++) {
+        struct atomic_file af;
+        if (atomic_file_open(&af, paths[i], st) != 0)
+            return -1;
+        atomic_file_abort(&af);
+    }
     return 0;
 }
 
@@ -117,35 +223,58 @@ int run_files_write_plots(const char *acc_png, const char *loss_png, const struc
     return rc;
 }
 
+/* Epoch e's line of metrics.csv without its seconds: "E,train,test,accuracy". */
+static void metrics_fields(char *buf, size_t size, const struct run_state *r, int e)
+{
+    const struct epoch_record *h = &r->hist[e - 1];
+    snprintf(buf, size, "%d,%.6f,%.6f,%.6f", e, h->train_loss, h->test_loss, epoch_accuracy(h));
+}
+
 int run_files_recover_seconds(const char *csv, struct run_state *r)
 {
     FILE *fp = fopen(csv, "r");
     if (!fp)
         return 0;
-    char line[256];
-    int used = 0;
-    if (!fgets(line, sizeof line, fp)) {
-        fclose(fp);
-        return 0;
-    }
-    while (fgets(line, sizeof line, fp)) {
-        int e;
-        double tl, tel, acc, sec;
-        if (sscanf(line, "%d,%lf,%lf,%lf,%lf", &e, &tl, &tel, &acc, &sec) == 5 && e >= 1 &&
-            e <= r->epochs_done) {
-            r->hist[e - 1].seconds = sec;
-            used++;
+    double *seconds = malloc(((size_t)r->epochs_done + 1) * sizeof *seconds);
+    char line[512], want[256];
+    int used = 0, own = seconds && fgets(line, sizeof line, fp) &&
+                        strcmp(line, "epoch,train_loss,test_loss,test_accuracy,seconds\n") == 0;
+    while (own && fgets(line, sizeof line, fp)) {
+        if (used == r->epochs_done) {
+            own = 0; /* more epochs than the run has done: another run's */
+            break;
         }
+        metrics_fields(want, sizeof want, r, used + 1);
+        size_t n = strlen(want);
+        char *end;
+        double sec = 0;
+        if (strncmp(line, want, n) == 0 && line[n] == ',') {
+            errno = 0;
+            sec = strtod(line + n + 1, &end);
+            own = end != line + n + 1 && *end == '\n' && !errno && isfinite(sec) && sec >= 0;
+        } else {
+            own = 0;
+        }
+        if (own)
+            seconds[used++] = sec;
     }
     fclose(fp);
+    if (!own)
+        used = 0;
+    for (int e = 0; e < used; e++)
+        r->hist[e].seconds = seconds[e];
+    free(seconds);
     return used;
 }
 
-int run_files_save(const struct run_files *f, const struct model *m, const struct trainer *t,
+int run_files_save(struct run_files *f, const struct model *m, const struct trainer *t,
                    const struct run_state *r, int new_best, struct rm_status *st)
 {
-    if (new_best && run_save_weights(f->best, m, r, r->best_epoch, st) != 0)
-        return -1;
+    if (r->best_epoch > 0 && (new_best || !f->best_written)) {
+        if (run_save_best(f->best, r, st) != 0)
+            return -1;
+        f->best_written = 1;
+    }
     if (run_save_resumable(f->last, m, t, r, st) != 0)
         return -1;
     if (r->epochs_done == 0)
@@ -155,16 +284,28 @@ int run_files_save(const struct run_files *f, const struct model *m, const struc
     return run_files_write_plots(f->acc_png, f->loss_png, r, st);
 }
 
-int run_files_end_epoch(const struct run_files *f, struct run_state *r, struct model *m,
+int run_files_end_epoch(struct run_files *f, struct run_state *r, struct model *m,
                         const struct trainer *t, const struct idx_dataset *test, double train_loss,
                         double epoch_start, struct rm_status *st)
 {
     struct eval_result ev;
     evaluate(m, test, &ev);
+    /* Weights that are finite (the trainer checks every step) may still overflow the logits:
+     * such an epoch is never recorded, so it can never become the best. */
+    if (!isfinite(ev.loss))
+        return rm_fail(st,
+                       "training diverged: the test loss is %s after epoch %d, whose last step "
+                       "(batch %d) left weights whose outputs overflow; try a smaller --lr (now "
+                       "%g)%s",
+                       isnan(ev.loss) ? "NaN" : "infinite", r->epochs_done + 1, trainer_batches(t),
+                       t->lr, r->best_epoch ? "; best.bin keeps the best earlier epoch" : "");
     struct epoch_record rec = {train_loss, ev.loss, ev.correct, ev.total,
                                clock_seconds() - epoch_start};
     int best_before = r->best_epoch;
     if (run_state_push(r, &rec, st) != 0)
         return -1;
-    return run_files_save(f, m, t, r, r->best_epoch != best_before, st);
+    int new_best = r->best_epoch != best_before;
+    if (new_best)
+        memcpy(r->best_params, m->params, MODEL_PARAM_FLOATS * sizeof *m->params);
+    return run_files_save(f, m, t, r, new_best, st);
 }

@@ -1,15 +1,19 @@
+/* A run's record, where its data comes from, its checkpoints written, and starting or restoring
+ * it: see run_state.h. Reading a resumable file is in run_state_load.c. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "resnet_mnist/engine/run_state.h"
 
-#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/ckpt.h"
-
-#define RESUME_FORMAT "1"
+#include "run_state_private.h"
 
 void run_ckpt_tensors(const float *data, struct ckpt_tensor *t)
 {
@@ -24,29 +28,74 @@ void run_ckpt_tensors(const float *data, struct ckpt_tensor *t)
     }
 }
 
+void run_resumable_tensors(const float *params, const float *momentum, const float *best,
+                           struct ckpt_tensor t[RUN_RESUMABLE_TENSORS],
+                           char names[2 * MODEL_PARAM_COUNT][64])
+{
+    run_ckpt_tensors(params, t);
+    run_ckpt_tensors(momentum, t + MODEL_PARAM_COUNT);
+    run_ckpt_tensors(best, t + 2 * MODEL_PARAM_COUNT);
+    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+        snprintf(names[i], 64, "momentum.%s", model_params[i].name);
+        snprintf(names[MODEL_PARAM_COUNT + i], 64, "best.%s", model_params[i].name);
+        t[MODEL_PARAM_COUNT + i].name = names[i];
+        t[2 * MODEL_PARAM_COUNT + i].name = names[MODEL_PARAM_COUNT + i];
+    }
+}
+
+void run_limit_text(char buf[16], int limit)
+{
+    if (limit > 0)
+        snprintf(buf, 16, "%d", limit);
+    else
+        snprintf(buf, 16, "none");
+}
+
 double epoch_accuracy(const struct epoch_record *e)
 {
     return e->total ? (double)e->correct / e->total : 0.0;
 }
+
+/* ---------------------------------------------------------------- the record */
 
 int run_state_init(struct run_state *r, int capacity, struct rm_status *st)
 {
     memset(r, 0, sizeof *r);
     r->capacity = capacity > 0 ? capacity : 1;
     r->hist = calloc((size_t)r->capacity, sizeof *r->hist);
-    if (!r->hist)
+    r->best_params = calloc(MODEL_PARAM_FLOATS, sizeof *r->best_params);
+    if (!r->hist || !r->best_params) {
+        run_state_free(r);
         return rm_fail(st, "out of memory for the history of %d epochs", capacity);
+    }
     return 0;
+}
+
+static void source_free(struct run_source *s)
+{
+    free(s->data_dir);
+    free(s->data_abs);
+    free(s->init);
+    memset(s, 0, sizeof *s);
 }
 
 void run_state_free(struct run_state *r)
 {
     free(r->hist);
+    free(r->best_params);
+    source_free(&r->src);
     memset(r, 0, sizeof *r);
 }
 
 int run_state_push(struct run_state *r, const struct epoch_record *e, struct rm_status *st)
 {
+    int epoch = r->epochs_done + 1;
+    if (!isfinite(e->train_loss))
+        return rm_fail(st, "epoch %d: the training loss is %s", epoch,
+                       isnan(e->train_loss) ? "NaN" : "infinite");
+    if (!isfinite(e->test_loss))
+        return rm_fail(st, "epoch %d: the test loss is %s", epoch,
+                       isnan(e->test_loss) ? "NaN" : "infinite");
     if (r->epochs_done == r->capacity) {
         struct epoch_record *h = realloc(r->hist, (size_t)r->capacity * 2 * sizeof *h);
         if (!h)
@@ -58,6 +107,78 @@ int run_state_push(struct run_state *r, const struct epoch_record *e, struct rm_
     if (!r->best_epoch || epoch_accuracy(e) > epoch_accuracy(&r->hist[r->best_epoch - 1]))
         r->best_epoch = r->epochs_done;
     return 0;
+}
+
+/* 1 if s is valid UTF-8 (checkpoint metadata must be): no overlong forms, no surrogates,
+ * nothing above U+10FFFF. */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, need, min;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1, min = 0x80, c &= 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            need = 2, min = 0x800, c &= 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            need = 3, min = 0x10000, c &= 0x07;
+        else
+            return 0;
+        for (unsigned i = 1; i <= need; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            c = c << 6 | (p[i] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return 0;
+        p += need + 1;
+    }
+    return 1;
+}
+
+int run_state_set_source(struct run_state *r, const char *data_dir, int limit_train, int limit_test,
+                         const char *init_path, const struct data_fingerprint *fp,
+                         struct rm_status *st)
+{
+    if (!utf8_valid(data_dir) || (init_path && !utf8_valid(init_path)))
+        return rm_fail(st,
+                       "%s: not a UTF-8 name, which a run cannot record in its checkpoint "
+                       "(rename it)",
+                       utf8_valid(data_dir) ? init_path : data_dir);
+    struct run_source s = {.limit_train = limit_train, .limit_test = limit_test, .data = *fp};
+    s.data_dir = strdup(data_dir);
+    s.data_abs = realpath(data_dir, NULL);
+    s.init = init_path ? strdup(init_path) : NULL;
+    if (!s.data_dir || !s.data_abs || (init_path && !s.init)) {
+        int missing = s.data_dir && !s.data_abs;
+        source_free(&s);
+        if (missing)
+            return rm_fail(st, "%s: cannot find the folder's absolute path", data_dir);
+        return rm_fail(st, "out of memory");
+    }
+    if (!utf8_valid(s.data_abs)) {
+        int rc = rm_fail(st, "%s: not a UTF-8 name, which a run cannot record in its checkpoint",
+                         s.data_abs);
+        source_free(&s);
+        return rc;
+    }
+    source_free(&r->src);
+    r->src = s;
+    return 0;
+}
+
+int run_state_check_data(const struct run_state *r, const struct idx_dataset *train,
+                         const struct idx_dataset *test, const struct data_fingerprint *fp,
+                         const char *dir, const char *path, struct rm_status *st)
+{
+    if (train->n != r->opt.train_images || test->n != r->opt.test_images)
+        return rm_fail(st, "%s: the run used %d training and %d test images, %s holds %d and %d",
+                       path, r->opt.train_images, r->opt.test_images, dir, train->n, test->n);
+    return data_fingerprint_check(&r->src.data, fp, dir, st);
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -97,12 +218,12 @@ static int describe(struct ckpt_meta *m, const struct run_state *r, int epoch, s
     return rc ? -1 : 0;
 }
 
-int run_save_weights(const char *path, const struct model *m, const struct run_state *r, int epoch,
-                     struct rm_status *st)
+static int save_weights(const char *path, const float *params, const struct run_state *r, int epoch,
+                        struct rm_status *st)
 {
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
     struct ckpt_meta meta = {0};
-    run_ckpt_tensors(m->params, t);
+    run_ckpt_tensors(params, t);
     int rc = describe(&meta, r, epoch, st);
     if (rc == 0)
         rc = ckpt_save(path, t, MODEL_PARAM_COUNT, &meta, st);
@@ -110,11 +231,17 @@ int run_save_weights(const char *path, const struct model *m, const struct run_s
     return rc;
 }
 
-/* "momentum.<name>" for every parameter. */
-static void momentum_names(char names[MODEL_PARAM_COUNT][64])
+int run_save_weights(const char *path, const struct model *m, const struct run_state *r, int epoch,
+                     struct rm_status *st)
 {
-    for (int i = 0; i < MODEL_PARAM_COUNT; i++)
-        snprintf(names[i], 64, "momentum.%s", model_params[i].name);
+    return save_weights(path, m->params, r, epoch, st);
+}
+
+int run_save_best(const char *path, const struct run_state *r, struct rm_status *st)
+{
+    if (r->best_epoch < 1)
+        return rm_fail(st, "%s: no epoch is done, so there is no best one", path);
+    return save_weights(path, r->best_params, r, r->best_epoch, st);
 }
 
 static void rng_text(char *buf, size_t size, const struct rng *g)
@@ -123,21 +250,39 @@ static void rng_text(char *buf, size_t size, const struct rng *g)
              g->s[1], g->s[2], g->s[3]);
 }
 
+/* The run's source: every option a resume takes from the file rather than the command line. */
+static int describe_source(struct ckpt_meta *m, const struct run_state *r, struct rm_status *st)
+{
+    const struct run_source *s = &r->src;
+    char buf[DATA_FINGERPRINT_TEXT];
+    int rc = meta_printf(m, "epochs", st, "%d", r->epochs);
+    rc |= ckpt_meta_set(m, "data", s->data_dir ? s->data_dir : "", st);
+    rc |= ckpt_meta_set(m, "data_abs", s->data_abs ? s->data_abs : "", st);
+    data_fingerprint_format(&s->data, buf);
+    rc |= ckpt_meta_set(m, "data_sha256", buf, st);
+    run_limit_text(buf, s->limit_train);
+    rc |= ckpt_meta_set(m, "limit_train", buf, st);
+    run_limit_text(buf, s->limit_test);
+    rc |= ckpt_meta_set(m, "limit_test", buf, st);
+    if (s->init)
+        rc |= ckpt_meta_set(m, "init", s->init, st);
+    return rc ? -1 : 0;
+}
+
 int run_save_resumable(const char *path, const struct model *m, const struct trainer *t,
                        const struct run_state *r, struct rm_status *st)
 {
-    struct ckpt_tensor tensors[2 * MODEL_PARAM_COUNT];
-    char names[MODEL_PARAM_COUNT][64];
-    run_ckpt_tensors(m->params, tensors);
-    run_ckpt_tensors(m->momentum, tensors + MODEL_PARAM_COUNT);
-    momentum_names(names);
-    for (int i = 0; i < MODEL_PARAM_COUNT; i++)
-        tensors[MODEL_PARAM_COUNT + i].name = names[i];
+    struct ckpt_tensor tensors[RUN_RESUMABLE_TENSORS];
+    char names[2 * MODEL_PARAM_COUNT][64];
+    run_resumable_tensors(m->params, m->momentum, r->best_params, tensors, names);
+    /* the best weights once there is a best epoch */
+    int nt = r->best_epoch > 0 ? RUN_RESUMABLE_TENSORS : 2 * MODEL_PARAM_COUNT;
 
     struct ckpt_meta meta = {0};
     char buf[128];
     int rc = describe(&meta, r, r->epochs_done, st);
-    rc |= ckpt_meta_set(&meta, "resume", RESUME_FORMAT, st);
+    rc |= ckpt_meta_set(&meta, "resume", RUN_RESUME_FORMAT, st);
+    rc |= describe_source(&meta, r, st);
     rc |= meta_printf(&meta, "epochs_done", st, "%d", r->epochs_done);
     rc |= meta_printf(&meta, "best_epoch", st, "%d", r->best_epoch);
     rc |= meta_printf(&meta, "batch_in_epoch", st, "%d", t->batch);
@@ -163,211 +308,8 @@ int run_save_resumable(const char *path, const struct model *m, const struct tra
     rc |= ckpt_meta_set(&meta, "history", hist, st);
     free(hist);
     if (rc == 0)
-        rc = ckpt_save(path, tensors, 2 * MODEL_PARAM_COUNT, &meta, st);
+        rc = ckpt_save(path, tensors, nt, &meta, st);
     ckpt_meta_free(&meta);
-    return rc;
-}
-
-/* ---------------------------------------------------------------- reading */
-
-struct meta_reader {
-    const struct ckpt_meta *meta;
-    const char *path;
-    struct rm_status *st;
-    int failed;
-};
-
-static const char *need(struct meta_reader *mr, const char *key)
-{
-    const char *v = ckpt_meta_get(mr->meta, key);
-    if (!v && !mr->failed) {
-        rm_fail(mr->st, "%s: resume field '%s' is missing", mr->path, key);
-        mr->failed = 1;
-    }
-    return v;
-}
-
-static void bad(struct meta_reader *mr, const char *key, const char *v)
-{
-    if (!mr->failed)
-        rm_fail(mr->st, "%s: resume field '%s' has a bad value '%.40s'", mr->path, key, v);
-    mr->failed = 1;
-}
-
-static long read_long(struct meta_reader *mr, const char *key, long lo, long hi)
-{
-    const char *v = need(mr, key);
-    if (!v)
-        return lo;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno || x < lo || x > hi) {
-        bad(mr, key, v);
-        return lo;
-    }
-    return x;
-}
-
-static double read_double(struct meta_reader *mr, const char *key)
-{
-    const char *v = need(mr, key);
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end || errno == ERANGE) {
-        bad(mr, key, v);
-        return 0;
-    }
-    return x;
-}
-
-static void read_rng(struct meta_reader *mr, const char *key, struct rng *g)
-{
-    const char *v = need(mr, key);
-    if (!v)
-        return;
-    const char *p = v;
-    for (int i = 0; i < 4; i++) {
-        char *end;
-        errno = 0;
-        g->s[i] = strtoull(p, &end, 16);
-        if (end - p != 16 || errno || (i < 3 ? *end != ',' : *end != 0)) {
-            bad(mr, key, v);
-            return;
-        }
-        p = end + 1;
-    }
-    if (!(g->s[0] | g->s[1] | g->s[2] | g->s[3]))
-        bad(mr, key, v); /* the all-zero state is xoshiro's one invalid state */
-}
-
-static int read_history(struct meta_reader *mr, struct run_state *r, int epochs)
-{
-    const char *v = need(mr, "history");
-    if (!v)
-        return -1;
-    const char *p = v;
-    for (int e = 0; e < epochs; e++) {
-        struct epoch_record h = {0};
-        char *end;
-        h.train_loss = strtod(p, &end);
-        if (end == p || *end != ',')
-            goto fail;
-        p = end + 1;
-        h.test_loss = strtod(p, &end);
-        if (end == p || *end != ',')
-            goto fail;
-        p = end + 1;
-        long c = strtol(p, &end, 10);
-        if (end == p || *end != ',')
-            goto fail;
-        p = end + 1;
-        long t = strtol(p, &end, 10);
-        if (end == p || c < 0 || t < 0 || c > t || t > 1 << 30)
-            goto fail;
-        h.correct = (int)c;
-        h.total = (int)t;
-        if (e + 1 < epochs ? *end != ';' : *end != 0)
-            goto fail;
-        p = end + 1;
-        if (run_state_push(r, &h, mr->st) != 0)
-            return -1;
-    }
-    if (epochs == 0 && *v)
-        goto fail;
-    return 0;
-fail:
-    bad(mr, "history", v);
-    return -1;
-}
-
-int run_load_resumable(const char *path, float *params, float *momentum, struct resume_point *at,
-                       struct run_state *r, struct rm_status *st)
-{
-    memset(r, 0, sizeof *r);
-    float *p = calloc(2 * MODEL_PARAM_FLOATS, sizeof *p);
-    if (!p)
-        return rm_fail(st, "%s: out of memory", path);
-    struct ckpt_tensor tensors[2 * MODEL_PARAM_COUNT];
-    char names[MODEL_PARAM_COUNT][64];
-    run_ckpt_tensors(p, tensors);
-    run_ckpt_tensors(p + MODEL_PARAM_FLOATS, tensors + MODEL_PARAM_COUNT);
-    momentum_names(names);
-    for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
-        tensors[MODEL_PARAM_COUNT + i].name = names[i];
-        tensors[MODEL_PARAM_COUNT + i].optional = 1; /* so a weights file gets a clear refusal */
-    }
-    struct ckpt_meta meta = {0};
-    if (ckpt_load(path, tensors, 2 * MODEL_PARAM_COUNT, &meta, st) != 0) {
-        free(p);
-        return -1;
-    }
-    int rc = -1;
-    struct meta_reader mr = {&meta, path, st, 0};
-    const char *format = ckpt_meta_get(&meta, "resume");
-    int have_momentum = 1;
-    for (int i = 0; i < MODEL_PARAM_COUNT; i++)
-        have_momentum &= tensors[MODEL_PARAM_COUNT + i].present;
-    if (!format || !have_momentum) {
-        rm_fail(st,
-                "%s: not a resumable checkpoint (it holds weights only; start from them "
-                "with --init instead)",
-                path);
-        goto done;
-    }
-    if (strcmp(format, RESUME_FORMAT) != 0) {
-        rm_fail(st, "%s: resume format '%.20s' is not supported (expected %s)", path, format,
-                RESUME_FORMAT);
-        goto done;
-    }
-    struct run_state tmp;
-    int epochs = (int)read_long(&mr, "epochs_done", 0, 1 << 24);
-    if (mr.failed || run_state_init(&tmp, epochs + 1, st) != 0)
-        goto done;
-    struct run_options *o = &tmp.opt;
-    o->batch_size = (int)read_long(&mr, "batch_size", 1, 1 << 20);
-    o->lr = (float)read_double(&mr, "lr");
-    o->momentum = (float)read_double(&mr, "momentum");
-    const char *seed = need(&mr, "seed");
-    if (seed) {
-        char *end;
-        errno = 0;
-        o->seed = strtoull(seed, &end, 10);
-        if (end == seed || *end || errno || seed[0] == '-')
-            bad(&mr, "seed", seed);
-    }
-    const char *shuffle = need(&mr, "shuffle");
-    if (shuffle && strcmp(shuffle, "true") && strcmp(shuffle, "false"))
-        bad(&mr, "shuffle", shuffle);
-    o->shuffle = shuffle && strcmp(shuffle, "true") == 0;
-    o->train_images = (int)read_long(&mr, "train_images", 1, 1 << 30);
-    o->test_images = (int)read_long(&mr, "test_images", 1, 1 << 30);
-    int best = (int)read_long(&mr, "best_epoch", 0, epochs);
-    at->batch = (int)read_long(&mr, "batch_in_epoch", 0, 1 << 30);
-    at->loss_sum = read_double(&mr, "loss_sum");
-    at->steps = read_long(&mr, "optimizer_steps", 0, 1L << 40);
-    read_rng(&mr, "rng", &at->rng);
-    read_rng(&mr, "epoch_rng", &at->epoch_rng);
-    if (!mr.failed)
-        read_history(&mr, &tmp, epochs);
-    if (!mr.failed && tmp.best_epoch != best)
-        bad(&mr, "best_epoch", ckpt_meta_get(&meta, "best_epoch"));
-    if (!mr.failed && (o->lr <= 0 || o->momentum < 0))
-        bad(&mr, "lr", ckpt_meta_get(&meta, "lr"));
-    if (mr.failed) {
-        run_state_free(&tmp);
-        goto done;
-    }
-    *r = tmp;
-    memcpy(params, p, MODEL_PARAM_FLOATS * sizeof *p);
-    memcpy(momentum, p + MODEL_PARAM_FLOATS, MODEL_PARAM_FLOATS * sizeof *p);
-    rc = 0;
-done:
-    ckpt_meta_free(&meta);
-    free(p);
     return rc;
 }
 
@@ -387,6 +329,7 @@ int run_state_begin(struct run_state *r, struct model *m, struct trainer *t,
     if (run_state_init(r, epochs, st) != 0)
         return -1;
     r->opt = *o;
+    r->epochs = epochs;
     if (run_trainer_init(t, m, train, o, st) != 0)
         return -1;
     struct rng init_rng;
@@ -394,9 +337,8 @@ int run_state_begin(struct run_state *r, struct model *m, struct trainer *t,
     model_init_params(m, &init_rng);
     if (!init_path)
         return 0;
-    struct ckpt_tensor tensors[MODEL_PARAM_COUNT];
-    run_ckpt_tensors(m->params, tensors);
-    return ckpt_load(init_path, tensors, MODEL_PARAM_COUNT, NULL, st);
+    struct weights_info info;
+    return weights_load(init_path, m->params, &info, st);
 }
 
 int run_state_restore(struct model *m, struct trainer *t, const struct idx_dataset *train,

@@ -3,10 +3,12 @@
  * is saved after an epoch. Files in a temporary folder. */
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "resnet_mnist/engine/evaluation.h"
 #include "resnet_mnist/engine/model.h"
@@ -149,57 +151,167 @@ static void test_run_files_write_failures_name_the_file(void **state)
     tu_remove_dir(dir);
 }
 
-/* The rule: skip the first line, then each line of five numbers whose epoch is one of the run's
- * gives that epoch its seconds. */
+/* The run's own metrics.csv (as run_files_write_metrics writes it) gives back every epoch's
+ * seconds, also when it is a line short (a stop between last.bin and metrics.csv); a damaged
+ * file or a missing one changes nothing. */
 static void test_run_files_recover_seconds(void **state)
 {
     (void)state;
+    struct rm_status st;
     char *dir = tu_make_temp_dir(), *csv = tu_path(dir, "metrics.csv");
     struct run_state r;
     make_history(&r, 3);
-    const char *text = "epoch,train_loss,test_loss,test_accuracy,seconds\n"
-                       "1,0.5,0.25,0.9,11.5\n"
-                       "not,a,line\n"
-                       "3,0.1,0.1,0.9\n"    /* four numbers */
-                       "4,0.1,0.1,0.9,99\n" /* past the run */
-                       "0,0.1,0.1,0.9,99\n" /* no epoch 0 */
-                       "2,0.4,0.2,0.8,12.25\n";
-    tu_write_file(csv, text, strlen(text));
-    assert_int_equal(run_files_recover_seconds(csv, &r), 2);
+    r.hist[0].seconds = 11.5;
+    r.hist[1].seconds = 12.25;
+    r.hist[2].seconds = 1234.5;
+    assert_int_equal(run_files_write_metrics(csv, &r, &st), 0);
+    for (int e = 0; e < 3; e++)
+        r.hist[e].seconds = 0;
+    assert_int_equal(run_files_recover_seconds(csv, &r), 3);
     assert_true(r.hist[0].seconds == 11.5);
     assert_true(r.hist[1].seconds == 12.25);
-    assert_true(r.hist[2].seconds == 3.5); /* unchanged */
-    /* the first line is the header, whatever it holds */
-    text = "1,0.5,0.25,0.9,77\n";
+    assert_true(r.hist[2].seconds == 1234.5);
+    /* two lines of the three */
+    const char *text = "epoch,train_loss,test_loss,test_accuracy,seconds\n"
+                       "1,1.000000,2.000000,0.100000,7.000\n"
+                       "2,0.500000,1.000000,0.200000,8.000\n";
+    tu_write_file(csv, text, strlen(text));
+    assert_int_equal(run_files_recover_seconds(csv, &r), 2);
+    assert_true(r.hist[0].seconds == 7.0 && r.hist[1].seconds == 8.0);
+    assert_true(r.hist[2].seconds == 1234.5); /* unchanged */
+    /* damaged: no header, a line cut short, lines out of order, bad seconds */
+    const char *damaged[] = {
+        "1,1.000000,2.000000,0.100000,9.000\n",
+        "epoch,train_loss,test_loss,test_accuracy,seconds\n1,1.000000,2.000000,0.1000",
+        "epoch,train_loss,test_loss,test_accuracy,seconds\n2,0.500000,1.000000,0.200000,9.000\n",
+        "epoch,train_loss,test_loss,test_accuracy,seconds\n1,1.000000,2.000000,0.100000,x\n",
+        "epoch,train_loss,test_loss,test_accuracy,seconds\n1,1.000000,2.000000,0.100000,-1\n",
+    };
+    for (size_t i = 0; i < sizeof damaged / sizeof damaged[0]; i++) {
+        tu_write_file(csv, damaged[i], strlen(damaged[i]));
+        assert_int_equal(run_files_recover_seconds(csv, &r), 0);
+        assert_true(r.hist[0].seconds == 7.0);
+    }
+    r.epochs_done = 1; /* the file has two epochs: not this run's */
     tu_write_file(csv, text, strlen(text));
     assert_int_equal(run_files_recover_seconds(csv, &r), 0);
-    assert_true(r.hist[0].seconds == 11.5);
-    /* no file: nothing changes */
+    r.epochs_done = 3;
+    /* no file */
     remove(csv);
     assert_int_equal(run_files_recover_seconds(csv, &r), 0);
-    assert_true(r.hist[0].seconds == 11.5);
+    assert_true(r.hist[0].seconds == 7.0);
     run_state_free(&r);
     free(csv);
     tu_remove_dir(dir);
 }
 
-static void test_run_files_check_dir(void **state)
+/* The output folder is made with its parents; what cannot be a folder, or is too long a path for
+ * the system, is refused before any work. */
+static void test_run_files_make_dir(void **state)
 {
     (void)state;
     struct rm_status st;
-    char *dir = tu_make_temp_dir(), *missing = tu_path(dir, "nope"), *file = tu_path(dir, "f");
-    assert_int_equal(run_files_check_dir(dir, &st), 0);
-    assert_int_equal(run_files_check_dir(missing, &st), -1);
-    char want[512];
-    snprintf(want, sizeof want, "%s: output folder does not exist (create it first)", missing);
-    assert_string_equal(st.msg, want);
+    char *dir = tu_make_temp_dir(), *deep = tu_path(dir, "a/b//c/"), *file = tu_path(dir, "f");
+    assert_int_equal(run_files_make_dir(dir, &st), 0); /* there already */
+    if (run_files_make_dir(deep, &st) != 0)
+        fail_msg("%s", st.msg);
+    char *c = tu_path(dir, "a/b/c");
+    struct stat sb;
+    assert_int_equal(stat(c, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(run_files_make_dir(deep, &st), 0); /* twice is fine */
     tu_write_file(file, "x", 1);
-    assert_int_equal(run_files_check_dir(file, &st), -1);
+    char want[512];
+    assert_int_equal(run_files_make_dir(file, &st), -1);
     snprintf(want, sizeof want, "%s: output path is not a folder", file);
     assert_string_equal(st.msg, want);
-    free(missing);
-    free(file);
+    char *under = tu_path(file, "sub");
+    assert_int_equal(run_files_make_dir(under, &st), -1);
+    snprintf(want, sizeof want, "%s: cannot make the output folder: Not a directory", under);
+    assert_string_equal(st.msg, want);
+    char *longer = malloc(5000);
+    assert_non_null(longer);
+    memset(longer, 'a', 4999);
+    longer[4999] = 0;
+    assert_int_equal(run_files_make_dir(longer, &st), -1);
+    assert_non_null(strstr(st.msg, "output folder path is too long (4999 characters; the system "
+                                   "takes at most 4095)"));
+    free(longer), free(under), free(c), free(deep), free(file);
     tu_remove_dir(dir);
+}
+
+/* A folder holds a run when any of the five files is there; --overwrite removes all five and
+ * nothing else; the probe leaves nothing behind. */
+static void test_run_files_find_remove_and_probe(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir();
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, dir, &st), 0);
+    assert_null(run_files_find_run(&f));
+    if (run_files_probe(&f, &st) != 0)
+        fail_msg("%s", st.msg);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+    assert_int_equal(system(cmd), 0); /* nothing left by the probe */
+    const char *names[] = {"best.bin", "last.bin", "metrics.csv", "accuracy.png", "loss.png"};
+    for (int i = 0; i < 5; i++) {
+        char *p = tu_path(dir, names[i]);
+        tu_write_file(p, "x", 1);
+        assert_string_equal(run_files_find_run(&f), names[i]);
+        remove(p);
+        free(p);
+    }
+    for (int i = 0; i < 5; i += 2) {
+        char *p = tu_path(dir, names[i]);
+        tu_write_file(p, "x", 1);
+        free(p);
+    }
+    char *other = tu_path(dir, "notes.txt");
+    tu_write_file(other, "x", 1);
+    assert_int_equal(run_files_remove(&f, &st), 0);
+    assert_null(run_files_find_run(&f));
+    assert_true(exists(dir, "notes.txt"));
+    free(other);
+    run_files_free(&f);
+    tu_remove_dir(dir);
+}
+
+/* A folder whose path is close to the system's limit (its files' paths are over it) is still
+ * seen to hold a run, and --overwrite still clears it: the names are looked up in the folder. */
+static void test_run_files_find_run_near_the_path_limit(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *top = tu_make_temp_dir();
+    char path[4200];
+    int n = snprintf(path, sizeof path, "%s", top);
+    while (n < 4090) {
+        int k = 4090 - n - 1 < 200 ? 4090 - n - 1 : 200;
+        path[n++] = '/';
+        memset(path + n, 'd', (size_t)k);
+        n += k;
+        path[n] = 0;
+    }
+    if (run_files_make_dir(path, &st) != 0)
+        fail_msg("%s", st.msg);
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, path, &st), 0);
+    assert_true(strlen(f.best) > 4095);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    int fd = openat(dfd, "best.bin", O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_non_null(run_files_find_run(&f));
+    assert_string_equal(run_files_find_run(&f), "best.bin");
+    if (run_files_remove(&f, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_null(run_files_find_run(&f));
+    close(dfd);
+    run_files_free(&f);
+    tu_remove_dir(top);
 }
 
 static void test_run_files_locate_resume(void **state)
@@ -224,8 +336,8 @@ static void test_run_files_locate_resume(void **state)
     tu_remove_dir(dir);
 }
 
-/* Saving: last.bin always; best.bin only for a new best; metrics and plots once an epoch is
- * done. */
+/* Saving: last.bin always; best.bin once an epoch is done, at the first save and then for a new
+ * best; metrics and plots once an epoch is done. */
 static void test_run_files_save_writes_what_the_run_has(void **state)
 {
     (void)state;
@@ -250,11 +362,16 @@ static void test_run_files_save_writes_what_the_run_has(void **state)
 
     struct epoch_record e = {0.5, 0.5, 1, 1, 0.1};
     assert_int_equal(run_state_push(&r, &e, &st), 0);
+    /* the first save with a best epoch writes best.bin (from best_params), whatever new_best */
     assert_int_equal(run_files_save(&f, &m, &t, &r, 0, &st), 0);
-    assert_false(exists(dir, "best.bin"));
+    assert_true(exists(dir, "best.bin"));
     assert_true(exists(dir, "metrics.csv"));
     assert_true(exists(dir, "accuracy.png"));
     assert_true(exists(dir, "loss.png"));
+    /* later saves only for a new best */
+    remove(f.best);
+    assert_int_equal(run_files_save(&f, &m, &t, &r, 0, &st), 0);
+    assert_false(exists(dir, "best.bin"));
     assert_int_equal(run_files_save(&f, &m, &t, &r, 1, &st), 0);
     assert_true(exists(dir, "best.bin"));
     struct ckpt_meta meta = {0};
@@ -325,6 +442,58 @@ static void test_run_files_end_epoch_records_and_saves(void **state)
     tu_remove_dir(dir);
 }
 
+/* A metrics.csv is the run's own only when its lines are the run's epochs: another run's file
+ * (other losses or accuracies) gives no seconds at all. */
+static void test_run_files_recover_seconds_only_from_the_run_s_own_file(void **state)
+{
+    (void)state;
+    char *dir = tu_make_temp_dir(), *csv = tu_path(dir, "metrics.csv");
+    struct run_state r;
+    make_history(&r, 2);
+    const char *foreign = "epoch,train_loss,test_loss,test_accuracy,seconds\n"
+                          "1,0.900000,0.800000,0.500000,777.000\n"
+                          "2,0.700000,0.600000,0.600000,888.000\n";
+    tu_write_file(csv, foreign, strlen(foreign));
+    assert_int_equal(run_files_recover_seconds(csv, &r), 0);
+    assert_true(r.hist[0].seconds == 1.5);
+    assert_true(r.hist[1].seconds == 2.5);
+    run_state_free(&r);
+    free(csv);
+    tu_remove_dir(dir);
+}
+
+/* Weights whose test loss is NaN end the epoch with an error: nothing recorded, no file saved. */
+static void test_run_files_end_epoch_refuses_a_non_finite_test_loss(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    char *dir = tu_make_temp_dir();
+    struct run_files f;
+    assert_int_equal(run_files_init(&f, dir, &st), 0);
+    struct idx_dataset ds = {3, malloc(3 * MNIST_PIXELS), calloc(3, 1)};
+    for (int i = 0; i < 3 * MNIST_PIXELS; i++)
+        ds.images[i] = (uint8_t)(i * 7);
+    struct model m;
+    struct trainer t;
+    struct run_state r;
+    assert_int_equal(model_init(&m, 3, 1, &st), 0);
+    struct run_options o = {3, 1, 0.005f, 0.5f, 3, 3, 3};
+    assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
+    for (size_t i = 0; i < MODEL_PARAM_FLOATS; i++)
+        m.params[i] = 1e20f; /* finite, but the logits overflow */
+    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, &ds, 1.0, 0.0, &st), -1);
+    assert_non_null(strstr(st.msg, "epoch 1"));
+    assert_int_equal(r.epochs_done, 0);
+    assert_false(exists(dir, "best.bin"));
+    assert_false(exists(dir, "last.bin"));
+    trainer_free(&t);
+    model_free(&m);
+    run_state_free(&r);
+    idx_free(&ds);
+    run_files_free(&f);
+    tu_remove_dir(dir);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -334,7 +503,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_run_files_plots_are_pngs_of_the_default_size),
         cmocka_unit_test(test_run_files_write_failures_name_the_file),
         cmocka_unit_test(test_run_files_recover_seconds),
-        cmocka_unit_test(test_run_files_check_dir),
+        cmocka_unit_test(test_run_files_recover_seconds_only_from_the_run_s_own_file),
+        cmocka_unit_test(test_run_files_end_epoch_refuses_a_non_finite_test_loss),
+        cmocka_unit_test(test_run_files_make_dir),
+        cmocka_unit_test(test_run_files_find_remove_and_probe),
+        cmocka_unit_test(test_run_files_find_run_near_the_path_limit),
         cmocka_unit_test(test_run_files_locate_resume),
         cmocka_unit_test(test_run_files_save_writes_what_the_run_has),
         cmocka_unit_test(test_run_files_end_epoch_records_and_saves),

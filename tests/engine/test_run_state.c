@@ -5,6 +5,8 @@
  * memory, files in a temporary folder. */
 #include "test_util.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/engine/trainer.h"
 #include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/data_fingerprint.h"
 #include "resnet_mnist/io/idx.h"
 
 #define BATCH 4
@@ -72,18 +75,24 @@ static int mid_run_setup(void **state)
     make_dataset(&f->ds, 10, 11);
     new_model(&f->m);
     struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6};
-    if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 1, NULL, &st) != 0)
+    if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 3, NULL, &st) != 0)
         fail_msg("%s", st.msg);
     double loss;
     assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &loss), TRAINER_EPOCH_DONE);
     struct epoch_record e = {loss, 0.1 / 3, 4, 6, 2.5};
     assert_int_equal(run_state_push(&f->r, &e, &st), 0);
+    memcpy(f->r.best_params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float)); /* epoch 1 */
     volatile sig_atomic_t stop = 0;
     assert_int_equal(trainer_run_epoch(&f->t, &stop, stop_after_first, (void *)&stop, &loss),
                      TRAINER_STOPPED);
     assert_int_equal(f->t.batch, 1);
     f->dir = tu_make_temp_dir();
     f->path = tu_path(f->dir, "last.bin");
+    /* where the data came from: the folder (as if the files were there) and its fingerprint */
+    struct data_fingerprint fp;
+    assert_int_equal(data_fingerprint_compute(&fp, &f->ds, &f->ds, &st), 0);
+    if (run_state_set_source(&f->r, f->dir, 0, 6, NULL, &fp, &st) != 0)
+        fail_msg("%s", st.msg);
     *state = f;
     return 0;
 }
@@ -129,6 +138,17 @@ static void test_run_state_resume_round_trip_is_bitwise(void **state)
     assert_memory_equal(&r.hist[0].test_loss, &f->r.hist[0].test_loss, sizeof(double));
     assert_int_equal(r.hist[0].correct, 4);
     assert_int_equal(r.hist[0].total, 6);
+    /* the source and the best epoch's weights */
+    assert_int_equal(r.epochs, 3);
+    assert_string_equal(r.src.data_dir, f->dir);
+    assert_string_equal(r.src.data_abs, f->r.src.data_abs);
+    assert_true(r.src.data_abs[0] == '/');
+    assert_int_equal(r.src.limit_train, 0);
+    assert_int_equal(r.src.limit_test, 6);
+    assert_null(r.src.init);
+    assert_memory_equal(&r.src.data, &f->r.src.data, sizeof r.src.data);
+    assert_memory_equal(r.best_params, f->r.best_params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_true(memcmp(r.best_params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float)) != 0);
     /* the model and the trainer */
     assert_memory_equal(m.params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
     assert_memory_equal(m.momentum, f->m.momentum, MODEL_PARAM_FLOATS * sizeof(float));
@@ -340,6 +360,94 @@ static void test_run_state_begin_seeds_weights_and_shuffling(void **state)
     model_free(&want);
 }
 
+/* Rewrites the resumable file at path with metadata key set to value (a checksum that matches:
+ * the edit only the metadata's own rules can catch). */
+static void edit_resumable(const char *path, const char *key, const char *value)
+{
+    struct rm_status st;
+    float *buf = malloc(3 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct ckpt_tensor t[3 * MODEL_PARAM_COUNT];
+    char names[3 * MODEL_PARAM_COUNT][64];
+    for (int k = 0; k < 3; k++) {
+        run_ckpt_tensors(buf + (size_t)k * MODEL_PARAM_FLOATS, t + k * MODEL_PARAM_COUNT);
+        for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+            struct ckpt_tensor *e = &t[k * MODEL_PARAM_COUNT + i];
+            snprintf(names[k * MODEL_PARAM_COUNT + i], 64, "%s%s",
+                     k == 0   ? ""
+                     : k == 1 ? "momentum."
+                              : "best.",
+                     e->name);
+            e->name = names[k * MODEL_PARAM_COUNT + i];
+            e->optional = k > 0;
+        }
+    }
+    struct ckpt_meta meta = {0};
+    if (ckpt_load(path, t, 3 * MODEL_PARAM_COUNT, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    int n = 0;
+    for (int i = 0; i < 3 * MODEL_PARAM_COUNT; i++)
+        if (t[i].present)
+            t[n++] = t[i];
+    assert_int_equal(ckpt_meta_set(&meta, key, value, &st), 0);
+    if (ckpt_save(path, t, n, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    ckpt_meta_free(&meta);
+    free(buf);
+}
+
+/* A resumable file's options are read by the command line's rules: values train would refuse
+ * as options are refused in the file too, by the field's name, even with a matching checksum. */
+static void test_run_state_load_refuses_what_the_command_line_refuses(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    const char *bad[][2] = {
+        {"lr", "nan"},
+        {"lr", "1e-50"},
+        {"lr", "0"},
+        {"lr", "inf"},
+        {"momentum", "5"},
+        {"momentum", "-0.5"},
+        {"batch_size", "1048576"},
+        {"batch_size", "0"},
+        {"seed", "-1"},
+        {"train_images", "1e3"},
+        {"shuffle", "yes"},
+        {"lr", " 0.01"},
+    };
+    float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (run_save_resumable(f->path, &f->m, &f->t, &f->r, &st) != 0)
+            fail_msg("%s", st.msg);
+        edit_resumable(f->path, bad[i][0], bad[i][1]);
+        struct resume_point at;
+        struct run_state r;
+        int rc = run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st);
+        char want[64];
+        snprintf(want, sizeof want, "'%s'", bad[i][0]);
+        if (rc != -1 || !strstr(st.msg, want))
+            fail_msg("%s = '%s': rc %d, '%s'", bad[i][0], bad[i][1], rc, rc ? st.msg : "");
+    }
+    free(buf);
+}
+
+/* An epoch whose losses are not finite is never recorded, so it can never be the best. */
+static void test_run_state_push_refuses_a_non_finite_epoch(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    struct run_state r;
+    assert_int_equal(run_state_init(&r, 4, &st), 0);
+    struct epoch_record nan_test = {0.5, NAN, 9, 10, 1.0}, inf_train = {INFINITY, 0.5, 9, 10, 1.0};
+    assert_int_equal(run_state_push(&r, &nan_test, &st), -1);
+    assert_int_equal(run_state_push(&r, &inf_train, &st), -1);
+    assert_int_equal(r.epochs_done, 0);
+    assert_int_equal(r.best_epoch, 0);
+    run_state_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -354,6 +462,9 @@ int main(int argc, char **argv)
                                         mid_run_teardown),
         cmocka_unit_test(test_run_state_push_best_is_first_epoch_of_highest_accuracy),
         cmocka_unit_test(test_run_state_history_grows),
+        cmocka_unit_test_setup_teardown(test_run_state_load_refuses_what_the_command_line_refuses,
+                                        mid_run_setup, mid_run_teardown),
+        cmocka_unit_test(test_run_state_push_refuses_a_non_finite_epoch),
         cmocka_unit_test_setup_teardown(test_run_state_begin_seeds_weights_and_shuffling,
                                         mid_run_setup, mid_run_teardown),
     };
