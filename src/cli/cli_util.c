@@ -71,47 +71,15 @@ int finish_stdout(int rc)
     return rc;
 }
 
-/* The length of the UTF-8 sequence at s if it is valid and printable (U+00A0 and above), else
- * 0. s is NUL-terminated, so a sequence cut short stops at a byte that is not 10xxxxxx. */
-static size_t printable_utf8(const unsigned char *s)
-{
-    size_t len;
-    unsigned c, min;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2, c = s[0] & 0x1Fu, min = 0x80;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3, c = s[0] & 0x0Fu, min = 0x800;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4, c = s[0] & 0x07u, min = 0x10000;
-    else
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c < 0xA0)
-        return 0;
-    return len;
-}
-
 void print_escaped(FILE *fp, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t len;
-        if (*p >= 0x20 && *p < 0x7f) {
-            fputc(*p++, fp);
-        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
-            fputc('\\', fp);
-            fputc(*p == '\n' ? 'n' : *p == '\r' ? 'r' : 't', fp);
-            p++;
-        } else if ((len = printable_utf8(p)) > 0) {
-            fwrite(p, 1, len, fp);
-            p += len;
-        } else {
-            fprintf(fp, "\\x%02x", *p++);
-        }
+    size_t n = strlen(s);
+    char unit[RM_ESCAPE_UNIT_MAX];
+    while (n > 0) {
+        size_t used, len = rm_escape_unit(p, n, unit, &used);
+        fwrite(unit, 1, len, fp);
+        p += used, n -= used;
     }
 }
 

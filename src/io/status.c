@@ -37,9 +37,7 @@ static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
     return len;
 }
 
-/* One character of the message, escaped: writes its text to out (room for 16 bytes) and returns
- * its length; *used is the number of input bytes it stands for. */
-static size_t escape_unit(const unsigned char *s, size_t n, char *out, size_t *used)
+size_t rm_escape_unit(const unsigned char *s, size_t n, char *out, size_t *used)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char b = s[0];
@@ -76,20 +74,20 @@ static size_t escape_unit(const unsigned char *s, size_t n, char *out, size_t *u
 static void status_escape(char *msg, const char *raw, size_t n)
 {
     const unsigned char *s = (const unsigned char *)raw;
-    char unit[16];
+    char unit[RM_ESCAPE_UNIT_MAX];
     size_t used, total = 0;
     for (size_t i = 0; i < n; i += used)
-        total += escape_unit(s + i, n - i, unit, &used);
+        total += rm_escape_unit(s + i, n - i, unit, &used);
     size_t o = 0, i = 0;
     if (total <= RM_STATUS_LEN - 1) {
         for (; i < n; i += used)
-            o += escape_unit(s + i, n - i, msg + o, &used);
+            o += rm_escape_unit(s + i, n - i, msg + o, &used);
         msg[o] = 0;
         return;
     }
     /* the head: whole units within RM_STATUS_HEAD bytes */
     for (; i < n; i += used) {
-        size_t k = escape_unit(s + i, n - i, unit, &used);
+        size_t k = rm_escape_unit(s + i, n - i, unit, &used);
         if (o + k > RM_STATUS_HEAD)
             break;
         memcpy(msg + o, unit, k);
@@ -100,10 +98,10 @@ static void status_escape(char *msg, const char *raw, size_t n)
     /* the tail: from the first unit after which no more than the room left remains */
     size_t room = RM_STATUS_LEN - 1 - o, before = 0;
     for (size_t j = 0; j < n; j += used) {
-        size_t k = escape_unit(s + j, n - j, unit, &used);
+        size_t k = rm_escape_unit(s + j, n - j, unit, &used);
         if (j >= i && total - before <= room) {
             for (; j < n; j += used)
-                o += escape_unit(s + j, n - j, msg + o, &used);
+                o += rm_escape_unit(s + j, n - j, msg + o, &used);
             break;
         }
         before += k;

@@ -2,6 +2,7 @@
 #define RESNET_MNIST_STATUS_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* The error channel of everything under src/ that can fail for reasons outside the program
  * (files, parsing, allocation, user input). Such a function returns 0 on success and -1 on
@@ -28,6 +29,12 @@ struct rm_status {
  * callers can write `return rm_fail(st, "%s: truncated", path);`. The arguments may point into
  * st->msg itself (`rm_fail(st, "%s: %s", path, st->msg)`). */
 int rm_fail(struct rm_status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The escaping above, one character at a time, for printing text that is not a status line
+ * (a path or a checkpoint's metadata in a report): writes the escaped form of the character at
+ * s (n >= 1 bytes available) to out (room for RM_ESCAPE_UNIT_MAX bytes) and returns its length;
+ * *used gets the number of input bytes it stands for. */
+#define RM_ESCAPE_UNIT_MAX 16
+size_t rm_escape_unit(const unsigned char *s, size_t n, char *out, size_t *used);
 /* rm_fail with a va_list (for wrappers such as the CLI's error lines). */
 int rm_vfail(struct rm_status *st, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
