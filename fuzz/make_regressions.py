@@ -389,8 +389,12 @@ CKPT = [
      "an infinity loaded when no checksum is there to catch it"),
     ("metadata-edited.ckpt", ckpt(meta=[("epoch", "3")]).replace(b'"epoch":"3"', b'"epoch":"4"'),
      "refused: metadata checksum mismatch", "metadata edited by hand loaded as the truth"),
-    ("metadata-crc-missing.ckpt", ckpt(meta=[("lr", "nan")], seal=False),
-     "refused: no metadata_crc32 beside crc32", "metadata outside the checksum trusted"),
+    ("accepted-metadata-crc-missing.ckpt", ckpt(meta=[("lr", "nan")], seal=False),
+     "accepted", "a file from before the metadata checksum refused, though its data checks "
+     "(its metadata is loaded untrusted: ckpt_meta_trusted)"),
+    ("metadata-crc-missing-data-changed.ckpt",
+     ckpt(meta=[("lr", "nan")], seal=False)[:-1] + b"\x01",
+     "refused: checksum mismatch", "crc32 alone: the data still checked"),
     ("metadata-crc-without-crc32.ckpt",
      safetensors(header([("__metadata__", meta_json([("metadata_crc32", meta_crc([]))]))] +
                         STD_ITEMS), STD_DATA),

@@ -245,6 +245,14 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
     struct meta_reader mr = {.meta = &meta, .path = path, .st = st};
     struct run_state tmp;
     struct resume_point tmp_at = {0};
+    if (format && !ckpt_meta_trusted(&meta)) {
+        rm_fail(st,
+                "%s: its metadata is not covered by a checksum (written by an older "
+                "resnet-mnist, or edited), so the run cannot be resumed from it; start from its "
+                "weights with --init instead",
+                path);
+        goto done;
+    }
     if (!format || !have_momentum) {
         rm_fail(st,
                 "%s: not a resumable checkpoint (it holds weights only; start from them "

@@ -112,7 +112,7 @@ static int weights_describe(const char *path, const struct ckpt_meta *meta,
     memset(in, 0, sizeof *in);
     /* Only metadata under the checksums is this program's (ckpt_load_some has checked them);
      * a file without them, e.g. PyTorch's, is plain whatever its metadata says. */
-    if (!ckpt_meta_get(meta, CKPT_KEY_CRC) || !ckpt_meta_get(meta, CKPT_KEY_META_CRC))
+    if (!ckpt_meta_trusted(meta))
         in->kind = WEIGHTS_PLAIN;
     else if (ckpt_meta_get(meta, "resume"))
         in->kind = WEIGHTS_RESUMABLE;

@@ -423,6 +423,48 @@ static void test_weights_refuses_edited_metadata(void **state)
     free(path);
 }
 
+/* A file from before the metadata had a checksum (crc32 alone: here metadata_crc32 renamed, the
+ * same length): its weights load, checked by the data's CRC, but its metadata is not believed,
+ * so it is a plain file; and a run cannot be resumed from such a last.bin. */
+static void test_weights_older_file_loads_as_plain(void **state)
+{
+    struct run *f = *state;
+    const char *from[2] = {f->best, f->end};
+    for (int k = 0; k < 2; k++) {
+        char *path = tu_path(f->dir, k ? "old-last.bin" : "old-best.bin");
+        size_t len;
+        uint8_t *img = tu_read_file(from[k], &len);
+        char *at = strstr((char *)img + 8, "\"metadata_crc32\"");
+        assert_non_null(at);
+        memcpy(at, "\"metadata_crc_x\"", strlen("\"metadata_crc_x\""));
+        tu_write_file(path, img, len);
+        if (k == 0) {
+            float *p = sentinel_params();
+            struct weights_info info = {0};
+            load_ok(path, p, &info);
+            assert_int_equal(info.kind, WEIGHTS_PLAIN);
+            assert_int_equal(info.epoch, 0);
+            assert_memory_equal(p, f->params1, MODEL_PARAM_FLOATS * sizeof(float));
+            free(p);
+        } else {
+            /* extra tensors are the model's only in a file that vouches for being resumable */
+            load_refused(path, "unexpected tensor");
+            float *params = malloc(2 * MODEL_PARAM_FLOATS * sizeof(float));
+            assert_non_null(params);
+            struct resume_point at_point;
+            struct run_state r;
+            struct rm_status st = {{0}};
+            assert_int_equal(
+                run_load_resumable(path, params, params + MODEL_PARAM_FLOATS, &at_point, &r, &st),
+                -1);
+            assert_non_null(strstr(st.msg, "not covered by a checksum"));
+            free(params);
+        }
+        free(img);
+        free(path);
+    }
+}
+
 static void test_weights_refuses_missing_file(void **state)
 {
     struct run *f = *state;
@@ -442,6 +484,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_weights_refuses_bad_metadata),
         cmocka_unit_test(test_weights_refuses_non_finite),
         cmocka_unit_test(test_weights_refuses_edited_metadata),
+        cmocka_unit_test(test_weights_older_file_loads_as_plain),
         cmocka_unit_test(test_weights_refuses_missing_file),
     };
     return cmocka_run_group_tests(tests, run_setup, run_teardown);

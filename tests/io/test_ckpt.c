@@ -207,6 +207,20 @@ static void expect_refusal(const uint8_t *img, size_t len, const char *word)
     expect_refusal_list(img, len, m.t, 3, word);
 }
 
+/* Expects img to load with its metadata not covered by a checksum (ckpt_meta_trusted 0). */
+static void expect_untrusted(const uint8_t *img, size_t len)
+{
+    struct small m;
+    small_describe(&m);
+    struct ckpt_meta meta = {0};
+    struct rm_status st = {{0}};
+    if (ckpt_parse(img, len, BAD_NAME, m.t, 3, &meta, &st) != 0)
+        fail_msg("refused: %s", st.msg);
+    assert_true(meta.n > 0);
+    assert_int_equal(ckpt_meta_trusted(&meta), 0);
+    ckpt_meta_free(&meta);
+}
+
 /* Edits the standard image's header (and appends extra data bytes) and expects a refusal. */
 static void refuse_edit(const char *from, const char *to, size_t extra, const char *word)
 {
@@ -837,6 +851,13 @@ static void test_ckpt_metadata_checksum(void **state)
     snprintf(want, sizeof want, "%08" PRIx32, expected_meta_crc(md));
     assert_string_equal(said->valuestring, want);
     assert_int_equal(cJSON_GetArraySize(md), 5); /* epoch, lr, format, crc32, metadata_crc32 */
+    struct ckpt_meta back = {0};
+    struct small m2;
+    small_describe(&m2);
+    if (ckpt_parse(img, len, BAD_NAME, m2.t, 3, &back, &st) != 0)
+        fail_msg("refused its own file: %s", st.msg);
+    assert_int_equal(ckpt_meta_trusted(&back), 1);
+    ckpt_meta_free(&back);
 
     /* The same entries in another order, checksums kept: accepted. */
     const cJSON *crc = cJSON_GetObjectItemCaseSensitive(md, "crc32");
@@ -875,9 +896,15 @@ static void test_ckpt_metadata_checksum(void **state)
         free(bad);
     }
 
-    /* One checksum without the other. */
+    /* crc32 alone (as files written before the metadata had a checksum): the data is checked
+     * and the weights load, but nothing vouches for the metadata. */
     uint8_t *bad = edit_image(img, len, "\"metadata_crc32\":", "\"metadata_crc\":", 0, &elen);
-    expect_refusal(bad, elen, "no metadata_crc32 beside crc32: the metadata is not covered");
+    expect_untrusted(bad, elen);
+    free(bad);
+    /* ... and the data is still checked then (the low byte of the last float flipped). */
+    bad = edit_image(img, len, "\"metadata_crc32\":", "\"metadata_crc\":", 0, &elen);
+    bad[elen - 4] ^= 1;
+    expect_refusal(bad, elen, "checksum mismatch");
     free(bad);
     bad = edit_image(img, len, ",\"crc32\":", ",\"crc\":", 0, &elen);
     expect_refusal(bad, elen, "no crc32 beside metadata_crc32");

@@ -109,7 +109,8 @@ int run_save_resumable(const char *path, const struct model *m, const struct tra
  * train refuses as an option is refused here too, "<path>: resume field 'lr': 'nan' is not a
  * number"; the history (finite losses, 0 <= correct <= total = the test images), the best
  * epoch against it, the position (batch_in_epoch is 0 once the target is reached). A
- * weights-only file (best.bin, or one from PyTorch) is refused with a message suggesting
+ * weights-only file (best.bin, or one from PyTorch) or one whose metadata no checksum covers
+ * (written by an older version) is refused with a message suggesting
  * --init, a file of an older format is refused by its version. All or nothing. */
 int run_load_resumable(const char *path, float *params, float *momentum, struct resume_point *at,
                        struct run_state *r, struct rm_status *st);

@@ -51,6 +51,10 @@ struct ckpt_meta {
 int ckpt_meta_set(struct ckpt_meta *m, const char *key, const char *value, struct rm_status *st);
 /* The value of key, or NULL. */
 const char *ckpt_meta_get(const struct ckpt_meta *m, const char *key);
+/* 1 when the metadata of a loaded file was covered by its checksums (both "crc32" and
+ * "metadata_crc32" present, and ckpt_parse has checked them); 0 when nothing vouches for it:
+ * a caller must then not believe what it says. */
+int ckpt_meta_trusted(const struct ckpt_meta *m);
 /* Frees all strings and zeroes m; accepts a zeroed struct. */
 void ckpt_meta_free(struct ckpt_meta *m);
 
@@ -73,10 +77,11 @@ int ckpt_save(const char *path, const struct ckpt_tensor *t, int nt, const struc
  * (non-optional) or unknown tensor, offsets out of range, of the wrong size, overlapping or
  * not covering the data section exactly, "__metadata__" that is not an object of strings,
  * a "crc32" that does not match the data or a "metadata_crc32" that does not match the
- * metadata, one of the two checksums without the other (an edited file, or one written before
- * the metadata had a checksum), NaN or infinite values. A file with neither checksum (e.g.
- * written by PyTorch, with or without "__metadata__") is accepted unchecked. Each refusal is
- * one line "<name>: <problem>".
+ * metadata, "metadata_crc32" without "crc32" (an edited file), NaN or infinite values. A file
+ * with "crc32" alone (written before the metadata had a checksum) is accepted with its data
+ * checked, and one with neither (e.g. written by PyTorch, with or without "__metadata__") is
+ * accepted unchecked: in both, the metadata is not covered (ckpt_meta_trusted). Each refusal
+ * is one line "<name>: <problem>".
  * All or nothing: on failure no t[i].data, t[i].present or *meta is touched. On success
  * t[i].present tells whether the file held t[i] (an absent one must be optional and its data
  * is left as it was), and if meta is not NULL its old contents are freed and it receives the
