@@ -4,6 +4,9 @@
 # tutorial's 50 epochs) writing into runs/ unless --out is given.
 #   scripts/train.sh                 # 50 epochs
 #   scripts/train.sh --epochs 2      # any train options
+# runs/ then holds a run, and train refuses to start another there: continue it with
+# `scripts/train.sh --resume runs` (up to 50 epochs, or --epochs N), or start again with
+# `scripts/train.sh --overwrite`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/install_deps.sh"
