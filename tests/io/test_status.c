@@ -145,6 +145,36 @@ static void test_status_vfail(void **state)
     assert_int_equal(vfail(NULL, "%s", "nobody"), -1);
 }
 
+/* rm_escape_unit, the same rules one character at a time (for reports that are not status
+ * lines): the escaped text, its length, and how many input bytes it stands for. */
+static void test_status_escape_unit(void **state)
+{
+    (void)state;
+    const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+        size_t used;
+    } cases[] = {
+        {"a", 1, "a", 1},
+        {"\n", 1, "\\n", 1},
+        {"\x1b[", 2, "\\x1b", 1},
+        {"\xc3\xa9t", 3, "\xc3\xa9", 2},
+        {"\xc3", 1, "\\xc3", 1}, /* cut short: not UTF-8 */
+        {"\xc2\x9b", 2, "\\xc2\\x9b", 2},
+        {"\\", 1, "\\", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[RM_ESCAPE_UNIT_MAX + 1];
+        size_t used = 0;
+        size_t k = rm_escape_unit((const unsigned char *)cases[i].in, cases[i].n, out, &used);
+        assert_true(k <= RM_ESCAPE_UNIT_MAX);
+        out[k] = 0;
+        assert_string_equal(out, cases[i].out);
+        assert_int_equal(used, cases[i].used);
+    }
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -156,6 +186,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_status_control_characters_escaped),
         cmocka_unit_test(test_status_elision_keeps_escapes_whole),
         cmocka_unit_test(test_status_vfail),
+        cmocka_unit_test(test_status_escape_unit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
