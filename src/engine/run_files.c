@@ -232,9 +232,15 @@ static void metrics_fields(char *buf, size_t size, const struct run_state *r, in
 
 int run_files_recover_seconds(const char *csv, struct run_state *r)
 {
-    FILE *fp = fopen(csv, "r");
-    if (!fp)
+    /* opened with the type check of every input: a FIFO named metrics.csv never blocks */
+    struct rm_status ignored;
+    int fd = file_open_input(csv, &ignored);
+    FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!fp) {
+        if (fd >= 0)
+            close(fd);
         return 0;
+    }
     double *seconds = malloc(((size_t)r->epochs_done + 1) * sizeof *seconds);
     char line[512], want[256];
     int used = 0, own = seconds && fgets(line, sizeof line, fp) &&
