@@ -14,6 +14,7 @@
 
 #include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/idx.h"
 
 static int case_skipped;
 
@@ -379,4 +380,19 @@ void tu_load_png_rgb(const char *path, struct tu_image *im)
     if (digit_prep_load_image(path, &im->px, &im->w, &im->h, &channels, &st) != 0)
         fail_msg("%s", st.msg);
     assert_int_equal(channels, 3); /* RGB, no alpha */
+}
+
+void tu_random_dataset(struct idx_dataset *ds, int n, uint64_t seed)
+{
+    struct rng r;
+    rng_seed(&r, seed);
+    ds->n = n;
+    ds->images = malloc((size_t)n * MNIST_PIXELS);
+    ds->labels = malloc((size_t)n);
+    assert_non_null(ds->images);
+    assert_non_null(ds->labels);
+    for (size_t i = 0; i < (size_t)n * MNIST_PIXELS; i++)
+        ds->images[i] = (uint8_t)rng_below(&r, 256);
+    for (int i = 0; i < n; i++)
+        ds->labels[i] = (uint8_t)(i % 10);
 }

@@ -51,7 +51,11 @@ uint8_t *tu_gzip(const void *data, size_t len, size_t *out_len);
 /* Path of a file in tests/golden (static buffer, valid until the next call). */
 const char *tu_golden(const char *name);
 /* n floats drawn uniformly from [-1, 1) (malloc'd, at least one; caller frees). */
+struct idx_dataset;
 float *tu_random_floats(size_t n, struct rng *r);
+/* Fills ds with n images of random pixels drawn from seed, image i labelled i % 10 (malloc'd:
+ * free ds->images and ds->labels). */
+void tu_random_dataset(struct idx_dataset *ds, int n, uint64_t seed);
 
 /* The programs the tests start run in an environment of their own, not the caller's: the
  * caller's, with TERM=xterm (a terminal that can redraw a line in place; it matters only on a

@@ -20,22 +20,6 @@
 
 #define BATCH 4
 
-/* n images of random pixels (from seed), image i labelled i % 10. */
-static void make_dataset(struct idx_dataset *ds, int n, uint64_t seed)
-{
-    struct rng r;
-    rng_seed(&r, seed);
-    ds->n = n;
-    ds->images = malloc((size_t)n * MNIST_PIXELS);
-    ds->labels = malloc((size_t)n);
-    assert_non_null(ds->images);
-    assert_non_null(ds->labels);
-    for (size_t i = 0; i < (size_t)n * MNIST_PIXELS; i++)
-        ds->images[i] = (uint8_t)rng_below(&r, 256);
-    for (int i = 0; i < n; i++)
-        ds->labels[i] = (uint8_t)(i % 10);
-}
-
 static void new_model(struct model *m)
 {
     struct rm_status st;
@@ -72,7 +56,7 @@ static int mid_run_setup(void **state)
     struct mid_run *f = calloc(1, sizeof *f);
     assert_non_null(f);
     struct rm_status st;
-    make_dataset(&f->ds, 10, 11);
+    tu_random_dataset(&f->ds, 10, 11);
     new_model(&f->m);
     struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6};
     if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 3, NULL, &st) != 0)
@@ -196,7 +180,7 @@ static void test_run_state_restore_refusals(void **state)
     trainer_free(&t);
     /* a training set of another size */
     struct idx_dataset other = {0};
-    make_dataset(&other, 9, 1);
+    tu_random_dataset(&other, 9, 1);
     assert_int_equal(run_state_restore(&m, &t, &other, &f->r, f->m.params, f->m.momentum, &at,
                                        "x/last.bin", &st),
                      -1);

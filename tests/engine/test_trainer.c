@@ -18,22 +18,6 @@
 #define LR    0.01f
 #define MOM   0.5f
 
-/* n images of random pixels (from seed), image i labelled i % 10. */
-static void make_dataset(struct idx_dataset *ds, int n, uint64_t seed)
-{
-    struct rng r;
-    rng_seed(&r, seed);
-    ds->n = n;
-    ds->images = malloc((size_t)n * MNIST_PIXELS);
-    ds->labels = malloc((size_t)n);
-    assert_non_null(ds->images);
-    assert_non_null(ds->labels);
-    for (size_t i = 0; i < (size_t)n * MNIST_PIXELS; i++)
-        ds->images[i] = (uint8_t)rng_below(&r, 256);
-    for (int i = 0; i < n; i++)
-        ds->labels[i] = (uint8_t)(i % 10);
-}
-
 /* A model for batches of `batch`, its weights drawn from seed 1. */
 static void make_model(struct model *m, int batch)
 {
@@ -80,7 +64,7 @@ static void test_trainer_batches_is_ceil_of_n_over_batch(void **state)
         struct idx_dataset ds = {0};
         struct model m;
         struct trainer t;
-        make_dataset(&ds, cases[i].n, 7);
+        tu_random_dataset(&ds, cases[i].n, 7);
         make_model(&m, cases[i].batch);
         make_trainer(&t, &m, &ds, 1);
         if (trainer_batches(&t) != cases[i].want)
@@ -105,7 +89,7 @@ static void test_trainer_stopped_epoch_continues_bitwise(void **state)
 {
     (void)state;
     struct idx_dataset ds = {0};
-    make_dataset(&ds, 10, 3); /* 3 batches: 4, 4, 2 */
+    tu_random_dataset(&ds, 10, 3); /* 3 batches: 4, 4, 2 */
     struct model a;
     struct trainer ta;
     make_model(&a, BATCH);
@@ -157,7 +141,7 @@ static void test_trainer_no_shuffle_visits_file_order(void **state)
 {
     (void)state;
     struct idx_dataset ds = {0};
-    make_dataset(&ds, 10, 5);
+    tu_random_dataset(&ds, 10, 5);
     struct model m, ref;
     struct trainer t;
     make_model(&m, BATCH);
@@ -199,7 +183,7 @@ static void test_trainer_nan_loss_diverges_without_a_step(void **state)
 {
     (void)state;
     struct idx_dataset ds = {0};
-    make_dataset(&ds, 10, 9);
+    tu_random_dataset(&ds, 10, 9);
     struct model m;
     struct trainer t;
     make_model(&m, BATCH);
@@ -234,7 +218,7 @@ static void test_trainer_step_to_non_finite_weights_diverges(void **state)
 {
     (void)state;
     struct idx_dataset ds = {0};
-    make_dataset(&ds, 12, 9);
+    tu_random_dataset(&ds, 12, 9);
     memset(ds.labels, 0, 12); /* class 3 is never the answer: its logit may be very low */
     struct model m;
     struct trainer t;
