@@ -12,7 +12,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/rng.h"
+#include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
 
@@ -395,4 +398,38 @@ void tu_random_dataset(struct idx_dataset *ds, int n, uint64_t seed)
         ds->images[i] = (uint8_t)rng_below(&r, 256);
     for (int i = 0; i < n; i++)
         ds->labels[i] = (uint8_t)(i % 10);
+}
+
+void tu_edit_resumable(const char *path, const char *key, const char *value)
+{
+    struct rm_status st;
+    float *buf = malloc(3 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct ckpt_tensor t[3 * MODEL_PARAM_COUNT];
+    char names[3 * MODEL_PARAM_COUNT][64];
+    for (int k = 0; k < 3; k++) {
+        run_ckpt_tensors(buf + (size_t)k * MODEL_PARAM_FLOATS, t + k * MODEL_PARAM_COUNT);
+        for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
+            struct ckpt_tensor *e = &t[k * MODEL_PARAM_COUNT + i];
+            snprintf(names[k * MODEL_PARAM_COUNT + i], 64, "%s%s",
+                     k == 0   ? ""
+                     : k == 1 ? "momentum."
+                              : "best.",
+                     e->name);
+            e->name = names[k * MODEL_PARAM_COUNT + i];
+            e->optional = k > 0;
+        }
+    }
+    struct ckpt_meta meta = {0};
+    if (ckpt_load(path, t, 3 * MODEL_PARAM_COUNT, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    int n = 0;
+    for (int i = 0; i < 3 * MODEL_PARAM_COUNT; i++)
+        if (t[i].present)
+            t[n++] = t[i];
+    assert_int_equal(ckpt_meta_set(&meta, key, value, &st), 0);
+    if (ckpt_save(path, t, n, &meta, &st) != 0)
+        fail_msg("%s", st.msg);
+    ckpt_meta_free(&meta);
+    free(buf);
 }

@@ -56,6 +56,9 @@ float *tu_random_floats(size_t n, struct rng *r);
 /* Fills ds with n images of random pixels drawn from seed, image i labelled i % 10 (malloc'd:
  * free ds->images and ds->labels). */
 void tu_random_dataset(struct idx_dataset *ds, int n, uint64_t seed);
+/* Sets key to value in the metadata of the resumable file (last.bin) at path and saves it with
+ * matching checksums, as a hand edit that knows the format would. */
+void tu_edit_resumable(const char *path, const char *key, const char *value);
 
 /* The programs the tests start run in an environment of their own, not the caller's: the
  * caller's, with TERM=xterm (a terminal that can redraw a line in place; it matters only on a

@@ -261,42 +261,6 @@ static void test_cmd_train_kill_9_never_leaves_a_broken_checkpoint(void **state)
     tu_remove_dir(dir);
 }
 
-/* Sets key to value in the resumable file at path, with a matching checksum (as a hand-edit that
- * knows the format would). */
-static void edit_resumable(const char *path, const char *key, const char *value)
-{
-    struct rm_status st;
-    float *buf = malloc(3 * MODEL_PARAM_FLOATS * sizeof *buf);
-    assert_non_null(buf);
-    struct ckpt_tensor t[3 * MODEL_PARAM_COUNT];
-    char names[3 * MODEL_PARAM_COUNT][64];
-    for (int k = 0; k < 3; k++) {
-        run_ckpt_tensors(buf + (size_t)k * MODEL_PARAM_FLOATS, t + k * MODEL_PARAM_COUNT);
-        for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
-            struct ckpt_tensor *e = &t[k * MODEL_PARAM_COUNT + i];
-            snprintf(names[k * MODEL_PARAM_COUNT + i], 64, "%s%s",
-                     k == 0   ? ""
-                     : k == 1 ? "momentum."
-                              : "best.",
-                     e->name);
-            e->name = names[k * MODEL_PARAM_COUNT + i];
-            e->optional = k > 0;
-        }
-    }
-    struct ckpt_meta meta = {0};
-    if (ckpt_load(path, t, 3 * MODEL_PARAM_COUNT, &meta, &st) != 0)
-        fail_msg("%s", st.msg);
-    int n = 0;
-    for (int i = 0; i < 3 * MODEL_PARAM_COUNT; i++)
-        if (t[i].present)
-            t[n++] = t[i];
-    assert_int_equal(ckpt_meta_set(&meta, key, value, &st), 0);
-    if (ckpt_save(path, t, n, &meta, &st) != 0)
-        fail_msg("%s", st.msg);
-    ckpt_meta_free(&meta);
-    free(buf);
-}
-
 /* A run that diverges after a good epoch stops with the epoch, the batch and the --lr hint, and
  * best.bin keeps the good epoch. The divergence is made certain, on any machine, by giving the
  * run's last.bin a learning rate of 1e6 (a value the rules allow) before resuming it. */
@@ -308,7 +272,7 @@ static void test_cmd_train_divergence_keeps_best(void **state)
     char *best = tu_path(dir, "best.bin"), *last = tu_path(dir, "last.bin");
     size_t before_len, after_len;
     uint8_t *before = tu_read_file(best, &before_len);
-    edit_resumable(last, "lr", "1e6");
+    tu_edit_resumable(last, "lr", "1e6");
     char *o, *e;
     assert_int_equal(tu_run_program(&o, &e, "train", "--resume", dir, "--epochs", "2", NULL), 1);
     assert_non_null(strstr(e, "training diverged"));

@@ -344,42 +344,6 @@ static void test_run_state_begin_seeds_weights_and_shuffling(void **state)
     model_free(&want);
 }
 
-/* Rewrites the resumable file at path with metadata key set to value (a checksum that matches:
- * the edit only the metadata's own rules can catch). */
-static void edit_resumable(const char *path, const char *key, const char *value)
-{
-    struct rm_status st;
-    float *buf = malloc(3 * MODEL_PARAM_FLOATS * sizeof *buf);
-    assert_non_null(buf);
-    struct ckpt_tensor t[3 * MODEL_PARAM_COUNT];
-    char names[3 * MODEL_PARAM_COUNT][64];
-    for (int k = 0; k < 3; k++) {
-        run_ckpt_tensors(buf + (size_t)k * MODEL_PARAM_FLOATS, t + k * MODEL_PARAM_COUNT);
-        for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
-            struct ckpt_tensor *e = &t[k * MODEL_PARAM_COUNT + i];
-            snprintf(names[k * MODEL_PARAM_COUNT + i], 64, "%s%s",
-                     k == 0   ? ""
-                     : k == 1 ? "momentum."
-                              : "best.",
-                     e->name);
-            e->name = names[k * MODEL_PARAM_COUNT + i];
-            e->optional = k > 0;
-        }
-    }
-    struct ckpt_meta meta = {0};
-    if (ckpt_load(path, t, 3 * MODEL_PARAM_COUNT, &meta, &st) != 0)
-        fail_msg("%s", st.msg);
-    int n = 0;
-    for (int i = 0; i < 3 * MODEL_PARAM_COUNT; i++)
-        if (t[i].present)
-            t[n++] = t[i];
-    assert_int_equal(ckpt_meta_set(&meta, key, value, &st), 0);
-    if (ckpt_save(path, t, n, &meta, &st) != 0)
-        fail_msg("%s", st.msg);
-    ckpt_meta_free(&meta);
-    free(buf);
-}
-
 /* A resumable file's options are read by the command line's rules: values train would refuse
  * as options are refused in the file too, by the field's name, even with a matching checksum. */
 static void test_run_state_load_refuses_what_the_command_line_refuses(void **state)
@@ -405,7 +369,7 @@ static void test_run_state_load_refuses_what_the_command_line_refuses(void **sta
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (run_save_resumable(f->path, &f->m, &f->t, &f->r, &st) != 0)
             fail_msg("%s", st.msg);
-        edit_resumable(f->path, bad[i][0], bad[i][1]);
+        tu_edit_resumable(f->path, bad[i][0], bad[i][1]);
         struct resume_point at;
         struct run_state r;
         int rc = run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st);
