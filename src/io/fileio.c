@@ -164,6 +164,10 @@ int atomic_file_open(struct atomic_file *af, const char *path, struct rm_status 
     int fd = -1, e = EEXIST;
     for (int attempt = 0; attempt < 100 && fd < 0 && e == EEXIST; attempt++) {
         random_letters(x, TMP_RANDOM);
+        /* tracked before it exists, so that a signal between the two cannot leave it behind
+         * (the handler's unlink of a name not yet created does nothing) */
+        untrack(af->slot);
+        af->slot = track(dfd, tmp_name(af));
         fd = openat(dfd, tmp_name(af), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         e = fd < 0 ? errno : 0;
     }
@@ -171,7 +175,6 @@ int atomic_file_open(struct atomic_file *af, const char *path, struct rm_status 
         atomic_file_release(af);
         return rm_fail(st, "%s: cannot create: %s", path, strerror(e));
     }
-    af->slot = track(dfd, tmp_name(af));
     af->fp = fdopen(fd, "wb");
     if (!af->fp) {
         e = errno;
