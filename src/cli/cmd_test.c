@@ -252,13 +252,6 @@ static void print_recorded(const struct weights_info *in)
                in->epoch);
 }
 
-/* The names mnist_load looks for a test split under (idx.h), each raw or gzip. */
-static const char *const test_data_names[] = {
-    "t10k-images-idx3-ubyte",    "t10k-labels-idx1-ubyte",    "t10k-images.idx3-ubyte",
-    "t10k-labels.idx1-ubyte",    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-    "t10k-images.idx3-ubyte.gz", "t10k-labels.idx1-ubyte.gz",
-};
-
 /* --errors must not name an input of the same command: the checkpoint or a file of the test
  * data. A usage error naming both, before any work; else 0. */
 static int check_errors_path(const char *cmd, const char *errors, const char *weights,
@@ -269,23 +262,20 @@ static int check_errors_path(const char *cmd, const char *errors, const char *we
                            "--errors %s is the same file as --weights %s: an output never "
                            "replaces an input",
                            errors, weights);
-    for (size_t i = 0; i < sizeof test_data_names / sizeof test_data_names[0]; i++) {
-        char *data = file_join_path(data_dir, test_data_names[i]);
-        if (!data) {
-            error_line("out of memory");
-            return 1;
-        }
-        int same = file_same(errors, data);
-        int rc = same ? usage_error(cmd,
-                                    "--errors %s is the same file as the test data %s: an "
-                                    "output never replaces an input",
-                                    errors, data)
-                      : 0;
-        free(data);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    /* the files the test data would be read from; when they are missing, loading says so */
+    char *files[2] = {NULL, NULL};
+    struct rm_status ignored;
+    int rc = 0;
+    if (mnist_find_split(data_dir, MNIST_SPLIT_TEST, &files[0], &files[1], &ignored) == 0)
+        for (int i = 0; i < 2 && !rc; i++)
+            if (file_same(errors, files[i]))
+                rc = usage_error(cmd,
+                                 "--errors %s is the same file as the test data %s: an output "
+                                 "never replaces an input",
+                                 errors, files[i]);
+    free(files[0]);
+    free(files[1]);
+    return rc;
 }
 
 int cmd_test(int argc, char **argv)

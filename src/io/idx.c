@@ -396,15 +396,28 @@ int mnist_load(struct idx_dataset *ds, const char *dir, enum mnist_split split, 
     }
     if (!S_ISDIR(sb.st_mode))
         return rm_fail(st, "%s: not a folder (expected the folder holding the MNIST files)", dir);
-    const char *prefix = split == MNIST_SPLIT_TRAIN ? "train" : "t10k";
     char *images_path = NULL, *labels_path = NULL;
     int rc = -1;
-    if (mnist_find(dir, prefix, "images", "idx3", &images_path, st) == 0 &&
-        mnist_find(dir, prefix, "labels", "idx1", &labels_path, st) == 0)
+    if (mnist_find_split(dir, split, &images_path, &labels_path, st) == 0)
         rc = idx_load(ds, images_path, labels_path, limit, st);
     free(images_path);
     free(labels_path);
     return rc;
+}
+
+int mnist_find_split(const char *dir, enum mnist_split split, char **images, char **labels,
+                     struct rm_status *st)
+{
+    const char *prefix = split == MNIST_SPLIT_TRAIN ? "train" : "t10k";
+    *labels = NULL;
+    if (mnist_find(dir, prefix, "images", "idx3", images, st) != 0)
+        return -1;
+    if (mnist_find(dir, prefix, "labels", "idx1", labels, st) != 0) {
+        free(*images);
+        *images = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void idx_free(struct idx_dataset *ds)

@@ -62,6 +62,12 @@ int idx_load(struct idx_dataset *ds, const char *images_path, const char *labels
 int mnist_load(struct idx_dataset *ds, const char *dir, enum mnist_split split, int limit,
                struct rm_status *st);
 
+/* The two files mnist_load would read for split under dir (*images and *labels malloc'd, the
+ * first existing name of each in mnist_load's order); -1 with mnist_load's message when one
+ * is missing, both left NULL. */
+int mnist_find_split(const char *dir, enum mnist_split split, char **images, char **labels,
+                     struct rm_status *st);
+
 /* Frees ds and zeroes it; accepts a zeroed struct. */
 void idx_free(struct idx_dataset *ds);
 
