@@ -3,7 +3,8 @@
  * 12 independent vfmadd231ps chains at the widest width the CPU has (zmm for AVX-512F, else
  * ymm for AVX2+FMA), 50 ms of warm-up, then the best of 200 trials of 2 ms each on one thread.
  * Prints GFLOP/s (2 per lane per FMA).
- *   cc -O2 -o fma_peak scripts/fma_peak.c && ./fma_peak */
+ *   built as build/tests/fma_peak; run: build/tests/fma_peak */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <time.h>
 
