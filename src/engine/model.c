@@ -93,10 +93,12 @@ enum {
 };
 
 /* The six convolutions. Each processes the batch in groups of `group` images (one strip or
- * im2col + GEMM per group, see conv2d.c). The group sizes are constants, never derived from
- * the thread count, so results do not depend on it. Measured at batch 30 (bench, medians of
- * 7 runs, 3 rounds): 3,5,5,5,5,5 and 3,3,3,5,10,10 were no faster on one thread, and RB2 in
- * groups of 10 (3 groups for 2 threads) was 15% slower on two. */
+ * im2col + GEMM per group, see conv2d.c), and a thread carries a chunk of CHUNK images through
+ * all six (forward, then backward), so a step has one pool job per direction instead of one
+ * per layer, and a chunk's activations stay in its core's cache. Group and chunk sizes are
+ * constants, never derived from the thread count, so results do not depend on it; every group
+ * size divides CHUNK. Batch 30 is six chunks, three per thread on two. */
+#define CHUNK 5
 struct conv_layer {
     int w, b; /* parameter offsets */
     int ic, hw, oc, k, pad;
@@ -105,11 +107,11 @@ struct conv_layer {
 enum { L_CONV1, L_RB1A, L_RB1B, L_CONV2, L_RB2A, L_RB2B, L_COUNT };
 static const struct conv_layer layers[L_COUNT] = {
     [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 1},
-    [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 4},
-    [L_RB1B] = {P_RB1B_W, P_RB1B_B, 16, 12, 16, 5, 2, 4},
+    [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 5},
+    [L_RB1B] = {P_RB1B_W, P_RB1B_B, 16, 12, 16, 5, 2, 5},
     [L_CONV2] = {P_CONV2_W, P_CONV2_B, 16, 12, 32, 3, 0, 5},
-    [L_RB2A] = {P_RB2A_W, P_RB2A_B, 32, 5, 32, 3, 1, 8},
-    [L_RB2B] = {P_RB2B_W, P_RB2B_B, 32, 5, 32, 5, 2, 8},
+    [L_RB2A] = {P_RB2A_W, P_RB2A_B, 32, 5, 32, 3, 1, 5},
+    [L_RB2B] = {P_RB2B_W, P_RB2B_B, 32, 5, 32, 5, 2, 5},
 };
 
 static struct conv2d_shape layer_shape(int layer, int n)
@@ -129,6 +131,22 @@ static size_t layer_weights(int layer)
     return (size_t)l->oc * l->ic * l->k * l->k;
 }
 
+/* Floats of one group's partial gradient of layer: its weights, then its biases. */
+static size_t partial_stride(int layer)
+{
+    return layer_weights(layer) + (size_t)layers[layer].oc;
+}
+
+/* Where layer's partial gradients start in m->partials: every layer has a slot per group of a
+ * max_batch batch, since all of them are summed after the whole backward pass. */
+static size_t partial_offset(int layer, int max_batch)
+{
+    size_t off = 0;
+    for (int l = 0; l < layer; l++)
+        off += (size_t)groups_of(l, max_batch) * partial_stride(l);
+    return off;
+}
+
 void model_free(struct model *m)
 {
     thread_pool_free(&m->pool);
@@ -141,6 +159,7 @@ void model_free(struct model *m)
     free(m->argmax2);
     free(m->scratch);
     free(m->partials);
+    free(m->thread_stage_seconds);
     memset(m, 0, sizeof *m);
 }
 
@@ -177,9 +196,8 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
         struct conv2d_shape s = layer_shape(l, g);
         size_t need = conv2d_scratch_floats(&s);
         scratch = need > scratch ? need : scratch;
-        need = (size_t)groups_of(l, max_batch) * (layer_weights(l) + (size_t)layers[l].oc);
-        partials = need > partials ? need : partials;
     }
+    partials = partial_offset(L_COUNT, max_batch);
     m->scratch_per_thread = scratch;
     m->params = calloc(MODEL_PARAM_FLOATS, sizeof(float));
     m->grads = calloc(MODEL_PARAM_FLOATS, sizeof(float));
@@ -190,8 +208,9 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
     m->argmax2 = calloc(nb * A_P2, 1);
     m->scratch = calloc(scratch * (size_t)threads, sizeof(float));
     m->partials = calloc(partials, sizeof(float));
+    m->thread_stage_seconds = calloc((size_t)threads * MODEL_STAGES, sizeof(double));
     if (!m->params || !m->grads || !m->momentum || !m->acts || !m->dacts || !m->argmax1 ||
-        !m->argmax2 || !m->scratch || !m->partials) {
+        !m->argmax2 || !m->scratch || !m->partials || !m->thread_stage_seconds) {
         model_free(m);
         return rm_fail(st, "out of memory allocating the model for batches of %d", max_batch);
     }
@@ -219,12 +238,41 @@ void model_init_params(struct model *m, struct rng *r)
     m->steps = 0;
 }
 
-/* A layer's work on one group of images, run by the pool. */
+/* A pass over the batch, run by the pool: one task per chunk of CHUNK images (or per block of
+ * the dense layer). */
 struct job {
     struct model *m;
     int layer, n;
     struct act_views d; /* gradient views (backward) */
 };
+
+static int chunks_of(int n)
+{
+    return (n + CHUNK - 1) / CHUNK;
+}
+
+/* Adds the time since *t to the thread's own count for stage and moves *t to now. */
+static void lap_thread(struct model *m, int thread, enum model_stage stage, double *t)
+{
+    double now = clock_seconds();
+    m->thread_stage_seconds[(size_t)thread * MODEL_STAGES + stage] += now - *t;
+    *t = now;
+}
+
+/* Moves the threads' stage times into stage_seconds, averaged over the threads: on one thread
+ * the exact time, on several each stage's share of the time they all worked. */
+static void fold_thread_stages(struct model *m)
+{
+    int threads = m->pool.threads;
+    for (int s = 0; s < MODEL_STAGES; s++) {
+        double sum = 0;
+        for (int t = 0; t < threads; t++) {
+            sum += m->thread_stage_seconds[(size_t)t * MODEL_STAGES + s];
+            m->thread_stage_seconds[(size_t)t * MODEL_STAGES + s] = 0;
+        }
+        m->stage_seconds[s] += sum / threads;
+    }
+}
 
 /* Images [*first, *first + *count) of group g of layer at batch size n. */
 static void group_range(int layer, int n, int g, int *first, int *count)
@@ -233,18 +281,16 @@ static void group_range(int layer, int n, int g, int *first, int *count)
     *count = n - *first < layers[layer].group ? n - *first : layers[layer].group;
 }
 
-static void forward_task(void *ctx, int g, int thread)
+/* The forward pass of layer on group g of a batch of n. */
+static void forward_group(struct model *m, int layer, int n, int g, float *scratch)
 {
-    const struct job *j = ctx;
-    struct model *m = j->m;
     int first, c;
-    group_range(j->layer, j->n, g, &first, &c);
-    const struct conv_layer *l = &layers[j->layer];
-    struct conv2d_shape s = layer_shape(j->layer, c);
-    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    group_range(layer, n, g, &first, &c);
+    const struct conv_layer *l = &layers[layer];
+    struct conv2d_shape s = layer_shape(layer, c);
     const float *w = m->params + l->w, *b = m->params + l->b;
     size_t f = (size_t)first;
-    switch (j->layer) {
+    switch (layer) {
     case L_CONV1: {
         struct maxpool2d_shape mp = {c, 16, 24, 24};
         conv2d_forward_relu(m->a1 + f * A_A1, m->x + f * A_X, w, b, scratch, &s);
@@ -274,6 +320,22 @@ static void forward_task(void *ctx, int g, int thread)
     }
 }
 
+/* All six convolutions on one chunk of images, group by group. */
+static void forward_chunk_task(void *ctx, int chunk, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    int first = chunk * CHUNK, end = first + CHUNK < j->n ? first + CHUNK : j->n;
+    double t = clock_seconds();
+    for (int layer = 0; layer < L_COUNT; layer++) {
+        int group = layers[layer].group;
+        for (int g = first / group; g * group < end; g++)
+            forward_group(m, layer, j->n, g, scratch);
+        lap_thread(m, thread, (enum model_stage)(STAGE_CONV1_FWD + layer), &t);
+    }
+}
+
 /* linear1, the one large dense layer, is split by blocks of its outputs (forward, weight
  * gradient) or inputs (input gradient): each task packs only its slice of the weights, and every
  * element's sum is the same whatever the split. */
@@ -295,11 +357,9 @@ static void dense_forward_task(void *ctx, int task, int thread)
 void model_forward(struct model *m, int n)
 {
     struct job j = {.m = m, .n = n};
+    thread_pool_run(&m->pool, chunks_of(n), forward_chunk_task, &j);
+    fold_thread_stages(m);
     double t = clock_seconds();
-    for (j.layer = 0; j.layer < L_COUNT; j.layer++) {
-        thread_pool_run(&m->pool, groups_of(j.layer, n), forward_task, &j);
-        lap(m, (enum model_stage)(STAGE_CONV1_FWD + j.layer), &t);
-    }
     thread_pool_run(&m->pool, DENSE_OUT_BLOCKS, dense_forward_task, &j);
     relu_forward(m->h, m->h, (size_t)n * A_H);
     linear_forward(m->z, m->h, m->params + P_LIN2_W, m->params + P_LIN2_B, n, 200, 10);
@@ -322,22 +382,20 @@ static void zero_images(float *buf, size_t per_image, size_t first, int count)
 
 /* Backward of one conv layer for one group, plus the element-wise steps around it that concern
  * only the group's images. The weight gradient goes to the group's own slot in m->partials. */
-static void backward_task(void *ctx, int g, int thread)
+static void backward_group(struct model *m, const struct act_views *d, int layer, int n, int g,
+                           float *scratch)
 {
-    const struct job *j = ctx;
-    struct model *m = j->m;
-    const struct act_views *d = &j->d;
     int first, c;
-    group_range(j->layer, j->n, g, &first, &c);
-    const struct conv_layer *l = &layers[j->layer];
-    struct conv2d_shape s = layer_shape(j->layer, c);
-    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    group_range(layer, n, g, &first, &c);
+    const struct conv_layer *l = &layers[layer];
+    struct conv2d_shape s = layer_shape(layer, c);
     const float *w = m->params + l->w;
-    float *dw = m->partials + (size_t)g * (layer_weights(j->layer) + (size_t)l->oc);
-    float *db = dw + layer_weights(j->layer);
-    memset(dw, 0, (layer_weights(j->layer) + (size_t)l->oc) * sizeof(float));
+    float *dw =
+        m->partials + partial_offset(layer, m->max_batch) + (size_t)g * partial_stride(layer);
+    float *db = dw + layer_weights(layer);
+    memset(dw, 0, partial_stride(layer) * sizeof(float));
     size_t f = (size_t)first;
-    switch (j->layer) {
+    switch (layer) {
     case L_RB2B: /* o2 = relu(p2 + r2b): the join sends its gradient down both paths */
         zero_images(d->p2, A_P2, f, c);
         zero_images(d->r2b, A_P2, f, c);
@@ -385,40 +443,68 @@ static void backward_task(void *ctx, int g, int thread)
     }
 }
 
-/* grads[layer] = sum of the groups' partial gradients, in group order, split over chunks of
- * REDUCE_CHUNK elements (each element's sum is the same whatever the split). */
+/* The six layers' backward passes on one chunk of images, last layer first. */
+static void backward_chunk_task(void *ctx, int chunk, int thread)
+{
+    const struct job *j = ctx;
+    struct model *m = j->m;
+    float *scratch = m->scratch + (size_t)thread * m->scratch_per_thread;
+    int first = chunk * CHUNK, end = first + CHUNK < j->n ? first + CHUNK : j->n;
+    double t = clock_seconds();
+    for (int layer = L_COUNT - 1; layer >= 0; layer--) {
+        int group = layers[layer].group;
+        for (int g = first / group; g * group < end; g++)
+            backward_group(m, &j->d, layer, j->n, g, scratch);
+        lap_thread(m, thread, (enum model_stage)(STAGE_CONV1_BWD - layer), &t);
+    }
+}
+
+/* grads of every conv layer = the sum of its groups' partial gradients, in group order, split
+ * over tasks of at most REDUCE_CHUNK elements of one layer (each element's sum is the same
+ * whatever the split). */
 #define REDUCE_CHUNK 4096
 
 struct reduce_job {
     struct model *m;
-    int layer, groups;
+    int n;
 };
+
+static int reduce_tasks_of(int layer)
+{
+    return (int)((partial_stride(layer) + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
+}
 
 static void reduce_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const struct reduce_job *r = ctx;
-    size_t nw = layer_weights(r->layer), nb = (size_t)layers[r->layer].oc, stride = nw + nb;
+    int layer = 0;
+    while (task >= reduce_tasks_of(layer))
+        task -= reduce_tasks_of(layer++);
+    size_t stride = partial_stride(layer);
+    int groups = groups_of(layer, r->n);
     /* weights then biases are one run of stride floats in each partial, and in grads too:
      * the bias follows the weight in the parameter table */
-    float *gw = r->m->grads + layers[r->layer].w;
+    float *gw = r->m->grads + layers[layer].w;
     size_t lo = (size_t)task * REDUCE_CHUNK,
            hi = lo + REDUCE_CHUNK < stride ? lo + REDUCE_CHUNK : stride;
-    const float *p0 = r->m->partials;
+    const float *p0 = r->m->partials + partial_offset(layer, r->m->max_batch);
     for (size_t i = lo; i < hi; i++)
         gw[i] = p0[i];
-    for (int g = 1; g < r->groups; g++) {
+    for (int g = 1; g < groups; g++) {
         const float *pg = p0 + (size_t)g * stride;
         for (size_t i = lo; i < hi; i++)
             gw[i] += pg[i];
     }
 }
 
-static void reduce_partials(struct model *m, int layer, int groups)
+static void reduce_partials(struct model *m, int n)
 {
-    struct reduce_job r = {m, layer, groups};
-    size_t stride = layer_weights(layer) + (size_t)layers[layer].oc;
-    thread_pool_run(&m->pool, (int)((stride + REDUCE_CHUNK - 1) / REDUCE_CHUNK), reduce_task, &r);
+    struct reduce_job r = {m, n};
+    int tasks = 0;
+    for (int layer = 0; layer < L_COUNT; layer++)
+        tasks += reduce_tasks_of(layer);
+    thread_pool_run(&m->pool, tasks, reduce_task, &r);
 }
 
 /* linear1's backward: the first DENSE_OUT_BLOCKS tasks compute blocks of weight-gradient
@@ -431,11 +517,17 @@ static void dense_backward_task(void *ctx, int task, int thread)
     if (task < DENSE_OUT_BLOCKS) {
         int o0 = task * DENSE_OUT_BLOCK,
             o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
+        /* the rows start at zero here, in parallel, rather than in one serial memset */
+        memset(m->grads + P_LIN1_W + (size_t)o0 * 800, 0, (size_t)(o1 - o0) * 800 * sizeof(float));
+        memset(m->grads + P_LIN1_B + o0, 0, (size_t)(o1 - o0) * sizeof(float));
         linear_backward_weights(m->grads + P_LIN1_W, m->grads + P_LIN1_B, j->d.h, m->o2, j->n, 800,
                                 200, o0, o1);
         return;
     }
     task -= DENSE_OUT_BLOCKS;
+    for (int b = 0; b < j->n; b++) /* this task's columns of do2 start at zero */
+        memset(j->d.o2 + (size_t)b * A_P2 + (size_t)task * DENSE_IN_BLOCK, 0,
+               DENSE_IN_BLOCK * sizeof(float));
     linear_backward_input_cols(j->d.o2, j->d.h, m->params + P_LIN1_W, j->n, 800, 200,
                                task * DENSE_IN_BLOCK, (task + 1) * DENSE_IN_BLOCK);
 }
@@ -446,24 +538,23 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     float *g = m->grads;
     struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
     double t = clock_seconds();
-    /* backward passes add into their outputs: the dense part's gradients start at zero here,
-     * the conv tasks zero their own images' slices while they are about to be used */
+    /* backward passes add into their outputs: the dense part's gradients start at zero here
+     * (linear1's in its tasks), the conv tasks zero their own images' slices when they start */
     memset(j.d.z, 0, (size_t)n * A_Z * sizeof(float));
     memset(j.d.h, 0, (size_t)n * A_H * sizeof(float));
-    memset(j.d.o2, 0, (size_t)n * A_P2 * sizeof(float));
-    memset(g + P_LIN1_W, 0, (size_t)(P_END - P_LIN1_W) * sizeof(float));
+    memset(g + P_LIN2_W, 0, (size_t)(P_END - P_LIN2_W) * sizeof(float));
 
     xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
     linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
     thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
-    for (j.layer = L_COUNT - 1; j.layer >= 0; j.layer--) {
-        int groups = groups_of(j.layer, n);
-        thread_pool_run(&m->pool, groups, backward_task, &j);
-        reduce_partials(m, j.layer, groups);
-        lap(m, (enum model_stage)(STAGE_CONV1_BWD - j.layer), &t);
-    }
+    thread_pool_run(&m->pool, chunks_of(n), backward_chunk_task, &j);
+    fold_thread_stages(m);
+    /* the sums of the partials, counted with the first layer's backward pass */
+    t = clock_seconds();
+    reduce_partials(m, n);
+    lap(m, STAGE_CONV1_BWD, &t);
 }
 
 /* The update is element-wise: chunks of it run on the pool. */

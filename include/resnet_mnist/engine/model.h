@@ -33,8 +33,10 @@ struct model_param {
 };
 extern const struct model_param model_params[MODEL_PARAM_COUNT];
 
-/* Where a training step's time goes; model_forward/backward/sgd_step add their wall time per
- * stage into model.stage_seconds (a clock read per stage: negligible). */
+/* Where a training step's time goes; model_forward/backward/sgd_step add their time per stage
+ * into model.stage_seconds (a clock read per stage: negligible). The convolutions run in one
+ * pool job per direction, each thread timing its own layers: their stage times are the
+ * threads' average, the other stages' the wall time. */
 enum model_stage {
     STAGE_CONV1_FWD,
     STAGE_RB1A_FWD,
@@ -74,6 +76,7 @@ struct model {
     size_t scratch_per_thread;
     float *partials;                    /* per-group weight gradients, summed in group order */
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
+    double *thread_stage_seconds;       /* [thread][stage], folded into stage_seconds */
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
@@ -81,8 +84,9 @@ struct model {
 /* Allocates everything for batches of up to max_batch images and starts threads-1 worker
  * threads. Parameters start at zero; call model_init_params or load a checkpoint. On failure m
  * is left freeable.
- * Work is split into groups of images of a fixed size per layer, and every sum over images runs
- * in group order, so results are bitwise the same whatever the thread count. */
+ * Work is split into chunks of images that a thread carries through all the convolutions and,
+ * within them, groups of a fixed size per layer; every sum over images runs in group order, so
+ * results are bitwise the same whatever the thread count. */
 int model_init(struct model *m, int max_batch, int threads, struct rm_status *st);
 /* Frees m and zeroes it; accepts a zeroed or half-built struct. */
 void model_free(struct model *m);
