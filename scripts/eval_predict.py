@@ -75,25 +75,27 @@ def run_predict(args, files, number):
 
 
 def bins_of(rows, col):
-    """A function mapping a row to the name of its bin for column col."""
+    """A function mapping a row to (sort key, name) of its bin for column col."""
     vals = []
     for r in rows:
         try:
             vals.append(float(r[col]))
         except (ValueError, KeyError):
-            return lambda r: r.get(col, "") or "-"
+            return lambda r: (r.get(col, "") or "-", r.get(col, "") or "-")
     distinct = sorted(set(vals))
     if len(distinct) <= 6:
-        return lambda r: r[col]
+        return lambda r: (float(r[col]), r[col])
     vals.sort()
-    edges = [vals[len(vals) * k // 4] for k in (1, 2, 3)]
+    edges = sorted({vals[len(vals) * k // 4] for k in (1, 2, 3)} - {vals[0]})
 
     def name(r):
         v = float(r[col])
-        for k, e in enumerate(edges):
+        lo = vals[0]
+        for e in edges:
             if v < e:
-                return "%s<%g" % ("q%d " % (k + 1), e)
-        return "q4 >=%g" % edges[-1]
+                return lo, "[%g, %g)" % (lo, e)
+            lo = e
+        return lo, "[%g, %g]" % (lo, vals[-1])
     return name
 
 
@@ -131,12 +133,12 @@ def montage(args, fails, path):
             tiles.append(tile)
     if not tiles:
         return 0
-    width = max(t.width for t in tiles)
-    out = Image.new("RGB", (width, sum(t.height for t in tiles)), (255, 255, 255))
-    y = 0
-    for t in tiles:
-        out.paste(t, (0, y))
-        y += t.height
+    width, height = max(t.width for t in tiles), max(t.height for t in tiles)
+    cols = max(1, min(len(tiles), 1600 // width))
+    rows = -(-len(tiles) // cols)
+    out = Image.new("RGB", (cols * width, rows * height), (255, 255, 255))
+    for i, t in enumerate(tiles):
+        out.paste(t, ((i % cols) * width, (i // cols) * height))
     out.save(path)
     return len(tiles)
 
@@ -255,7 +257,7 @@ def main():
                 if r["ok"] is not None:
                     groups[(r["kind"], name(r))].append(r["ok"])
             print("\nby %s:" % col)
-            for (kind, b), oks in sorted(groups.items()):
+            for (kind, (_, b)), oks in sorted(groups.items()):
                 print("  %-7s %-22s %d/%d %.1f%%" % (kind, b, sum(oks), len(oks),
                                                       100.0 * sum(oks) / len(oks)))
 

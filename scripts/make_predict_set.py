@@ -29,8 +29,8 @@ picture was made). Exit status 0, 1 on a failure, 2 on a usage error.
 import argparse
 import csv
 import gzip
-import io
 import math
+import multiprocessing
 import os
 import shutil
 import struct
@@ -82,16 +82,18 @@ def find_fonts():
     except (OSError, subprocess.CalledProcessError):
         out = ""
     fonts = {}
-    for line in out.splitlines():
+    for line in sorted(out.splitlines()):
         path, _, style = line.partition(":")
         path = path.strip()
         style = style.replace("style=", "").split(",")[0].strip()
-        low = os.path.basename(path).lower()
-        if not low.endswith((".ttf", ".otf", ".t1", ".pfb")):
-            continue
-        if any(bad in low for bad in ("math", "symbol", "dingbat", "emoji", "d050000l")):
-            continue
-        fonts[path] = style
+        stem, ext = os.path.splitext(os.path.basename(path))
+        if ext.lower() not in (".ttf", ".otf"):
+            continue  # the Type 1 copies (.t1, .pfb) of the same faces
+        if any(bad in stem.lower() for bad in ("math", "symbol", "dingbat", "emoji", "d050000l",
+                                                "z003")):
+            continue  # no digits, or calligraphic ones (Z003 is URW's Zapf Chancery)
+        fonts.setdefault(stem, (path, style))
+    fonts = dict(fonts.values())
     if not fonts:
         sys.exit("make_predict_set.py: no font with digits found by fc-list "
                  "(apt-get install fontconfig fonts-dejavu-core)")
@@ -166,6 +168,28 @@ def rotate(v, angle):
 # The photograph: paper, light, shadow, specks, edge, blur, file format
 
 
+def grid(w, h):
+    """Row and column coordinates, broadcastable to h x w."""
+    return (np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :])
+
+
+def grain_noise(rng, w, h):
+    """Per-pixel noise (standard normal) for a w x h frame: a random window of a 1024 x 1024
+    tile drawn once per seed, mirrored at random (drawing every pixel anew is slow)."""
+    tile = _TILE[0]
+    big = tile if h <= 1024 and w <= 1024 else np.tile(tile, (-(-h // 1024), -(-w // 1024)))
+    y, x = int(rng.integers(0, big.shape[0] - h + 1)), int(rng.integers(0, big.shape[1] - w + 1))
+    out = big[y:y + h, x:x + w]
+    if rng.random() < 0.5:
+        out = out[::-1]
+    if rng.random() < 0.5:
+        out = out[:, ::-1]
+    return out
+
+
+_TILE = [None]  # set by main() from --seed
+
+
 def smooth_noise(rng, w, h, cells):
     """Low-frequency noise in about -1..1, `cells` blobs across the long side."""
     gw = max(2, int(cells * w / max(w, h)) + 2)
@@ -177,7 +201,7 @@ def smooth_noise(rng, w, h, cells):
 def half_plane(w, h, side, frac, tilt, soft):
     """A soft mask (0..1) of the straight-edged region entering the frame from `side` (0 left,
     1 right, 2 top, 3 bottom) to depth frac (of the frame), its edge tilted by `tilt`."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = grid(w, h)
     if side == 0:
         d = frac * w - xx + tilt * (yy - h / 2)
     elif side == 1:
@@ -224,8 +248,8 @@ def photograph(rng, v, long_side, fill, aspect, rec):
     # stroke: soft threshold; a high threshold thins the stroke (a fine pen), a low one thickens
     t = rec["stroke"]
     if scale * REF < 60:
-        t = min(t, 0.45)  # small digits: keep thin strokes from vanishing
-    ink = np.clip((canvas - t) / 0.18 + 0.5, 0.0, 1.0)
+        t = min(t, 0.4)  # small digits: keep thin strokes from vanishing
+    ink = np.clip((canvas - np.float32(t)) / np.float32(0.18) + np.float32(0.5), 0.0, 1.0)
 
     board = rec["board"]
     if board:
@@ -233,8 +257,8 @@ def photograph(rng, v, long_side, fill, aspect, rec):
         ink_rgb = np.array([rng.uniform(200, 245)] * 3) - rng.uniform(0, 15, 3)
         alpha = rng.uniform(0.65, 0.95)
         # chalk is patchy
-        ink = ink * np.clip(1 - 0.5 * np.abs(rng.standard_normal((h, w), dtype=np.float32)) *
-                            rng.uniform(0.1, 0.6), 0, 1)
+        ink = ink * np.clip(1 - 0.5 * np.abs(grain_noise(rng, w, h)) *
+                            np.float32(rng.uniform(0.1, 0.6)), 0, 1)
     else:
         base = rng.uniform(190, 250)
         tint = rng.uniform(-12, 12, 3) * np.array([1.0, 0.7, 1.2])
@@ -269,7 +293,7 @@ def photograph(rng, v, long_side, fill, aspect, rec):
 
     # grain and blotches of the paper
     grain = rng.uniform(0, 10)
-    img += rng.standard_normal((h, w, 1), dtype=np.float32) * np.float32(grain)
+    img += grain_noise(rng, w, h)[..., None] * np.float32(grain)
     img += smooth_noise(rng, w, h, rng.uniform(3, 12))[..., None] * rng.uniform(0, 8)
 
     # paper edge: the table (or the board's frame) in part of the frame
@@ -285,7 +309,7 @@ def photograph(rng, v, long_side, fill, aspect, rec):
         img = img * (1 - m[..., None]) + table_img * m[..., None]
 
     # lighting: a gradient in a random direction and a vignette
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = grid(w, h)
     th = rng.uniform(0, 2 * math.pi)
     g = ((xx / w - 0.5) * math.cos(th) + (yy / h - 0.5) * math.sin(th))
     light = rng.choice([0.0, rng.uniform(0.05, 0.25), rng.uniform(0.25, 0.6)])
@@ -347,50 +371,38 @@ def long_side(rng):
     return int(round(math.exp(rng.uniform(math.log(60), math.log(2000)))))
 
 
-def make_part(name, args, images, labels, fonts, out):
-    stream, lo, hi = PARTS[name]
-    rng = np.random.default_rng([args.seed, stream])
-    os.makedirs(os.path.join(out, name), exist_ok=True)
-    rows = []
+KIND_IDS = {"hand": 0, "print": 1, "number": 2}
+ASPECTS = [0.75, 1.0, 1.33, 0.56, 1.78]
+_INPUT = {}  # images, labels, fonts, out: set by main(), shared with the worker processes
 
-    def record(kind, i):
-        return {"kind": kind, "part": name, "file": "", "truth": "", "source": "", "quality": "",
-                "board": int(rng.random() < 0.05), "angle": 0.0,
-                "stroke": round(float(rng.uniform(0.2, 0.7)), 3), "index": i}
 
-    def finish(rec, v, fill, aspect):
-        angle = float(rng.uniform(-10, 10))
-        rec["angle"] = round(angle, 2)
-        v = rotate(v, angle)
-        pic = photograph(rng, v, long_side(rng), fill, aspect, rec)
-        base = os.path.join(out, name, "%s-%04d" % (rec["kind"], rec.pop("index")))
-        rec["file"] = os.path.relpath(save(rng, pic, base, rec), out)
-        rows.append(rec)
-
-    for i in range(args.hand):
-        rec = record("hand", i)
+def make_picture(task):
+    """Makes picture i of one kind and part, from its own random stream (so a picture does not
+    depend on how many others are made), and returns its manifest row."""
+    seed, part, kind, i = task
+    stream, lo, hi = PARTS[part]
+    images, labels, fonts = _INPUT["images"], _INPUT["labels"], _INPUT["fonts"]
+    rng = np.random.default_rng([seed, stream, KIND_IDS[kind], i])
+    rec = {"kind": kind, "part": part, "file": "", "truth": "", "source": "", "quality": "",
+           "board": int(rng.random() < 0.05), "angle": 0.0,
+           "stroke": round(float(rng.uniform(0.15, 0.5)), 3)}
+    printed_stroke = round(float(rng.uniform(0.35, 0.6)), 3)
+    if kind == "hand":
         k = int(rng.integers(lo, hi))
         rec["truth"], rec["source"] = str(int(labels[k])), "mnist:%d" % k
-        finish(rec, mnist_shape(images[k], REF), rng.uniform(0.2, 0.8),
-               rng.choice([0.75, 1.0, 1.33, 0.56, 1.78]))
-
-    for i in range(args.print):
-        rec = record("print", i)
+        v, fill, aspect = mnist_shape(images[k], REF), rng.uniform(0.2, 0.8), rng.choice(ASPECTS)
+    elif kind == "print":
         d = int(rng.integers(10))
-        font, style = fonts[rng.integers(len(fonts))]
-        rec["truth"], rec["source"] = str(d), os.path.basename(font)
-        rec["stroke"] = round(float(rng.uniform(0.35, 0.6)), 3)
-        finish(rec, text_shape(str(d), font, REF), rng.uniform(0.15, 0.8),
-               rng.choice([0.75, 1.0, 1.33, 0.56, 1.78]))
-
-    for i in range(args.number):
-        rec = record("number", i)
+        font = fonts[rng.integers(len(fonts))][0]
+        rec["truth"], rec["source"], rec["stroke"] = str(d), os.path.basename(font), printed_stroke
+        v, fill, aspect = text_shape(str(d), font, REF), rng.uniform(0.15, 0.8), rng.choice(ASPECTS)
+    else:
         n = int(rng.integers(2, 8))
         printed = rng.random() < 0.2
         if printed:
             digits = [int(x) for x in rng.integers(0, 10, n)]
             imgs = []
-            rec["stroke"] = round(float(rng.uniform(0.35, 0.6)), 3)
+            rec["stroke"] = printed_stroke
         else:
             ks = [int(k) for k in rng.integers(lo, hi, n)]
             digits = [int(labels[k]) for k in ks]
@@ -398,8 +410,14 @@ def make_part(name, args, images, labels, fonts, out):
         v, src = number_shape(rng, digits, imgs, fonts, printed)
         rec["truth"] = "".join(str(d) for d in digits)
         rec["source"] = src if printed else "mnist:" + "+".join(str(k) for k in ks)
-        finish(rec, v, rng.uniform(0.15, 0.6), float(rng.uniform(1.0, 2.2)))
-    return rows
+        fill, aspect = rng.uniform(0.15, 0.6), float(rng.uniform(1.0, 2.2))
+    angle = float(rng.uniform(-10, 10))
+    rec["angle"] = round(angle, 2)
+    pic = photograph(rng, rotate(v, angle), long_side(rng), fill, aspect, rec)
+    out = _INPUT["out"]
+    base = os.path.join(out, part, "%s-%04d" % (kind, i))
+    rec["file"] = os.path.relpath(save(rng, pic, base, rec), out)
+    return rec
 
 
 def main():
@@ -412,6 +430,7 @@ def main():
     ap.add_argument("--print", type=int, default=200, help="single printed digits per part")
     ap.add_argument("--number", type=int, default=200, help="whole numbers per part")
     ap.add_argument("--parts", default="dev,heldout", help="comma-separated: dev, heldout")
+    ap.add_argument("--jobs", type=int, default=1, help="worker processes (the set is the same)")
     args = ap.parse_args()
     parts = [p for p in args.parts.split(",") if p]
     for p in parts:
@@ -419,16 +438,27 @@ def main():
             ap.error("--parts: unknown part %r (dev, heldout)" % p)
     if min(args.hand, args.print, args.number) < 0:
         ap.error("counts must be >= 0")
+    if args.jobs < 1:
+        ap.error("--jobs must be >= 1")
 
     images = read_idx(args.data, "t10k-images-idx3-ubyte")
     labels = read_idx(args.data, "t10k-labels-idx1-ubyte")
     fonts = find_fonts()
+    _INPUT.update(images=images, labels=labels, fonts=fonts, out=args.out)
+    _TILE[0] = np.random.default_rng([args.seed, 99]).standard_normal((1024, 1024),
+                                                                       dtype=np.float32)
     start = time.time()
+    tasks = []
     for p in parts:
         shutil.rmtree(os.path.join(args.out, p), ignore_errors=True)
-    rows = []
-    for p in parts:
-        rows += make_part(p, args, images, labels, fonts, args.out)
+        os.makedirs(os.path.join(args.out, p))
+        for kind, n in (("hand", args.hand), ("print", args.print), ("number", args.number)):
+            tasks += [(args.seed, p, kind, i) for i in range(n)]
+    if args.jobs > 1:
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            rows = pool.map(make_picture, tasks, chunksize=8)
+    else:
+        rows = [make_picture(t) for t in tasks]
     with open(os.path.join(args.out, "manifest.csv"), "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS)
         wr.writeheader()

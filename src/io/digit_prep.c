@@ -18,289 +18,190 @@
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/image.h"
 
-/* Pixels with at least this much ink (0..1, step 3) define the bounding box. MNIST's own
- * digits have faint anti-aliased edges below it; on them, this box is the same as the box of
- * all non-zero pixels. */
-#define DIGIT_PREP_CROP_LEVEL 0.1f
-/* Output pixels resampled around the 20x20 box: the edges below the crop level, and what the
- * frame shows when the centre of mass is off the box's centre. */
-#define DIGIT_PREP_MARGIN ((DIGIT_PREP_SIZE - DIGIT_PREP_BOX) / 2)
-
-/* Step 1: grey levels 0..255, alpha composited on white (0.299/0.587/0.114 as ITU-R BT.601,
- * which PIL's convert("L") also uses). */
-static void to_grey(float *g, const uint8_t *p, size_t n, int channels)
+/* digit_prep_ink, with ink_map_build's findings in info. */
+static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
+                    struct ink_map_info *info, struct rm_status *st)
 {
-    for (size_t i = 0; i < n; i++, p += channels) {
-        float v, a = 1.0f;
-        if (channels <= 2)
-            v = p[0];
-        else
-            v = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-        if (channels == 2 || channels == 4)
-            a = p[channels - 1] / 255.0f;
-        g[i] = a * v + (1.0f - a) * 255.0f;
+    *ink = NULL;
+    *mask = NULL;
+    if (!pixels || w < 1 || h < 1 || channels < 1 || channels > 4)
+        return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
+    if ((long long)w * h > DIGIT_PREP_MAX_PIXELS)
+        return rm_fail(st, "image too large (%dx%d pixels, at most %ld)", w, h,
+                       (long)DIGIT_PREP_MAX_PIXELS);
+    size_t n = (size_t)w * h;
+    float *f = malloc(n * sizeof *f);
+    uint8_t *m = malloc(n);
+    if (!f || !m) {
+        free(f);
+        free(m);
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Step 2: the median of the pixels on the picture's outer edge (all of them for pictures one
- * or two pixels thick). -1 when out of memory. */
-static int border_median(const float *g, int w, int h, float *median)
-{
-    size_t n = (w <= 2 || h <= 2) ? (size_t)w * h : 2 * (size_t)w + 2 * (size_t)h - 4, k = 0;
-    float *b = malloc(n * sizeof *b);
-    if (!b)
+    if (ink_map_build(f, m, pixels, w, h, channels, info, st) != 0) {
+        free(f);
+        free(m);
         return -1;
-    if (w <= 2 || h <= 2) {
-        memcpy(b, g, n * sizeof *b);
-        k = n;
-    } else {
-        for (int x = 0; x < w; x++) {
-            b[k++] = g[x];
-            b[k++] = g[(size_t)(h - 1) * w + x];
-        }
-        for (int y = 1; y < h - 1; y++) {
-            b[k++] = g[(size_t)y * w];
-            b[k++] = g[(size_t)y * w + w - 1];
-        }
     }
-    qsort(b, k, sizeof *b, cmp_float);
-    *median = k % 2 ? b[k / 2] : 0.5f * (b[k / 2 - 1] + b[k / 2]);
-    free(b);
+    *ink = f;
+    *mask = m;
     return 0;
 }
 
-/* Step 4's resampling along one axis, as a table of weights: output o (0 <= o < n) covers the
- * source interval [start + (o - DIGIT_PREP_MARGIN) * r, ... + r) of an axis of src_len pixels,
- * r = source pixels per output pixel. Shrinking (r > 1) averages the covered area (each source
- * pixel weighted by its overlap, a box filter); enlarging (r <= 1) interpolates linearly
- * between pixel centres. Source pixels outside the picture are background (0) and left out. */
-struct axis_map {
-    int n;      /* outputs */
-    int taps;   /* weights per output (row length of w) */
-    int *first; /* [n] first source pixel of output o */
-    int *count; /* [n] number of source pixels of output o */
-    float *w;   /* [n][taps] their weights */
-};
-
-static void axis_map_free(struct axis_map *a)
+int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
+                   struct rm_status *st)
 {
-    free(a->first);
-    free(a->count);
-    free(a->w);
-    memset(a, 0, sizeof *a);
+    return prep_ink(pixels, w, h, channels, ink, mask, NULL, st);
 }
 
-static int axis_map_init(struct axis_map *a, int n, int src_len, double start, double r)
+/* The gap between a blob's box and a box (x1/y1 exclusive), in pixels: 0 when they touch or
+ * overlap. */
+static int box_gap(const struct blob *a, int x0, int y0, int x1, int y1)
 {
-    memset(a, 0, sizeof *a);
-    a->n = n;
-    a->taps = r > 1.0 ? (int)ceil(r) + 1 : 2;
-    a->first = malloc((size_t)n * sizeof *a->first);
-    a->count = malloc((size_t)n * sizeof *a->count);
-    a->w = malloc((size_t)n * (size_t)a->taps * sizeof *a->w);
-    if (!a->first || !a->count || !a->w) {
-        axis_map_free(a);
-        return -1;
-    }
-    for (int o = 0; o < n; o++) {
-        double lo = start + (o - DIGIT_PREP_MARGIN) * r;
-        float *w = a->w + (size_t)o * a->taps;
-        int j0, cnt = 0, first = -1;
-        if (r > 1.0) {
-            double hi = lo + r;
-            j0 = (int)floor(lo);
-            for (int j = j0; j < hi && j - j0 < a->taps; j++) {
-                double ov = fmin(hi, j + 1.0) - fmax(lo, (double)j);
-                if (j < 0 || j >= src_len || ov <= 0.0)
-                    continue;
-                if (first < 0)
-                    first = j;
-                w[cnt++] = (float)(ov / r);
-            }
-        } else {
-            double x = lo + 0.5 * r - 0.5; /* the output pixel's centre, in source pixels */
-            j0 = (int)floor(x);
-            double t = x - j0;
-            for (int k = 0; k < 2; k++) {
-                int j = j0 + k;
-                if (j < 0 || j >= src_len)
-                    continue;
-                if (first < 0)
-                    first = j;
-                w[cnt++] = (float)(k ? t : 1.0 - t);
-            }
-        }
-        a->first[o] = first < 0 ? 0 : first;
-        a->count[o] = cnt;
-    }
-    return 0;
+    int gx = a->x0 >= x1 ? a->x0 - x1 : x0 >= a->x1 ? x0 - a->x1 : 0;
+    int gy = a->y0 >= y1 ? a->y0 - y1 : y0 >= a->y1 ? y0 - a->y1 : 0;
+    return gx > gy ? gx : gy;
 }
 
-/* Step 4: resamples ink (w x h) through the two axis maps into canvas (ay->n rows of ax->n),
- * columns first. tmp holds (rows the vertical map reads) x ax->n floats. */
-static void resample(float *canvas, const float *ink, int w, const struct axis_map *ax,
-                     const struct axis_map *ay, float *tmp, int y_lo, int y_hi)
+static int longer_side(int x0, int y0, int x1, int y1)
 {
-    for (int y = y_lo; y <= y_hi; y++) {
-        const float *row = ink + (size_t)y * w;
-        float *t = tmp + (size_t)(y - y_lo) * ax->n;
-        for (int o = 0; o < ax->n; o++) {
-            const float *wt = ax->w + (size_t)o * ax->taps;
-            const float *s = row + ax->first[o];
-            double acc = 0.0;
-            for (int k = 0; k < ax->count[o]; k++)
-                acc += (double)wt[k] * s[k];
-            t[o] = (float)acc;
-        }
-    }
-    for (int o = 0; o < ay->n; o++) {
-        const float *wt = ay->w + (size_t)o * ay->taps;
-        float *dst = canvas + (size_t)o * ax->n;
-        for (int x = 0; x < ax->n; x++) {
-            double acc = 0.0;
-            for (int k = 0; k < ay->count[o]; k++)
-                acc += (double)wt[k] * tmp[(size_t)(ay->first[o] + k - y_lo) * ax->n + x];
-            dst[x] = (float)acc;
-        }
-    }
+    return x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0;
 }
 
-/* Steps 4-6 on the normalised ink map (values 0..1) with its bounding box. */
-static int place_digit(uint8_t *out, const float *ink, int w, int h, int x0, int y0, int bw, int bh,
-                       struct rm_status *st)
+int digit_prep_choose(const struct blob *b, int count, int w, int h, uint8_t *keep)
 {
-    /* the longer side becomes DIGIT_PREP_BOX pixels, the shorter one keeps the aspect ratio */
-    int sw = DIGIT_PREP_BOX, sh = DIGIT_PREP_BOX;
-    if (bw >= bh)
-        sh = (int)lround((double)bh * DIGIT_PREP_BOX / bw);
-    else
-        sw = (int)lround((double)bw * DIGIT_PREP_BOX / bh);
-    sw = sw < 1 ? 1 : sw;
-    sh = sh < 1 ? 1 : sh;
-    struct axis_map ax, ay;
-    int rc = -1;
-    size_t nc = 0;
-    float *tmp = NULL, *canvas = NULL;
-    if (axis_map_init(&ax, sw + 2 * DIGIT_PREP_MARGIN, w, x0, (double)bw / sw) != 0)
-        return rm_fail(st, "out of memory");
-    if (axis_map_init(&ay, sh + 2 * DIGIT_PREP_MARGIN, h, y0, (double)bh / sh) != 0) {
-        axis_map_free(&ax);
-        return rm_fail(st, "out of memory");
+    if (count <= 0)
+        return 0;
+    /* the border's pieces (the paper's edge, a shadow, the table) go when something better is
+     * inside the picture */
+    double extent = DIGIT_PREP_MIN_EXTENT * (w < h ? w : h);
+    int inside = 0;
+    for (int i = 0; i < count; i++)
+        inside |= !b[i].touches_border && longer_side(b[i].x0, b[i].y0, b[i].x1, b[i].y1) >= extent;
+    int main = -1;
+    for (int i = 0; i < count; i++) {
+        keep[i] = 0;
+        if (inside && b[i].touches_border)
+            continue;
+        if (main < 0 || b[i].ink > b[main].ink)
+            main = i;
     }
-    /* the rows the vertical pass reads */
-    int y_lo = h, y_hi = -1;
-    for (int o = 0; o < ay.n; o++)
-        if (ay.count[o] > 0) {
-            y_lo = ay.first[o] < y_lo ? ay.first[o] : y_lo;
-            int last = ay.first[o] + ay.count[o] - 1;
-            y_hi = last > y_hi ? last : y_hi;
+    /* the digit's box grows by the strokes near it, until none is left to join */
+    keep[main] = 1;
+    int kept = 1, x0 = b[main].x0, y0 = b[main].y0, x1 = b[main].x1, y1 = b[main].y1, grew = 1;
+    while (grew) {
+        grew = 0;
+        int side = longer_side(x0, y0, x1, y1);
+        double gap = DIGIT_PREP_STROKE_GAP * side;
+        for (int i = 0; i < count; i++) {
+            if (keep[i] || (inside && b[i].touches_border))
+                continue;
+            int g = box_gap(&b[i], x0, y0, x1, y1);
+            if (g > DIGIT_PREP_NEAR * side &&
+                (g > gap || b[i].ink < DIGIT_PREP_SPECK_SHARE * b[main].ink))
+                continue;
+            keep[i] = 1;
+            kept++;
+            grew = 1;
+            x0 = b[i].x0 < x0 ? b[i].x0 : x0;
+            y0 = b[i].y0 < y0 ? b[i].y0 : y0;
+            x1 = b[i].x1 > x1 ? b[i].x1 : x1;
+            y1 = b[i].y1 > y1 ? b[i].y1 : y1;
         }
-    if (y_hi < y_lo) { /* cannot happen: the box itself is inside the picture */
-        rm_fail(st, "no ink found (blank image)");
-        goto done;
     }
-    nc = (size_t)ax.n * ay.n;
-    tmp = malloc((size_t)(y_hi - y_lo + 1) * ax.n * sizeof *tmp);
-    canvas = malloc(nc * sizeof *canvas);
-    if (!tmp || !canvas) {
-        rm_fail(st, "out of memory");
-        goto done;
-    }
-    resample(canvas, ink, w, &ax, &ay, tmp, y_lo, y_hi);
+    return kept;
+}
 
-    /* step 5: the strongest ink becomes 255, as in MNIST, also when shrinking a thin pen line
-     * has greyed it */
-    float vmax = 0.0f;
-    for (size_t i = 0; i < nc; i++)
-        vmax = canvas[i] > vmax ? canvas[i] : vmax;
-    if (vmax <= 0.0f) {
-        rm_fail(st, "no ink found (blank image)");
+/* Step 3: the chosen pieces (labels of the Otsu mask, keep per piece) grown through the pixels
+ * of at least DIGIT_PREP_CROP_LEVEL connected to them; every other piece at that level is
+ * erased from the ink map; the grown pieces' box in *x0.. (x1/y1 exclusive). */
+static int grow_chosen(float *ink, const int32_t *labels, const uint8_t *keep, int w, int h,
+                       int faint_kept, int *x0, int *y0, int *x1, int *y1, struct rm_status *st)
+{
+    size_t n = (size_t)w * h;
+    uint8_t *weak = malloc(n), *wanted = NULL;
+    int32_t *wl = malloc(n * sizeof *wl);
+    struct blob *wb = NULL;
+    int wn = 0, rc = -1;
+    if (!weak || !wl) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
         goto done;
     }
-    /* step 6: centre of mass, pixel (r, c) at (r, c) */
-    double sum = 0.0, sx = 0.0, sy = 0.0;
-    for (int y = 0; y < ay.n; y++)
-        for (int x = 0; x < ax.n; x++) {
-            double v = canvas[(size_t)y * ax.n + x];
-            sum += v;
-            sx += v * x;
-            sy += v * y;
+    for (size_t i = 0; i < n; i++)
+        weak[i] = ink[i] >= DIGIT_PREP_CROP_LEVEL || labels[i] > 0;
+    if (blobs_find(weak, w, h, NULL, wl, &wb, &wn, st) != 0)
+        goto done;
+    wanted = calloc((size_t)wn + 1, 1);
+    if (!wanted) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+        goto done;
+    }
+    /* wanted: 1 = holds a chosen piece, 2 = holds a piece left out, 0 = faint only */
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] > 0 && wanted[wl[i]] != 1)
+            wanted[wl[i]] = keep[labels[i] - 1] ? 1 : 2;
+    for (int k = 1; k <= wn; k++)
+        wanted[k] = wanted[k] == 1 || (faint_kept && wanted[k] == 0);
+    *x0 = w;
+    *y0 = h;
+    *x1 = *y1 = 0;
+    for (int k = 0; k < wn; k++)
+        if (wanted[k + 1]) {
+            *x0 = wb[k].x0 < *x0 ? wb[k].x0 : *x0;
+            *y0 = wb[k].y0 < *y0 ? wb[k].y0 : *y0;
+            *x1 = wb[k].x1 > *x1 ? wb[k].x1 : *x1;
+            *y1 = wb[k].y1 > *y1 ? wb[k].y1 : *y1;
         }
-    const double centre = DIGIT_PREP_SIZE / 2;
-    long dx = lround(centre - sx / sum), dy = lround(centre - sy / sum);
-    for (int r = 0; r < DIGIT_PREP_SIZE; r++)
-        for (int c = 0; c < DIGIT_PREP_SIZE; c++) {
-            long y = r - dy, x = c - dx;
-            float v = 0.0f;
-            if (y >= 0 && y < ay.n && x >= 0 && x < ax.n)
-                v = canvas[(size_t)y * ax.n + (size_t)x] / vmax;
-            v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-            out[r * DIGIT_PREP_SIZE + c] = (uint8_t)lrintf(v * 255.0f);
-        }
+    for (size_t i = 0; i < n; i++)
+        if (wl[i] > 0 && !wanted[wl[i]])
+            ink[i] = 0.0f;
     rc = 0;
 done:
-    free(tmp);
-    free(canvas);
-    axis_map_free(&ax);
-    axis_map_free(&ay);
+    free(weak);
+    free(wl);
+    free(wb);
+    free(wanted);
     return rc;
 }
 
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st)
 {
-    if (!out || !pixels || w < 1 || h < 1 || channels < 1 || channels > 4)
+    if (!out)
         return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
-    if ((long long)w * h > DIGIT_PREP_MAX_PIXELS)
-        return rm_fail(st, "image too large (%dx%d pixels, at most %ld)", w, h,
-                       (long)DIGIT_PREP_MAX_PIXELS);
+    float *ink;
+    uint8_t *mask, *keep = NULL;
+    struct ink_map_info info;
+    if (prep_ink(pixels, w, h, channels, &ink, &mask, &info, st) != 0)
+        return -1;
     size_t n = (size_t)w * h;
-    float *ink = malloc(n * sizeof *ink);
-    if (!ink)
-        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    to_grey(ink, pixels, n, channels);
-
-    /* step 2: the background is what the border mostly shows; the ink is whichever side of it
-     * the picture reaches farther into */
-    float bg, lo = 255.0f, hi = 0.0f;
-    if (border_median(ink, w, h, &bg) != 0) {
-        free(ink);
-        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    int32_t *labels = malloc(n * sizeof *labels);
+    struct blob *b = NULL;
+    int count = 0, rc = -1, x0, y0, x1, y1;
+    if (!labels) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+        goto done;
     }
-    for (size_t i = 0; i < n; i++) {
-        lo = ink[i] < lo ? ink[i] : lo;
-        hi = ink[i] > hi ? ink[i] : hi;
+    if (blobs_find(mask, w, h, ink, labels, &b, &count, st) != 0)
+        goto done;
+    if (count == 0) { /* cannot happen: the strongest ink is above Otsu's level */
+        rm_fail(st, "no ink found (blank image)");
+        goto done;
     }
-    float dark = bg - lo, light = hi - bg;
-    int invert = dark > light || (dark == light && bg > 127.5f);
-    float range = invert ? dark : light;
-    if (range < DIGIT_PREP_MIN_CONTRAST) {
-        free(ink);
-        return rm_fail(st, "no ink found (blank image)");
+    keep = malloc((size_t)count);
+    if (!keep) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+        goto done;
     }
-
-    /* step 3: ink 0..1 over the background, and its bounding box */
-    int x0 = w, y0 = h, x1 = -1, y1 = -1;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float *v = &ink[(size_t)y * w + x];
-            float t = (invert ? bg - *v : *v - bg) / range;
-            *v = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-            if (*v >= DIGIT_PREP_CROP_LEVEL) {
-                x0 = x < x0 ? x : x0;
-                x1 = x > x1 ? x : x1;
-                y0 = y < y0 ? y : y0;
-                y1 = y > y1 ? y : y1;
-            }
-        }
-    int rc = place_digit(out, ink, w, h, x0, y0, x1 - x0 + 1, y1 - y0 + 1, st);
+    digit_prep_choose(b, count, w, h, keep);
+    if (grow_chosen(ink, labels, keep, w, h, info.flat, &x0, &y0, &x1, &y1, st) != 0)
+        goto done;
+    rc = digit_prep_fit(out, ink, w, h, x0, y0, x1, y1, st);
+done:
     free(ink);
+    free(mask);
+    free(labels);
+    free(b);
+    free(keep);
     return rc;
 }
 

@@ -468,6 +468,112 @@ static void test_digit_prep_noisy_paper(void **state)
     assert_true(sum / N_DIGITS < MAD_NOISY_M);
 }
 
+/* Clean pictures come out byte for byte as the preparation before lighting estimation and
+ * connected components (commit 8a50afd, the crop to all ink >= 0.1) made them: the expected
+ * CRC-32s of each group's outputs were computed by that code, on these same pictures (the test
+ * built against it, RM_DIGIT_PREP_REPORT set). Groups: the 30 MNIST digits as they are; drawn
+ * dark on white at three scales and offsets; light on black; colour, alpha and grey paper; with
+ * noise on the paper; bars and squares. */
+#define CLEAN_GROUPS 6
+static const char *const clean_name[CLEAN_GROUPS] = {"mnist",  "scaled", "light",
+                                                     "colour", "noisy",  "shapes"};
+static const uint32_t clean_crc[CLEAN_GROUPS] = {0x76eccd11, 0x4f515d66, 0xea3d1649,
+                                                 0x7f974655, 0x017bba81, 0x60fa9048};
+
+static uint32_t crc_prep(uint32_t crc, const uint8_t *px, int w, int h, int channels)
+{
+    uint8_t out[MNIST_PIXELS];
+    prep_ok(out, px, w, h, channels);
+    return (uint32_t)crc32(crc, out, MNIST_PIXELS);
+}
+
+static uint32_t clean_group(int g)
+{
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    static const double scale[3] = {3.0, 5.0, 2.3};
+    static const int ox[3] = {15, 52, 120}, oy[3] = {40, 4, 70};
+    uint32_t seed = 12345;
+    for (int k = 0; k < N_DIGITS; k++) {
+        if (g == 0)
+            crc = crc_prep(crc, digit(k), 28, 28, 1);
+        for (int c = 0; g == 1 && c < 3; c++) {
+            uint8_t *pic = draw_picture(digit(k), scale[c], ox[c], oy[c], 1);
+            crc = crc_prep(crc, pic, PIC_W, PIC_H, 1);
+            free(pic);
+        }
+        if (g == 2) {
+            uint8_t *pic = draw_picture(digit(k), 4.0, 30, 10, 0);
+            crc = crc_prep(crc, pic, PIC_W, PIC_H, 1);
+            free(pic);
+        }
+        if (g == 3 && k % 4 == 1) {
+            uint8_t *light = draw_picture(digit(k), 3.5, 60, 20, 0);
+            uint8_t *rgba = malloc(PIC_W * PIC_H * 4), *rgb = malloc(PIC_W * PIC_H * 3),
+                    *paper = malloc(PIC_W * PIC_H);
+            assert_non_null(rgba && rgb && paper);
+            for (int p = 0; p < PIC_W * PIC_H; p++) {
+                double a = light[p] / 255.0;
+                rgba[4 * p] = rgba[4 * p + 1] = rgba[4 * p + 2] = 0;
+                rgba[4 * p + 3] = light[p];
+                rgb[3 * p] = rgb[3 * p + 1] = (uint8_t)lround(255.0 * (1.0 - a));
+                rgb[3 * p + 2] = 255;
+                paper[p] = (uint8_t)lround(110.0 - 90.0 * a);
+            }
+            crc = crc_prep(crc, rgba, PIC_W, PIC_H, 4);
+            crc = crc_prep(crc, rgb, PIC_W, PIC_H, 3);
+            crc = crc_prep(crc, paper, PIC_W, PIC_H, 1);
+            free(light);
+            free(rgba);
+            free(rgb);
+            free(paper);
+        }
+        if (g == 4) {
+            uint8_t *pic = draw_picture(digit(k), 3.0, 40, 30, 1);
+            for (int p = 0; p < PIC_W * PIC_H; p++) {
+                seed = seed * 1664525u + 1013904223u;
+                int v = pic[p] + (int)(seed >> 27) - 16;
+                v = v * 3 / 4 + 32;
+                pic[p] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+            crc = crc_prep(crc, pic, PIC_W, PIC_H, 1);
+            free(pic);
+        }
+    }
+    if (g == 5) {
+        uint8_t *pic = malloc(PIC_W * PIC_H);
+        assert_non_null(pic);
+        static const int box[4][4] = {
+            {140, 17, 170, 137}, {3, 100, 153, 125}, {100, 70, 104, 74}, {40, 15, 160, 135}};
+        for (int b = 0; b < 4; b++) {
+            memset(pic, 255, PIC_W * PIC_H);
+            for (int y = box[b][1]; y < box[b][3]; y++)
+                for (int x = box[b][0]; x < box[b][2]; x++)
+                    if (b < 3 || x < 100 || x % 2 == 1)
+                        pic[y * PIC_W + x] = 0;
+            crc = crc_prep(crc, pic, PIC_W, PIC_H, 1);
+        }
+        free(pic);
+    }
+    return crc;
+}
+
+static void test_digit_prep_clean_pictures_as_before(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (int g = 0; g < CLEAN_GROUPS; g++) {
+        uint32_t crc = clean_group(g);
+        if (report())
+            printf("clean group %s: crc 0x%08x\n", clean_name[g], (unsigned)crc);
+        if (crc != clean_crc[g]) {
+            fprintf(stderr, "clean group %s: outputs' crc 0x%08x, before 0x%08x\n", clean_name[g],
+                    (unsigned)crc, (unsigned)clean_crc[g]);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void test_digit_prep_invalid_arguments(void **state)
 {
     (void)state;
@@ -855,6 +961,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_antialiased),
         cmocka_unit_test(test_digit_prep_colour_alpha_and_contrast),
         cmocka_unit_test(test_digit_prep_noisy_paper),
+        cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),

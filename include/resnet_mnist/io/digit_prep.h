@@ -3,41 +3,88 @@
 
 #include <stdint.h>
 
+#include "resnet_mnist/io/blobs.h"
 #include "resnet_mnist/io/image.h"
+#include "resnet_mnist/io/ink_map.h"
 #include "resnet_mnist/io/status.h"
 
 /* Turns a picture of one handwritten digit into the 28x28 bytes the network expects, prepared
  * the way MNIST's digits were: light ink on a black background, the digit scaled to fit a 20x20
  * box (aspect ratio kept, anti-aliased) and placed in a 28x28 frame with its centre of mass at
- * the centre. */
+ * the centre. The picture may be a photograph or a scan: the paper's lighting is divided out
+ * (ink_map.h), and specks, the paper's edge and shadows are told from the digit's strokes by
+ * their connected components (blobs.h). */
 
 #define DIGIT_PREP_SIZE 28 /* output frame, as MNIST_ROWS x MNIST_COLS */
 #define DIGIT_PREP_BOX  20 /* the digit's longer side, in output pixels */
 /* A picture whose ink differs from its background by less than this (of 255) is blank. */
-#define DIGIT_PREP_MIN_CONTRAST 24
-/* Images larger than this are refused rather than decoded (memory: ~9 bytes a pixel). */
+#define DIGIT_PREP_MIN_CONTRAST INK_MAP_MIN_CONTRAST
+/* Images larger than this are refused rather than decoded. */
 #define DIGIT_PREP_MAX_PIXELS IMAGE_MAX_PIXELS
+/* The ink level (0..1) down to which a chosen piece of ink extends (hysteresis: the pieces are
+ * found at Otsu's level, then grown through connected pixels of at least this much ink); the
+ * crop box is theirs. On a clean picture it is the box of all pixels >= 0.1, as before. */
+#define DIGIT_PREP_CROP_LEVEL 0.1f
+/* A piece of ink with less than this share of the main piece's ink is a speck. */
+#define DIGIT_PREP_SPECK_SHARE 0.05
+/* A piece of ink is a stroke of the digit when its box comes within this share of the digit's
+ * box's longer side of the digit's box (grown as pieces join). */
+#define DIGIT_PREP_STROKE_GAP 0.35
+/* A piece of ink whose box comes within this share of the digit's box's longer side of the
+ * digit's box joins it whatever its size (the pieces of a stroke broken by the threshold). */
+#define DIGIT_PREP_NEAR 0.1
+/* Pieces of ink not touching the border count as "something better" than those touching it
+ * when their box's longer side is at least this share of the picture's shorter side. */
+#define DIGIT_PREP_MIN_EXTENT 0.1
 
 /* Prepares one picture: pixels holds h rows of w pixels of `channels` bytes each (1 grey,
  * 2 grey+alpha, 3 RGB, 4 RGBA; no padding between rows). Writes 28*28 bytes (row-major,
  * 0 background .. 255 ink) to out. The steps:
- *   1. grey = 0.299 R + 0.587 G + 0.114 B, alpha composited on white;
- *   2. background = median of the border pixels; the ink is on the side (darker or lighter
- *      than the background) that reaches farther from it, so black-on-white is inverted and
- *      white-on-black is not (on a tie: inverted when the background is light);
- *   3. ink = (value - background) / (extreme - background), clamped to 0..1;
- *   4. the bounding box of ink >= 0.1 is scaled so that its longer side is 20 pixels, the
- *      other side rounded (at least 1): area averaging when shrinking, bilinear when
- *      enlarging; the faint pixels just outside the box are resampled with it;
- *   5. the result is stretched so that its brightest pixel is 255;
- *   6. it is shifted by whole pixels so that its centre of mass (pixel (r, c) at (r, c))
- *      rounds to (14, 14) (lround of 14 - centre, as the original MNIST procedure), and
- *      clipped to the 28x28 frame.
+ *   1. grey levels, polarity, the paper's lighting divided out, ink 0..1 and Otsu's mask
+ *      (digit_prep_ink, ink_map_build in ink_map.h). On an evenly lit picture this is, as
+ *      before: background = median of the border pixels; the ink is on the side (darker or
+ *      lighter) that reaches farther from it; ink = (value - background) / (extreme -
+ *      background), clamped to 0..1;
+ *   2. the mask's connected components (blobs_find), the digit's chosen among them
+ *      (digit_prep_choose: no specks, nothing touching the border when something better is
+ *      there, every stroke near the digit);
+ *   3. the chosen pieces grown through connected ink >= DIGIT_PREP_CROP_LEVEL; the ink of the
+ *      pieces left out is erased, and the crop box is the grown pieces' box;
+ *   4-6. digit_prep_fit on that box.
  * Fails with "no ink found (blank image)" when the ink's contrast is below
  * DIGIT_PREP_MIN_CONTRAST, and with "invalid image ..." for bad sizes or channel counts;
  * out is then left as it was. Allocates temporary memory only (fails "out of memory"). */
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st);
+
+/* Step 1 alone, for pictures of several digits: *ink (w*h floats 0..1, 1 = the strongest ink)
+ * and *mask (w*h bytes, 1 = ink at Otsu's level) are malloc'd (caller frees both). Errors as
+ * digit_prep_pixels's, with *ink and *mask NULL. */
+int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
+                   struct rm_status *st);
+
+/* Step 2's choice among count pieces of ink of a w x h picture (blobs_find's, any order):
+ * keep[i] = 1 for the pieces of the digit, else 0. Pieces touching the picture's border are
+ * left out when a piece that does not touch it reaches DIGIT_PREP_MIN_EXTENT; of the rest, the
+ * one with the most ink is the digit's main piece; pieces with less than DIGIT_PREP_SPECK_SHARE
+ * of its ink are specks; the others join when their box comes within DIGIT_PREP_STROKE_GAP of
+ * the digit's box (a 5's detached bar, a broken stroke), repeatedly, as the box grows. Returns
+ * the number kept (at least 1 when count > 0). */
+int digit_prep_choose(const struct blob *blobs, int count, int w, int h, uint8_t *keep);
+
+/* Steps 4-6, the MNIST fit, on the box [x0, x1) x [y0, y1) of a w x h ink map (floats 0..1,
+ * 1 = ink):
+ *   4. the box is scaled so that its longer side is 20 pixels, the other side rounded (at
+ *      least 1): area averaging when shrinking, bilinear when enlarging; the faint pixels just
+ *      outside the box (4 output pixels' worth) are resampled with it;
+ *   5. the result is stretched so that its brightest pixel is 255;
+ *   6. it is shifted by whole pixels so that its centre of mass (pixel (r, c) at (r, c))
+ *      rounds to (14, 14) (lround of 14 - centre, as the original MNIST procedure), and
+ *      clipped to the 28x28 frame.
+ * Writes 28*28 bytes to out. Fails with "invalid box ..." when the box is empty or not inside
+ * the picture, "no ink found (blank image)" when there is no ink around it, "out of memory". */
+int digit_prep_fit(uint8_t *out, const float *ink, int w, int h, int x0, int y0, int x1, int y1,
+                   struct rm_status *st);
 
 /* Reads a picture file (opened with file_open_input: a FIFO, device or folder is refused at
  * once) and decodes it with image_decode (image.h: PNG, JPEG, BMP, binary PGM/PPM). On success

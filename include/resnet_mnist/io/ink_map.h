@@ -1,0 +1,97 @@
+#ifndef RESNET_MNIST_INK_MAP_H
+#define RESNET_MNIST_INK_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resnet_mnist/io/status.h"
+
+/* Where the ink is in a picture of writing on paper: the picture's grey levels with the paper and
+ * its lighting taken out, as a map of floats 0..1 (1 = the strongest ink), and a mask of the
+ * pixels that are ink (Otsu's threshold on that map). The paper's brightness is estimated at
+ * every pixel by a heavy blur of the pixels that are not ink, so uneven light (a gradient, a
+ * vignette, the shade of a hand) is divided out instead of being cropped as ink. Each step is
+ * its own function; ink_map_build runs them in order. */
+
+/* A picture whose ink differs from its background by less than this (of 255) is blank. */
+#define INK_MAP_MIN_CONTRAST 24
+/* A background estimate that varies by at most this many grey levels over the picture is evenly
+ * lit: the paper is then one level, the median of the picture's border (as an even scan or a
+ * drawing program gives), so that clean pictures are prepared exactly as before lighting was
+ * estimated. */
+#define INK_MAP_FLAT_LEVELS 8.0f
+/* Background estimates after the first, each without the ink the previous one showed. */
+#define INK_MAP_PASSES 3
+/* ... leaving out the pixels of at least this share of Otsu's level on the previous map (and
+ * their rim), so that the faint anti-aliased edges of a large digit do not pass for paper. */
+#define INK_MAP_PROVISIONAL 0.25f
+/* A background window needs at least this share of paper; else a twice wider one is used. */
+#define INK_MAP_MIN_PAPER 0.1
+/* The background is blurred on a grid of at most this many cells on the picture's longer side. */
+#define INK_MAP_GRID 64
+
+/* Step 1: grey levels 0..255 of n pixels of `channels` bytes (1 grey, 2 grey+alpha, 3 RGB,
+ * 4 RGBA): 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as PIL's convert("L")), alpha composited
+ * on white. */
+void ink_map_grey(float *g, const uint8_t *px, size_t n, int channels);
+
+/* The median of the pixels on the outer edge of the w x h grey picture g (all of them when it is
+ * one or two pixels thick). Returns 0, or -1 when out of memory. */
+int ink_map_border_median(const float *g, int w, int h, float *median);
+
+/* Step 2, polarity: the background is the border's median; the ink lies on the side of it
+ * (darker or lighter) that the picture reaches farther into (on a tie: darker when the
+ * background is light). Returns 1 for dark ink, 0 for light ink, -1 when out of memory; *border
+ * gets the median and *contrast how far the ink's side reaches from it (0..255). */
+int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast);
+
+/* Step 3, the paper's brightness at every pixel: the mean of g over a window about a quarter of
+ * the picture's longer side, counting only the pixels where ink_mask is 0 (ink_mask NULL: all
+ * pixels). Computed on a grid of at most INK_MAP_GRID cells a side (area averages by
+ * stb_image_resize) and enlarged back to w x h by linear interpolation. Where a window holds no
+ * background, the mean of all background pixels; where there is none at all, g's maximum.
+ * bg: w*h floats. Returns 0, or -1 with "out of memory". */
+int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w, int h,
+                       struct rm_status *st);
+
+/* Step 4, for dark ink on light paper: ink[i] = max(0, (bg[i] - g[i]) * ref / bg[i]), the ink's
+ * darkness as if the whole picture were lit as paper of brightness ref (division undoes the
+ * lighting, which multiplies). bg[i] below 1 counts as 1. ink may be g. With bg[i] == ref this is
+ * max(0, bg[i] - g[i]) exactly. */
+void ink_map_flatten(float *ink, const float *g, const float *bg, size_t n, float ref);
+
+/* Divides v[0..n) by its maximum (when positive) and returns that maximum. */
+float ink_map_normalise(float *v, size_t n);
+
+/* Otsu's threshold of n values in 0..1 (a 256-bin histogram; values outside are clamped): the
+ * level t that best splits them into two classes, v < t and v >= t (the between-class variance
+ * is largest); t lies between the two modes of a bimodal set. 1.0f when all values fall in one
+ * bin (nothing to split). */
+float ink_map_otsu(const float *v, size_t n);
+
+/* mask[i] = v[i] >= t (1 or 0). */
+void ink_map_threshold(uint8_t *mask, const float *v, size_t n, float t);
+
+/* mask dilated by a (2r+1) x (2r+1) square, in place. Returns 0, or -1 when out of memory. */
+int ink_map_dilate(uint8_t *mask, int w, int h, int r);
+
+struct ink_map_info {
+    int dark_ink;     /* 1 when the ink is darker than the paper */
+    int flat;         /* 1 when the lighting was even (INK_MAP_FLAT_LEVELS) */
+    float spread;     /* the background estimate's maximum - minimum, in grey levels */
+    float background; /* the border's median, 0..255 */
+    float range;      /* the strongest ink's contrast, in grey levels: ink = 1 there */
+    float level;      /* Otsu's threshold on the ink map, 0..1: mask = ink >= level */
+};
+
+/* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (light ink is turned into
+ * dark ink); a first background from all pixels, a provisional ink mask (Otsu) dilated by
+ * 1 + max(w, h) / 256 pixels, and the background again without it; an even background becomes
+ * the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of
+ * Otsu's level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with
+ * "no ink found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or
+ * "out of memory". */
+int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
+                  struct ink_map_info *info, struct rm_status *st);
+
+#endif

@@ -1,0 +1,351 @@
+/* The ink of a picture with its paper and lighting removed (ink_map.h). */
+#include "resnet_mnist/io/ink_map.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* stb_image_resize does the area averaging down to the grid and the interpolation back; static,
+ * so that another file of the program may include it too. */
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#define STB_IMAGE_RESIZE_STATIC
+#include "stb_begin.h"
+#include <stb_image_resize.h>
+#include "stb_end.h"
+
+void ink_map_grey(float *g, const uint8_t *p, size_t n, int channels)
+{
+    for (size_t i = 0; i < n; i++, p += channels) {
+        float v, a = 1.0f;
+        if (channels <= 2)
+            v = p[0];
+        else
+            v = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+        if (channels == 2 || channels == 4)
+            a = p[channels - 1] / 255.0f;
+        g[i] = a * v + (1.0f - a) * 255.0f;
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+int ink_map_border_median(const float *g, int w, int h, float *median)
+{
+    size_t n = (w <= 2 || h <= 2) ? (size_t)w * h : 2 * (size_t)w + 2 * (size_t)h - 4, k = 0;
+    float *b = malloc(n * sizeof *b);
+    if (!b)
+        return -1;
+    if (w <= 2 || h <= 2) {
+        memcpy(b, g, n * sizeof *b);
+        k = n;
+    } else {
+        for (int x = 0; x < w; x++) {
+            b[k++] = g[x];
+            b[k++] = g[(size_t)(h - 1) * w + x];
+        }
+        for (int y = 1; y < h - 1; y++) {
+            b[k++] = g[(size_t)y * w];
+            b[k++] = g[(size_t)y * w + w - 1];
+        }
+    }
+    qsort(b, k, sizeof *b, cmp_float);
+    *median = k % 2 ? b[k / 2] : 0.5f * (b[k / 2 - 1] + b[k / 2]);
+    free(b);
+    return 0;
+}
+
+int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast)
+{
+    float bg, lo = 255.0f, hi = 0.0f;
+    if (ink_map_border_median(g, w, h, &bg) != 0)
+        return -1;
+    for (size_t i = 0, n = (size_t)w * h; i < n; i++) {
+        lo = g[i] < lo ? g[i] : lo;
+        hi = g[i] > hi ? g[i] : hi;
+    }
+    float dark = bg - lo, light = hi - bg;
+    int dark_ink = dark > light || (dark == light && bg > 127.5f);
+    *border = bg;
+    *contrast = dark_ink ? dark : light;
+    return dark_ink;
+}
+
+/* The sums of v over the (2r+1) x (2r+1) windows of a w x h grid, clipped to the grid, in
+ * double (the grid is small). */
+static void window_sums(double *out, const float *v, int w, int h, int r, double *row)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0.0;
+            for (int i = x - r; i <= x + r; i++)
+                if (i >= 0 && i < w)
+                    s += v[(size_t)y * w + i];
+            row[(size_t)y * w + x] = s;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0.0;
+            for (int j = y - r; j <= y + r; j++)
+                if (j >= 0 && j < h)
+                    s += row[(size_t)j * w + x];
+            out[(size_t)y * w + x] = s;
+        }
+}
+
+static int resize(const float *in, int iw, int ih, float *out, int ow, int oh, stbir_filter f)
+{
+    return stbir_resize_float_generic(in, iw, ih, 0, out, ow, oh, 0, 1, STBIR_ALPHA_CHANNEL_NONE, 0,
+                                      STBIR_EDGE_CLAMP, f, STBIR_COLORSPACE_LINEAR, NULL)
+               ? 0
+               : -1;
+}
+
+int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w, int h,
+                       struct rm_status *st)
+{
+    size_t n = (size_t)w * h;
+    int longer = w > h ? w : h;
+    double scale = longer > INK_MAP_GRID ? (double)INK_MAP_GRID / longer : 1.0;
+    int sw = (int)lround(w * scale), sh = (int)lround(h * scale);
+    sw = sw < 1 ? 1 : sw;
+    sh = sh < 1 ? 1 : sh;
+    size_t sn = (size_t)sw * sh;
+    int r = (int)lround((sw > sh ? sw : sh) / 8.0);
+    r = r < 1 ? 1 : r;
+    float *kept = calloc(n, sizeof *kept), *small = calloc(3 * sn, sizeof *small);
+    double *sums = malloc(3 * sn * sizeof *sums);
+    int rc = -1;
+    if (!kept || !small || !sums)
+        goto done;
+    float *gs = small, *ks = small + sn, *bs = small + 2 * sn;
+    /* g where it is paper (else 0), and the paper's share of each pixel (1 or 0) */
+    double total = 0.0, count = 0.0;
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        int paper = !ink_mask || !ink_mask[i];
+        kept[i] = paper ? g[i] : 0.0f;
+        total += kept[i];
+        count += paper;
+        top = g[i] > top ? g[i] : top;
+    }
+    if (resize(kept, w, h, gs, sw, sh, STBIR_FILTER_BOX) != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        kept[i] = !ink_mask || !ink_mask[i] ? 1.0f : 0.0f;
+    if (resize(kept, w, h, ks, sw, sh, STBIR_FILTER_BOX) != 0)
+        goto done;
+    /* the windows' mean paper: sum(g * paper) / sum(paper); a window with less than
+     * INK_MAP_MIN_PAPER of paper (inside a large digit) takes a window twice as wide */
+    double *sg = sums, *sk = sums + sn, *row = sums + 2 * sn;
+    float fill = count > 0.0 ? (float)(total / count) : top;
+    for (size_t i = 0; i < sn; i++)
+        bs[i] = -1.0f;
+    for (; r <= 2 * (sw > sh ? sw : sh); r *= 2) {
+        window_sums(sg, gs, sw, sh, r, row);
+        window_sums(sk, ks, sw, sh, r, row);
+        int missing = 0;
+        for (size_t i = 0; i < sn; i++) {
+            if (bs[i] >= 0.0f)
+                continue;
+            int x = (int)(i % (size_t)sw), y = (int)(i / (size_t)sw);
+            int cw = (x + r < sw ? x + r : sw - 1) - (x - r > 0 ? x - r : 0) + 1;
+            int ch = (y + r < sh ? y + r : sh - 1) - (y - r > 0 ? y - r : 0) + 1;
+            if (sk[i] >= INK_MAP_MIN_PAPER * cw * ch && sk[i] > 0.0)
+                bs[i] = (float)(sg[i] / sk[i]);
+            else
+                missing = 1;
+        }
+        if (!missing)
+            break;
+    }
+    for (size_t i = 0; i < sn; i++)
+        bs[i] = bs[i] >= 0.0f ? bs[i] : fill;
+    if (resize(bs, sw, sh, bg, w, h, STBIR_FILTER_TRIANGLE) != 0)
+        goto done;
+    rc = 0;
+done:
+    free(kept);
+    free(small);
+    free(sums);
+    return rc == 0 ? 0 : rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+}
+
+void ink_map_flatten(float *ink, const float *g, const float *bg, size_t n, float ref)
+{
+    for (size_t i = 0; i < n; i++) {
+        float b = bg[i] < 1.0f ? 1.0f : bg[i];
+        float v = (b - g[i]) * (ref / b);
+        ink[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+float ink_map_normalise(float *v, size_t n)
+{
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        top = v[i] > top ? v[i] : top;
+    if (top > 0.0f)
+        for (size_t i = 0; i < n; i++) {
+            float t = v[i] / top;
+            v[i] = t > 1.0f ? 1.0f : t;
+        }
+    return top;
+}
+
+float ink_map_otsu(const float *v, size_t n)
+{
+    double hist[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        float x = v[i] < 0.0f ? 0.0f : v[i] > 1.0f ? 1.0f : v[i];
+        hist[(int)(x * 255.0f + 0.5f)] += 1.0;
+    }
+    double total = 0.0, sum = 0.0;
+    for (int b = 0; b < 256; b++) {
+        total += hist[b];
+        sum += b * hist[b];
+    }
+    /* class 0 = bins < t, class 1 = bins >= t; the best t maximises w0 w1 (m0 - m1)^2; ties keep
+     * the middle of the best run, so that a gap between two modes is split in its middle */
+    double w0 = 0.0, s0 = 0.0, best = -1.0;
+    int best_lo = 256, best_hi = 256;
+    for (int t = 1; t < 256; t++) {
+        w0 += hist[t - 1];
+        s0 += (t - 1) * hist[t - 1];
+        double w1 = total - w0;
+        if (w0 <= 0.0 || w1 <= 0.0)
+            continue;
+        double d = s0 / w0 - (sum - s0) / w1, var = w0 * w1 * d * d;
+        if (var > best * (1.0 + 1e-12)) {
+            best = var;
+            best_lo = best_hi = t;
+        } else if (var >= best * (1.0 - 1e-12) && best_hi == t - 1) {
+            best_hi = t;
+        }
+    }
+    if (best < 0.0)
+        return 1.0f;
+    /* bins are centred on b / 255: the threshold between bins t-1 and t is (t - 0.5) / 255 */
+    return (float)((0.5 * (best_lo + best_hi) - 0.5) / 255.0);
+}
+
+void ink_map_threshold(uint8_t *mask, const float *v, size_t n, float t)
+{
+    for (size_t i = 0; i < n; i++)
+        mask[i] = v[i] >= t;
+}
+
+/* One axis of the dilation: out[i] = 1 when a set pixel lies within r along the axis. */
+static void dilate_line(uint8_t *out, const uint8_t *in, int len, size_t step, int r)
+{
+    int last = -r - 1; /* the last set pixel seen, going forward */
+    for (int i = 0; i < len; i++) {
+        if (in[(size_t)i * step])
+            last = i;
+        out[(size_t)i * step] = i - last <= r;
+    }
+    last = len + r + 1; /* the next set pixel, going backward */
+    for (int i = len - 1; i >= 0; i--) {
+        if (in[(size_t)i * step])
+            last = i;
+        out[(size_t)i * step] |= last - i <= r;
+    }
+}
+
+int ink_map_dilate(uint8_t *mask, int w, int h, int r)
+{
+    if (r <= 0)
+        return 0;
+    uint8_t *tmp = malloc((size_t)w * h);
+    if (!tmp)
+        return -1;
+    for (int y = 0; y < h; y++)
+        dilate_line(tmp + (size_t)y * w, mask + (size_t)y * w, w, 1, r);
+    for (int x = 0; x < w; x++)
+        dilate_line(mask + x, tmp + x, h, (size_t)w, r);
+    free(tmp);
+    return 0;
+}
+
+int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
+                  struct ink_map_info *info, struct rm_status *st)
+{
+    size_t n = (size_t)w * h;
+    struct ink_map_info local;
+    info = info ? info : &local;
+    memset(info, 0, sizeof *info);
+    float *g = malloc(n * sizeof *g), *bg = malloc(n * sizeof *bg);
+    int rc = -1;
+    if (!g || !bg) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+        goto done;
+    }
+    ink_map_grey(g, px, n, channels);
+    float border, contrast;
+    int dark = ink_map_polarity(g, w, h, &border, &contrast);
+    if (dark < 0) {
+        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+        goto done;
+    }
+    info->dark_ink = dark;
+    info->background = border;
+    if (contrast < INK_MAP_MIN_CONTRAST) {
+        rm_fail(st, "no ink found (blank image)");
+        goto done;
+    }
+    /* from here on the ink is dark on light paper */
+    if (!dark) {
+        for (size_t i = 0; i < n; i++)
+            g[i] = 255.0f - g[i];
+        border = 255.0f - border;
+    }
+    /* a first background from every pixel finds the ink roughly (a large digit darkens it);
+     * each next one leaves out the ink the previous one found, down to a quarter of Otsu's level and
+     * a little around it (the anti-aliased rim) */
+    if (ink_map_background(bg, g, NULL, w, h, st) != 0)
+        goto done;
+    for (int pass = 0; pass < INK_MAP_PASSES; pass++) {
+        ink_map_flatten(ink, g, bg, n, 255.0f);
+        ink_map_normalise(ink, n);
+        ink_map_threshold(mask, ink, n, INK_MAP_PROVISIONAL * ink_map_otsu(ink, n));
+        if (ink_map_dilate(mask, w, h, 1 + (w > h ? w : h) / 256) != 0) {
+            rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+            goto done;
+        }
+        if (ink_map_background(bg, g, mask, w, h, st) != 0)
+            goto done;
+    }
+    float lo = bg[0], hi = bg[0];
+    for (size_t i = 0; i < n; i++) {
+        lo = bg[i] < lo ? bg[i] : lo;
+        hi = bg[i] > hi ? bg[i] : hi;
+    }
+    info->spread = hi - lo;
+    info->flat = hi - lo <= INK_MAP_FLAT_LEVELS;
+    if (info->flat) {
+        /* one paper level: the ink is the plain difference to it, from the original grey levels
+         * (255 - g is not always exact in floats) */
+        ink_map_grey(g, px, n, channels);
+        for (size_t i = 0; i < n; i++) {
+            float v = dark ? info->background - g[i] : g[i] - info->background;
+            ink[i] = v > 0.0f ? v : 0.0f;
+        }
+    } else {
+        ink_map_flatten(ink, g, bg, n, hi);
+    }
+    info->range = ink_map_normalise(ink, n);
+    if (info->range < INK_MAP_MIN_CONTRAST) {
+        rm_fail(st, "no ink found (blank image)");
+        goto done;
+    }
+    info->level = ink_map_otsu(ink, n);
+    ink_map_threshold(mask, ink, n, info->level);
+    rc = 0;
+done:
+    free(g);
+    free(bg);
+    return rc;
+}
