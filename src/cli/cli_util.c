@@ -91,6 +91,17 @@ int parse_long(const char *command, const char *flag, const char *text, long lo,
     return 0;
 }
 
+int parse_conv(const char *command, const char *text, enum model_conv *out)
+{
+    if (strcmp(text, "direct") == 0)
+        *out = MODEL_CONV_DIRECT;
+    else if (strcmp(text, "fast") == 0)
+        *out = MODEL_CONV_FAST;
+    else
+        return usage_error(command, "--conv: '%s' is neither direct nor fast", text);
+    return 0;
+}
+
 int parse_int(const char *command, const char *flag, const char *text, int lo, int hi, int *out)
 {
     long v = 0;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "resnet_mnist/engine/model.h"
+
 #include "resnet_mnist/engine/run_options.h"
 #include "resnet_mnist/io/idx.h"
 
@@ -40,6 +42,8 @@ int parse_long(const char *command, const char *flag, const char *text, long lo,
                long *out);
 int parse_int(const char *command, const char *flag, const char *text, int lo, int hi, int *out);
 int parse_u64(const char *command, const char *flag, const char *text, uint64_t *out);
+/* --conv: "direct" or "fast" (model.h, enum model_conv). */
+int parse_conv(const char *command, const char *text, enum model_conv *out);
 /* A finite number in [lo, hi], lo excluded when lo_open. */
 int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,
                 double hi, float *out);

@@ -6,6 +6,7 @@
 
 #include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/ops/conv2d.h"
+#include "resnet_mnist/ops/conv_winograd.h"
 #include "resnet_mnist/ops/linear.h"
 #include "resnet_mnist/ops/maxpool2d.h"
 #include "resnet_mnist/ops/relu.h"
@@ -195,6 +196,8 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
         int g = layers[l].group < max_batch ? layers[l].group : max_batch;
         struct conv2d_shape s = layer_shape(l, g);
         size_t need = conv2d_scratch_floats(&s);
+        if (conv_winograd_ok(&s) && conv_winograd_scratch_floats(&s) > need)
+            need = conv_winograd_scratch_floats(&s);
         scratch = need > scratch ? need : scratch;
     }
     partials = partial_offset(L_COUNT, max_batch);
@@ -306,7 +309,10 @@ static void forward_group(struct model *m, int layer, int n, int g, float *scrat
         break;
     case L_CONV2: {
         struct maxpool2d_shape mp = {c, 32, 10, 10};
-        conv2d_forward_relu(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
+        if (m->conv == MODEL_CONV_FAST)
+            conv_winograd_forward(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, 1, scratch, &s);
+        else
+            conv2d_forward_relu(m->a2 + f * A_A2, m->o1 + f * A_P1, w, b, scratch, &s);
         maxpool2d_forward(m->p2 + f * A_P2, m->argmax2 + f * A_P2, m->a2 + f * A_A2, &mp);
         break;
     }
@@ -418,8 +424,12 @@ static void backward_group(struct model *m, const struct act_views *d, int layer
         zero_images(d->o1, A_P1, f, c);
         zero_images(d->p1, A_P1, f, c);
         zero_images(d->r1b, A_P1, f, c);
-        conv2d_backward(d->o1 + f * A_P1, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w, scratch,
-                        &s);
+        if (m->conv == MODEL_CONV_FAST) { /* the weight gradient stays direct: more exact */
+            conv2d_backward(NULL, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w, scratch, &s);
+            conv_winograd_input_grad(d->o1 + f * A_P1, d->a2 + f * A_A2, w, scratch, &s);
+        } else
+            conv2d_backward(d->o1 + f * A_P1, dw, db, d->a2 + f * A_A2, m->o1 + f * A_P1, w,
+                            scratch, &s);
         relu_add_backward(d->p1 + f * A_P1, d->r1b + f * A_P1, d->o1 + f * A_P1, m->o1 + f * A_P1,
                           (size_t)c * A_P1);
         break;

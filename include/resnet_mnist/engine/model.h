@@ -61,8 +61,15 @@ enum model_stage {
 extern const char *const model_stage_names[MODEL_STAGES];
 extern const double model_stage_flops[MODEL_STAGES];
 
+/* How the convolutions compute. DIRECT: conv2d (implicit GEMM, im2col + GEMM). FAST: conv2's
+ * forward pass and input gradient by Winograd F(2x2,3x3) (conv_winograd.h), the one place where
+ * fewer multiplications measured faster (README, "Fewer multiplications"); its results differ
+ * from DIRECT's by rounding. */
+enum model_conv { MODEL_CONV_DIRECT, MODEL_CONV_FAST };
+
 struct model {
     int max_batch;
+    enum model_conv conv; /* DIRECT after model_init; the caller may set it */
     struct thread_pool pool; /* runs the per-image-group tasks of every layer */
     /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
     float *params;
