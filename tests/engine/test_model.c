@@ -223,6 +223,44 @@ static void test_model_results_do_not_depend_on_thread_count(void **state)
     free(want);
 }
 
+/* --conv fast (conv2 by Winograd) rounds differently from the direct path, but its logits and
+ * gradients still agree with PyTorch's to GOLDEN_TOL, and do not depend on the thread count. */
+static void test_model_fast_conv_matches_pytorch(void **state)
+{
+    struct golden *g = *state;
+    model_forward(&g->m, 30);
+    float direct[300];
+    memcpy(direct, g->m.z, sizeof direct);
+    g->m.conv = MODEL_CONV_FAST;
+    model_forward(&g->m, 30);
+    /* the fast path was taken: rounding differs somewhere */
+    assert_true(memcmp(direct, g->m.z, sizeof direct) != 0);
+    cJSON *logits = cJSON_GetObjectItem(g->json, "logits");
+    for (int b = 0; b < 30; b++)
+        for (int k = 0; k < 10; k++) {
+            double want = cJSON_GetArrayItem(cJSON_GetArrayItem(logits, b), k)->valuedouble;
+            if (fabs(g->m.z[b * 10 + k] - want) > GOLDEN_TOL)
+                fail_msg("fast logit [%d][%d] = %.8f, PyTorch %.8f", b, k, g->m.z[b * 10 + k],
+                         want);
+        }
+    model_loss(&g->m, g->batch.labels, 30);
+    model_backward(&g->m, g->batch.labels, 30);
+    compare_with_file(g->m.grads, "grads1.safetensors");
+
+    struct model m;
+    struct rm_status st;
+    assert_int_equal(model_init(&m, 30, 2, &st), 0);
+    m.conv = MODEL_CONV_FAST;
+    memcpy(m.params, g->m.params, MODEL_PARAM_FLOATS * sizeof(float));
+    memcpy(m.x, g->m.x, (size_t)30 * MODEL_INPUT_FLOATS * sizeof(float));
+    model_forward(&m, 30);
+    assert_memory_equal(m.z, g->m.z, 300 * sizeof(float));
+    model_loss(&m, g->batch.labels, 30);
+    model_backward(&m, g->batch.labels, 30);
+    assert_memory_equal(m.grads, g->m.grads, MODEL_PARAM_FLOATS * sizeof(float));
+    model_free(&m);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -237,6 +275,7 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_results_do_not_depend_on_thread_count, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_model_fast_conv_matches_pytorch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
