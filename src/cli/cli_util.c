@@ -93,12 +93,9 @@ int parse_long(const char *command, const char *flag, const char *text, long lo,
 
 int parse_conv(const char *command, const char *text, enum model_conv *out)
 {
-    if (strcmp(text, "direct") == 0)
-        *out = MODEL_CONV_DIRECT;
-    else if (strcmp(text, "fast") == 0)
-        *out = MODEL_CONV_FAST;
-    else
-        return usage_error(command, "--conv: '%s' is neither direct nor fast", text);
+    struct rm_status st;
+    if (run_parse_conv("--conv", text, out, &st) != 0)
+        return usage_error(command, "%s", st.msg);
     return 0;
 }
 

@@ -42,7 +42,7 @@ int parse_long(const char *command, const char *flag, const char *text, long lo,
                long *out);
 int parse_int(const char *command, const char *flag, const char *text, int lo, int hi, int *out);
 int parse_u64(const char *command, const char *flag, const char *text, uint64_t *out);
-/* --conv: "direct" or "fast" (model.h, enum model_conv). */
+/* --conv: "direct" or "fast" (run_parse_conv's rule). */
 int parse_conv(const char *command, const char *text, enum model_conv *out);
 /* A finite number in [lo, hi], lo excluded when lo_open. */
 int parse_float(const char *command, const char *flag, const char *text, double lo, int lo_open,

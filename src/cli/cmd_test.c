@@ -38,6 +38,8 @@ static void test_help(FILE *fp)
             "  --limit-test N     use only the first N test images\n"
             "  --batch-size N     images per forward pass (default 30; no effect on results)\n"
             "  --threads N        worker threads (default: the online CPUs)\n"
+            "  --conv MODE        direct (default) or fast: conv2 by Winograd (results\n"
+            "                     differ by rounding; README)\n"
             "  --errors FILE.png  also draw the misclassified images, most confident first,\n"
             "                     each with its true and predicted digit, the confidence\n"
             "                     (softmax probability of the predicted digit) and its\n"
@@ -280,13 +282,24 @@ static int check_errors_path(const char *cmd, const char *errors, const char *we
 
 int cmd_test(int argc, char **argv)
 {
-    enum { O_WEIGHTS = 256, O_DATA, O_LTEST, O_BATCH, O_THREADS, O_ERRORS, O_ERRORS_MAX, O_JSON };
+    enum {
+        O_WEIGHTS = 256,
+        O_DATA,
+        O_LTEST,
+        O_BATCH,
+        O_THREADS,
+        O_CONV,
+        O_ERRORS,
+        O_ERRORS_MAX,
+        O_JSON
+    };
     static const struct option opts[] = {
         {"weights", required_argument, 0, O_WEIGHTS},
         {"data", required_argument, 0, O_DATA},
         {"limit-test", required_argument, 0, O_LTEST},
         {"batch-size", required_argument, 0, O_BATCH},
         {"threads", required_argument, 0, O_THREADS},
+        {"conv", required_argument, 0, O_CONV},
         {"errors", required_argument, 0, O_ERRORS},
         {"errors-max", required_argument, 0, O_ERRORS_MAX},
         {"json", no_argument, 0, O_JSON},
@@ -296,6 +309,7 @@ int cmd_test(int argc, char **argv)
     const char *cmd = "test", *weights = "best.bin", *data_dir = default_data_dir();
     const char *errors_path = NULL;
     int limit = 0, batch = 30, threads = thread_pool_online_cpus(), c, rc = 0;
+    enum model_conv conv = MODEL_CONV_DIRECT;
     int errors_max = ERRORS_MAX_DEFAULT, json = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
@@ -313,6 +327,9 @@ int cmd_test(int argc, char **argv)
             break;
         case O_THREADS:
             rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &threads);
+            break;
+        case O_CONV:
+            rc = parse_conv(cmd, optarg, &conv);
             break;
         case O_ERRORS:
             if (!*optarg)
@@ -351,6 +368,7 @@ int cmd_test(int argc, char **argv)
         error_line("%s", st.msg);
         goto done;
     }
+    m.conv = conv;
     /* the checkpoint first: a wrong file is reported before the data is read */
     if (weights_load(weights, m.params, &info, &st) != 0) {
         error_line("%s", st.msg);

@@ -86,6 +86,7 @@ static int check_resume_options(const struct train_cli *o, const struct run_stat
     } opts[] = {{'b', o->batch_size != k->batch_size, "--batch-size"},
                 {'l', o->lr != k->lr, "--lr"},
                 {'m', o->momentum != k->momentum, "--momentum"},
+                {'C', o->conv != k->conv, "--conv"},
                 {'s', o->seed != k->seed, "--seed"},
                 {'S', o->shuffle != k->shuffle, "--no-shuffle"},
                 {'N', o->limit_train != r->src.limit_train, "--limit-train"},
@@ -120,6 +121,7 @@ static int load_resume(struct train_cli *o, struct train_state *s)
     o->batch_size = r->opt.batch_size;
     o->lr = r->opt.lr;
     o->momentum = r->opt.momentum;
+    o->conv = r->opt.conv;
     o->seed = r->opt.seed;
     o->shuffle = r->opt.shuffle;
     o->limit_train = r->src.limit_train;
@@ -195,6 +197,7 @@ static int prepare(const struct train_cli *o, struct train_state *s)
     if (rc == 0) { /* its worker threads inherit the blocked signals */
         block_stop_signals(1);
         rc = model_init(&s->m, o->batch_size, o->threads, &st);
+        s->m.conv = o->conv;
         block_stop_signals(0);
     }
     if (rc == 0 && o->resume_path) {
@@ -204,8 +207,8 @@ static int prepare(const struct train_cli *o, struct train_state *s)
             rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, r->src.init,
                                       &fp, &st);
     } else if (rc == 0) {
-        struct run_options opt = {o->batch_size, o->shuffle, o->lr,    o->momentum,
-                                  o->seed,       s->train.n, s->test.n};
+        struct run_options opt = {o->batch_size, o->shuffle, o->lr,     o->momentum,
+                                  o->seed,       s->train.n, s->test.n, o->conv};
         rc = run_state_begin(r, &s->m, &s->t, &s->train, &opt, o->epochs, o->init_path, &st);
         if (rc == 0)
             rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, o->init_path,

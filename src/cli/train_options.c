@@ -36,6 +36,8 @@ static void train_help(FILE *fp)
             "                     or PyTorch's safetensors)\n"
             "  --resume PATH      continue the run saved in PATH (a last.bin, or its folder)\n"
             "                     with its own options and data; --epochs raises its target\n"
+            "  --conv MODE        direct (default) or fast: conv2 by Winograd, fewer\n"
+            "                     multiplications, results that differ by rounding (README)\n"
             "  --threads N        worker threads (default: the online CPUs); results do not\n"
             "                     depend on it\n"
             "  --log-every N      print 'epoch: E num: N Loss: L' every N batches\n"
@@ -80,6 +82,7 @@ int train_parse(int argc, char **argv, struct train_cli *o)
                                          {"resume", required_argument, 0, 'r'},
                                          {"log-every", required_argument, 0, 'L'},
                                          {"threads", required_argument, 0, 't'},
+                                         {"conv", required_argument, 0, 'C'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"json", no_argument, 0, 'j'},
                                          {"help", no_argument, 0, 'h'},
@@ -129,6 +132,8 @@ int train_parse(int argc, char **argv, struct train_cli *o)
             rc = parse_int(cmd, "--log-every", optarg, 0, 1 << 30, &o->log_every);
         else if (c == 't')
             rc = parse_int(cmd, "--threads", optarg, 1, MAX_THREADS, &o->threads);
+        else if (c == 'C')
+            rc = by_rule(run_parse_conv("--conv", optarg, &o->conv, &st), &st);
         else if (c == 'q')
             o->quiet = 1;
         else if (c == 'j')

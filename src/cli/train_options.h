@@ -11,6 +11,7 @@
 struct train_cli {
     int epochs, batch_size, limit_train, limit_test, shuffle, log_every, threads;
     float lr, momentum;
+    enum model_conv conv;
     uint64_t seed;
     const char *data_dir, *out_dir, *init_path, *resume_path;
     enum output_mode mode;

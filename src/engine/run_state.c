@@ -204,6 +204,8 @@ static int describe(struct ckpt_meta *m, const struct run_state *r, int epoch, s
     rc |= meta_printf(m, "batch_size", st, "%d", o->batch_size);
     rc |= meta_printf(m, "lr", st, "%.9g", o->lr);
     rc |= meta_printf(m, "momentum", st, "%.9g", o->momentum);
+    if (o->conv != MODEL_CONV_DIRECT) /* absent: direct, as every run before --conv */
+        rc |= ckpt_meta_set(m, "conv", run_conv_name(o->conv), st);
     rc |= meta_printf(m, "seed", st, "%" PRIu64, o->seed);
     rc |= ckpt_meta_set(m, "shuffle", o->shuffle ? "true" : "false", st);
     rc |= meta_printf(m, "train_images", st, "%d", o->train_images);

@@ -180,6 +180,9 @@ static void read_run(struct meta_reader *mr, struct run_state *r, struct resume_
     READ_WITH(mr, "batch_size", run_parse_batch_size, &o->batch_size);
     READ_WITH(mr, "lr", run_parse_lr, &o->lr);
     READ_WITH(mr, "momentum", run_parse_momentum, &o->momentum);
+    o->conv = MODEL_CONV_DIRECT;
+    if (!mr->failed && ckpt_meta_get(mr->meta, "conv"))
+        READ_WITH(mr, "conv", run_parse_conv, &o->conv);
     READ_WITH(mr, "seed", run_parse_seed, &o->seed);
     const char *shuffle = need(mr, "shuffle");
     if (shuffle && strcmp(shuffle, "true") && strcmp(shuffle, "false"))

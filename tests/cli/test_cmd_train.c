@@ -615,6 +615,39 @@ static void test_cmd_train_resume_refuses_what_would_change_the_run(void **state
     tu_remove_dir(dir);
 }
 
+/* --conv fast is part of the run: it changes the numbers (rounding), a resumed run keeps it
+ * and gives the uninterrupted run exactly, and contradicting it on --resume is refused. */
+static void test_cmd_train_conv_fast_is_kept_by_resume(void **state)
+{
+    struct fixture *f = *state;
+    char *direct = tu_make_temp_dir(), *straight = tu_make_temp_dir(), *pieces = tu_make_temp_dir();
+    assert_int_equal(run_train(f->data, direct, "--epochs", "2", NULL, NULL), 0);
+    assert_int_equal(run_train(f->data, straight, "--epochs", "2", "--conv", "fast"), 0);
+    assert_int_equal(run_train(f->data, pieces, "--epochs", "1", "--conv", "fast"), 0);
+    char *o, *e;
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", pieces, "--epochs", "2", "--data",
+                                    f->data, "--conv", "direct", NULL),
+                     2);
+    assert_non_null(strstr(e, "--conv differs"));
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", pieces, "--epochs", "2", "--data",
+                                    f->data, "--quiet", NULL),
+                     0);
+    free(o), free(e);
+    assert_same_run(straight, pieces);
+    size_t na, nb;
+    char *a = tu_path(direct, "last.bin"), *b = tu_path(straight, "last.bin");
+    uint8_t *da = tu_read_file(a, &na), *db = tu_read_file(b, &nb);
+    assert_true(na != nb || memcmp(da, db, na) != 0); /* fast really ran */
+    free(da), free(db), free(a), free(b);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--conv", "slow", NULL), 2);
+    assert_non_null(strstr(e, "--conv: 'slow' is neither direct nor fast"));
+    free(o), free(e);
+    tu_remove_dir(direct);
+    tu_remove_dir(straight);
+    tu_remove_dir(pieces);
+}
+
 /* A learning rate that would be 0 in single precision is refused, not trained with. */
 static void test_cmd_train_lr_that_rounds_to_zero_is_refused(void **state)
 {
@@ -884,6 +917,8 @@ int main(int argc, char **argv)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_init_takes_any_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_lr_that_rounds_to_zero_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_conv_fast_is_kept_by_resume, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_cmd_train_sigint_in_the_final_test_pass_completes_the_run, setup, teardown),

@@ -34,7 +34,7 @@ static void make_history(struct run_state *r, int n)
 {
     struct rm_status st;
     assert_int_equal(run_state_init(r, n, &st), 0);
-    r->opt = (struct run_options){30, 1, 0.005f, 0.5f, 0, 60000, 10000};
+    r->opt = (struct run_options){30, 1, 0.005f, 0.5f, 0, 60000, 10000, MODEL_CONV_DIRECT};
     for (int e = 1; e <= n; e++) {
         struct epoch_record h = {1.0 / e, 2.0 / e, e * 10, 100, e + 0.5};
         assert_int_equal(run_state_push(r, &h, &st), 0);
@@ -350,7 +350,7 @@ static void test_run_files_save_writes_what_the_run_has(void **state)
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 1, 1, &st), 0);
-    struct run_options o = {1, 1, 0.005f, 0.5f, 3, 1, 1};
+    struct run_options o = {1, 1, 0.005f, 0.5f, 3, 1, 1, MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 2, NULL, &st), 0);
 
     if (run_files_save(&f, &m, &t, &r, 0, &st) != 0)
@@ -410,7 +410,7 @@ static void test_run_files_end_epoch_records_and_saves(void **state)
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 2, 1, &st), 0);
-    struct run_options o = {2, 1, 0.005f, 0.5f, 3, 5, 5};
+    struct run_options o = {2, 1, 0.005f, 0.5f, 3, 5, 5, MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
     struct eval_result want;
     evaluate(&m, &ds, &want);
@@ -477,7 +477,7 @@ static void test_run_files_end_epoch_refuses_a_non_finite_test_loss(void **state
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 3, 1, &st), 0);
-    struct run_options o = {3, 1, 0.005f, 0.5f, 3, 3, 3};
+    struct run_options o = {3, 1, 0.005f, 0.5f, 3, 3, 3, MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
     for (size_t i = 0; i < MODEL_PARAM_FLOATS; i++)
         m.params[i] = 1e20f; /* finite, but the logits overflow */

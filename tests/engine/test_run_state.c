@@ -58,7 +58,7 @@ static int mid_run_setup(void **state)
     struct rm_status st;
     tu_random_dataset(&f->ds, 10, 11);
     new_model(&f->m);
-    struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6};
+    struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6, MODEL_CONV_DIRECT};
     if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 3, NULL, &st) != 0)
         fail_msg("%s", st.msg);
     double loss;
@@ -155,6 +155,30 @@ static void test_run_state_resume_round_trip_is_bitwise(void **state)
     trainer_free(&t);
     model_free(&m);
     run_state_free(&r);
+}
+
+/* A run with --conv fast records it, and its resumable file gives it back; a file without the
+ * field (every run before --conv, and direct runs) is direct. */
+static void test_run_state_records_conv(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct resume_point at;
+    struct run_state r;
+    const enum model_conv modes[] = {MODEL_CONV_FAST, MODEL_CONV_DIRECT};
+    for (int i = 0; i < 2; i++) {
+        f->r.opt.conv = modes[i];
+        if (run_save_resumable(f->path, &f->m, &f->t, &f->r, &st) != 0)
+            fail_msg("%s", st.msg);
+        r.opt.conv = modes[1 - i];
+        if (run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st) != 0)
+            fail_msg("%s", st.msg);
+        assert_int_equal(r.opt.conv, modes[i]);
+        run_state_free(&r);
+    }
+    free(buf);
 }
 
 static void test_run_state_restore_refusals(void **state)
@@ -299,7 +323,7 @@ static void test_run_state_begin_seeds_weights_and_shuffling(void **state)
 {
     struct mid_run *f = *state;
     struct rm_status st;
-    struct run_options o = {BATCH, 0, 0.02f, 0.25f, 77, 10, 6};
+    struct run_options o = {BATCH, 0, 0.02f, 0.25f, 77, 10, 6, MODEL_CONV_DIRECT};
     struct model m, want;
     struct trainer t;
     struct run_state r;
@@ -363,7 +387,10 @@ static void test_run_state_load_refuses_what_the_command_line_refuses(void **sta
         {"train_images", "1e3"},
         {"shuffle", "yes"},
         {"lr", " 0.01"},
+        {"conv", "slow"},
+        {"conv", "FAST"},
     };
+    f->r.opt.conv = MODEL_CONV_FAST; /* so that the file has a "conv" to spoil */
     float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
     assert_non_null(buf);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -401,6 +428,8 @@ int main(int argc, char **argv)
     tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_run_state_resume_round_trip_is_bitwise, mid_run_setup,
+                                        mid_run_teardown),
+        cmocka_unit_test_setup_teardown(test_run_state_records_conv, mid_run_setup,
                                         mid_run_teardown),
         cmocka_unit_test_setup_teardown(test_run_state_restore_refusals, mid_run_setup,
                                         mid_run_teardown),

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/io/status.h"
 
 /* The options that decide a training run's numbers, and the rules of every option a run
@@ -21,6 +22,7 @@ struct run_options {
     float lr, momentum;
     uint64_t seed;
     int train_images, test_images; /* the images the run uses (after --limit-*) */
+    enum model_conv conv;          /* --conv; recorded as "conv" only when fast */
 };
 
 /* Each reads text by its option's rule (strict_number.h: the whole text, nothing around it) and
@@ -38,6 +40,10 @@ int run_parse_lr(const char *name, const char *text, float *out, struct rm_statu
 int run_parse_momentum(const char *name, const char *text, float *out, struct rm_status *st);
 /* The seed (--seed): 0..2^64-1, decimal. */
 int run_parse_seed(const char *name, const char *text, uint64_t *out, struct rm_status *st);
+/* How the convolutions compute (--conv): "direct" or "fast". */
+int run_parse_conv(const char *name, const char *text, enum model_conv *out, struct rm_status *st);
+/* The word run_parse_conv reads for conv. */
+const char *run_conv_name(enum model_conv conv);
 /* A number of images (--limit-train, --limit-test, and the counts a run used):
  * 1..RUN_MAX_IMAGES. */
 int run_parse_images(const char *name, const char *text, int *out, struct rm_status *st);
