@@ -94,13 +94,33 @@ static inline float bias_act(float v, float bias, int relu)
     return relu && !(v > 0.0f) ? 0.0f : v;
 }
 
-static void forward(float *y, const float *x, const float *w, const float *b, int relu,
-                    float *scratch, const struct conv2d_shape *s)
+/* The packed weights: the forward pass's A, then the input gradient's, each where that pass
+ * takes the implicit path. */
+static size_t pack_forward_floats(const struct conv2d_shape *s)
+{
+    return conv_implicit_ok(s, 0) ? conv_implicit_pack_floats(s, 0) : 0;
+}
+
+size_t conv2d_pack_floats(const struct conv2d_shape *s)
+{
+    return pack_forward_floats(s) + (conv_implicit_ok(s, 1) ? conv_implicit_pack_floats(s, 1) : 0);
+}
+
+void conv2d_pack(float *pack, const float *w, const struct conv2d_shape *s)
+{
+    if (conv_implicit_ok(s, 0))
+        conv_implicit_pack(pack, w, s, 0);
+    if (conv_implicit_ok(s, 1))
+        conv_implicit_pack(pack + pack_forward_floats(s), w, s, 1);
+}
+
+static void forward(float *y, const float *x, const float *w, const float *pack, const float *b,
+                    int relu, float *scratch, const struct conv2d_shape *s)
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     assert(oh > 0 && ow > 0);
     if (conv_implicit_ok(s, 0)) {
-        conv_implicit_forward(y, x, w, b, relu, scratch, s);
+        conv_implicit_forward(y, x, w, pack, b, relu, scratch, s);
         return;
     }
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
@@ -127,17 +147,30 @@ static void forward(float *y, const float *x, const float *w, const float *b, in
 void conv2d_forward(float *y, const float *x, const float *w, const float *b, float *scratch,
                     const struct conv2d_shape *s)
 {
-    forward(y, x, w, b, 0, scratch, s);
+    forward(y, x, w, NULL, b, 0, scratch, s);
 }
 
 void conv2d_forward_relu(float *y, const float *x, const float *w, const float *b, float *scratch,
                          const struct conv2d_shape *s)
 {
-    forward(y, x, w, b, 1, scratch, s);
+    forward(y, x, w, NULL, b, 1, scratch, s);
+}
+
+void conv2d_forward_packed(float *y, const float *x, const float *w, const float *pack,
+                           const float *b, int relu, float *scratch, const struct conv2d_shape *s)
+{
+    forward(y, x, w, pack, b, relu, scratch, s);
 }
 
 void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                      const float *w, float *scratch, const struct conv2d_shape *s)
+{
+    conv2d_backward_packed(dx, dw, db, dy, x, w, NULL, scratch, s);
+}
+
+void conv2d_backward_packed(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *w, const float *pack, float *scratch,
+                            const struct conv2d_shape *s)
 {
     int oh = conv2d_out_h(s), ow = conv2d_out_w(s);
     int k = s->ic * s->kh * s->kw, plane = oh * ow, cols = s->n * plane;
@@ -152,7 +185,8 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
         implicit_dw = 0;
     int implicit_dx = dx && conv_implicit_ok(s, 1);
     if (implicit_dx)
-        conv_implicit_input_grad(dx, dy, w, scratch, s);
+        conv_implicit_input_grad(dx, dy, w, pack ? pack + pack_forward_floats(s) : NULL, scratch,
+                                 s);
     if (implicit_dw && (!dx || implicit_dx))
         return;
     struct conv_scratch l = backward_layout(s);

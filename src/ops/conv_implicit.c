@@ -202,13 +202,16 @@ static void run(float *out, const float *in, const float *ap, const float *bias,
         }
 }
 
-void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, int relu,
-                           float *scratch, const struct conv2d_shape *s)
+size_t conv_implicit_pack_floats(const struct conv2d_shape *s, int input_grad)
 {
-    assert(conv_implicit_ok(s, 0));
-    struct geom g = forward_geom(s);
-    float *ap = scratch;
-    /* panels of MR rows, tap-major: read along w's rows, write every MR-th float */
+    struct geom g = input_grad ? input_grad_geom(s) : forward_geom(s);
+    return g.cout_pad * (size_t)g.taps;
+}
+
+/* The forward pass's A: panels of MR output channels, tap-major. */
+static void pack_forward(float *ap, const float *w, const struct geom g)
+{
+    /* read along w's rows, write every MR-th float */
     for (size_t o = 0; o < g.cout_pad; o++) {
         float *dst = ap + o / MR * MR * (size_t)g.taps + o % MR;
         const float *src = w + o * (size_t)g.taps;
@@ -219,17 +222,14 @@ void conv_implicit_forward(float *y, const float *x, const float *w, const float
             for (int k = 0; k < g.taps; k++)
                 dst[(size_t)k * MR] = 0.0f;
     }
-    run(y, x, ap, b, relu ? CROP_BIAS_RELU : CROP_BIAS, scratch, &g);
 }
 
-void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float *scratch,
-                              const struct conv2d_shape *s)
+/* The input gradient's A: row c is input channel c; tap (o, i, j) reads w[o][c] rotated by
+ * 180 degrees. */
+static void pack_input_grad(float *ap, const float *w, const struct conv2d_shape *s,
+                            const struct geom g)
 {
-    assert(conv_implicit_ok(s, 1));
-    struct geom g = input_grad_geom(s);
-    float *ap = scratch;
     int kk = s->kh * s->kw;
-    /* row c of A is input channel c; tap (o, i, j) reads w[o][c] rotated by 180 degrees */
     for (size_t c = 0; c < g.cout_pad; c++) {
         float *dst = ap + c / MR * MR * (size_t)g.taps + c % MR;
         for (int o = 0; o < s->oc; o++) {
@@ -243,7 +243,39 @@ void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float 
                     d[(size_t)t * MR] = 0.0f;
         }
     }
-    run(dx, dy, ap, NULL, CROP_ADD, scratch, &g);
+}
+
+void conv_implicit_pack(float *ap, const float *w, const struct conv2d_shape *s, int input_grad)
+{
+    assert(conv_implicit_ok(s, input_grad));
+    if (input_grad)
+        pack_input_grad(ap, w, s, input_grad_geom(s));
+    else
+        pack_forward(ap, w, forward_geom(s));
+}
+
+void conv_implicit_forward(float *y, const float *x, const float *w, const float *packed,
+                           const float *b, int relu, float *scratch, const struct conv2d_shape *s)
+{
+    assert(conv_implicit_ok(s, 0));
+    struct geom g = forward_geom(s);
+    if (!packed) { /* the start of scratch is kept for A either way */
+        pack_forward(scratch, w, g);
+        packed = scratch;
+    }
+    run(y, x, packed, b, relu ? CROP_BIAS_RELU : CROP_BIAS, scratch, &g);
+}
+
+void conv_implicit_input_grad(float *dx, const float *dy, const float *w, const float *packed,
+                              float *scratch, const struct conv2d_shape *s)
+{
+    assert(conv_implicit_ok(s, 1));
+    struct geom g = input_grad_geom(s);
+    if (!packed) {
+        pack_input_grad(scratch, w, s, g);
+        packed = scratch;
+    }
+    run(dx, dy, packed, NULL, CROP_ADD, scratch, &g);
 }
 
 /* ---- weight gradient: dw[o][c][i][j] += sum over the extended outputs e of

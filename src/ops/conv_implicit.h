@@ -25,14 +25,23 @@ int conv_implicit_ok(const struct conv2d_shape *s, int input_grad);
 /* Floats of scratch either product of shape s needs. */
 size_t conv_implicit_scratch_floats(const struct conv2d_shape *s, int input_grad);
 
-/* y [n, oc, oh, ow] = conv(x, w) + b, overwriting y, then ReLU if relu is set. Requires
- * conv_implicit_ok(s, 0). */
-void conv_implicit_forward(float *y, const float *x, const float *w, const float *b, int relu,
-                           float *scratch, const struct conv2d_shape *s);
+/* The A operand of the forward pass (input_grad 0) or of the input gradient (1), packed from w
+ * into conv_implicit_pack_floats(s, input_grad) floats: panels of MR rows, tap-major (for the
+ * input gradient, the kernels rotated by 180 degrees, channels swapped). It does not depend
+ * on s->n, so one packing serves every group of a pass. Requires conv_implicit_ok. */
+size_t conv_implicit_pack_floats(const struct conv2d_shape *s, int input_grad);
+void conv_implicit_pack(float *ap, const float *w, const struct conv2d_shape *s, int input_grad);
 
-/* dx [n, ic, ih, iw] += dL/dx for dy [n, oc, oh, ow]. Requires conv_implicit_ok(s, 1). */
-void conv_implicit_input_grad(float *dx, const float *dy, const float *w, float *scratch,
-                              const struct conv2d_shape *s);
+/* y [n, oc, oh, ow] = conv(x, w) + b, overwriting y, then ReLU if relu is set, with A from
+ * packed (conv_implicit_pack), or packed from w into scratch when packed is NULL. Requires
+ * conv_implicit_ok(s, 0). */
+void conv_implicit_forward(float *y, const float *x, const float *w, const float *packed,
+                           const float *b, int relu, float *scratch, const struct conv2d_shape *s);
+
+/* dx [n, ic, ih, iw] += dL/dx for dy [n, oc, oh, ow], A as for the forward pass. Requires
+ * conv_implicit_ok(s, 1). */
+void conv_implicit_input_grad(float *dx, const float *dy, const float *w, const float *packed,
+                              float *scratch, const struct conv2d_shape *s);
 
 /* The weight gradient by the same extended grid, vector lanes along the outputs: dw += dL/dw
  * and db += dL/db for dy [n, oc, oh, ow] and input x. Requires conv_implicit_weight_grad_ok. */

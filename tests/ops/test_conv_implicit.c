@@ -86,18 +86,18 @@ static void check_kernels(const struct conv2d_shape *s, struct rng *r)
     int k = s->ic * s->kh * s->kw;
     double terms = (double)ny / s->oc + 1;
     if (conv_implicit_ok(s, 0)) {
-        conv_implicit_forward(y, x, w, b, 0, scratch, s);
+        conv_implicit_forward(y, x, w, NULL, b, 0, scratch, s);
         conv2d_forward_ref(yref, x, w, b, s);
         for (size_t i = 0; i < ny; i++)
             assert_float_equal(y[i], yref[i], 2e-6 * (k + 1));
         /* the fused ReLU: exactly relu of the same sums */
-        conv_implicit_forward(yr, x, w, b, 1, scratch, s);
+        conv_implicit_forward(yr, x, w, NULL, b, 1, scratch, s);
         for (size_t i = 0; i < ny; i++)
             assert_true(yr[i] == (y[i] > 0.0f ? y[i] : 0.0f));
     }
     conv2d_backward_ref(dx2, dw2, db2, dy, x, w, s);
     if (conv_implicit_ok(s, 1)) {
-        conv_implicit_input_grad(dx, dy, w, scratch, s);
+        conv_implicit_input_grad(dx, dy, w, NULL, scratch, s);
         for (size_t i = 0; i < nx; i++)
             assert_float_equal(dx[i], dx2[i], 2e-6 * (s->oc * s->kh * s->kw + 1));
     }

@@ -84,6 +84,7 @@ struct model {
     float *partials;                    /* per-group weight gradients, summed in group order */
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
     double *thread_stage_seconds;       /* [thread][stage], folded into stage_seconds */
+    float *packs; /* the conv weights packed by model_forward, for it and model_backward */
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };

@@ -32,6 +32,18 @@ void conv2d_forward_relu(float *y, const float *x, const float *w, const float *
 void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                      const float *w, float *scratch, const struct conv2d_shape *s);
 
+/* The same three with the weights' packing done once for all the groups of a pass: pack holds
+ * conv2d_pack_floats(s) floats (0 for a shape that needs none; they do not depend on s->n)
+ * written by conv2d_pack from w, which must not change in between. Results are bitwise those
+ * of the functions above. */
+size_t conv2d_pack_floats(const struct conv2d_shape *s);
+void conv2d_pack(float *pack, const float *w, const struct conv2d_shape *s);
+void conv2d_forward_packed(float *y, const float *x, const float *w, const float *pack,
+                           const float *b, int relu, float *scratch, const struct conv2d_shape *s);
+void conv2d_backward_packed(float *dx, float *dw, float *db, const float *dy, const float *x,
+                            const float *w, const float *pack, float *scratch,
+                            const struct conv2d_shape *s);
+
 /* Direct nested-loop versions of the two above, with no scratch: the oracle for tests. */
 void conv2d_forward_ref(float *y, const float *x, const float *w, const float *b,
                         const struct conv2d_shape *s);
