@@ -599,31 +599,51 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
 }
 
 /* The update is element-wise: chunks of it run on the pool. */
-#define SGD_CHUNK 32768
+#define SGD_CHUNK  32768
+#define SGD_CHUNKS ((MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK)
 
 struct sgd_job {
     struct model *m;
     float lr, momentum;
     int first;
+    int bad[SGD_CHUNKS]; /* a task's parameters hold an infinity or NaN after its update */
 };
+
+/* 1 when x[0..n) holds an infinity or a NaN (exponent all ones): read while the chunk is still
+ * in cache from its update, rather than in a serial pass over all the weights after it. */
+static int any_non_finite(const float *x, size_t n)
+{
+    uint32_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return bad != 0;
+}
 
 static void sgd_task(void *ctx, int task, int thread)
 {
     (void)thread;
-    const struct sgd_job *j = ctx;
+    struct sgd_job *j = ctx;
     size_t lo = (size_t)task * SGD_CHUNK;
     size_t n = MODEL_PARAM_FLOATS - lo < SGD_CHUNK ? MODEL_PARAM_FLOATS - lo : SGD_CHUNK;
     sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
              j->first);
+    j->bad[task] = any_non_finite(j->m->params + lo, n);
 }
 
-void model_sgd_step(struct model *m, float lr, float momentum)
+int model_sgd_step(struct model *m, float lr, float momentum)
 {
     double t = clock_seconds();
-    struct sgd_job j = {m, lr, momentum, m->steps == 0};
-    thread_pool_run(&m->pool, (MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK, sgd_task, &j);
+    struct sgd_job j = {m, lr, momentum, m->steps == 0, {0}};
+    thread_pool_run(&m->pool, SGD_CHUNKS, sgd_task, &j);
     m->steps++;
+    int bad = 0;
+    for (int k = 0; k < SGD_CHUNKS; k++)
+        bad |= j.bad[k];
     lap(m, STAGE_SGD, &t);
+    return bad ? -1 : 0;
 }
 
 int model_predicted(const struct model *m, int b)

@@ -41,19 +41,6 @@ int trainer_batches(const struct trainer *t)
 /* 1 if every one of the n floats is finite. Reads the bits (an exponent of all ones is an
  * infinity or a NaN) and ORs the verdicts, integer work the compiler vectorises, so that the
  * check costs little beside a step. */
-static int all_finite(const float *x, size_t n)
-{
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &x[i], sizeof bits);
-        bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    return !bad;
-}
-
-/* The epoch's permutation, drawn from the stream as it was when the epoch began, so that a
- * resumed epoch sees the same order (and leaves the stream where an uninterrupted one would). */
 static void build_order(struct trainer *t)
 {
     t->rng = t->epoch_rng;
@@ -91,8 +78,7 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
             return TRAINER_DIVERGED;
         }
         model_backward(t->m, t->labels, n);
-        model_sgd_step(t->m, t->lr, t->momentum);
-        if (!all_finite(t->m->params, MODEL_PARAM_FLOATS)) { /* the step itself overflowed */
+        if (model_sgd_step(t->m, t->lr, t->momentum) != 0) { /* the step itself overflowed */
             *mean_loss = loss;
             return TRAINER_DIVERGED;
         }

@@ -223,6 +223,32 @@ static void test_model_results_do_not_depend_on_thread_count(void **state)
     free(want);
 }
 
+/* model_sgd_step says when the step itself made a parameter infinite or NaN, wherever it is
+ * (first, middle or last chunk of the update), and 0 for an ordinary step. */
+static void test_model_sgd_step_reports_non_finite_parameters(void **state)
+{
+    (void)state;
+    struct model m;
+    struct rm_status st;
+    assert_int_equal(model_init(&m, 1, 2, &st), 0);
+    const size_t where[] = {0, MODEL_PARAM_FLOATS / 2, MODEL_PARAM_FLOATS - 1};
+    assert_int_equal(model_sgd_step(&m, 0.01f, 0.5f), 0);
+    for (int i = 0; i < 3; i++) {
+        memset(m.params, 0, MODEL_PARAM_FLOATS * sizeof(float));
+        memset(m.grads, 0, MODEL_PARAM_FLOATS * sizeof(float));
+        m.grads[where[i]] = 3e38f; /* lr 10: -3e39 overflows to -inf */
+        assert_int_equal(model_sgd_step(&m, 10.0f, 0.0f), -1);
+        m.grads[where[i]] = NAN;
+        assert_int_equal(model_sgd_step(&m, 0.01f, 0.0f), -1);
+    }
+    memset(m.params, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    memset(m.momentum, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    memset(m.grads, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    m.grads[7] = 1e30f; /* large but finite */
+    assert_int_equal(model_sgd_step(&m, 1.0f, 0.0f), 0);
+    model_free(&m);
+}
+
 /* --conv fast (conv2 by Winograd) rounds differently from the direct path, but its logits and
  * gradients still agree with PyTorch's to GOLDEN_TOL, and do not depend on the thread count. */
 static void test_model_fast_conv_matches_pytorch(void **state)
@@ -276,6 +302,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_model_results_do_not_depend_on_thread_count, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_fast_conv_matches_pytorch, setup, teardown),
+        cmocka_unit_test(test_model_sgd_step_reports_non_finite_parameters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,8 +110,9 @@ void model_forward(struct model *m, int n);
 double model_loss(struct model *m, const uint8_t *labels, int n);
 /* Sets m->grads to dL/dparams for the last forward pass and model_loss call. */
 void model_backward(struct model *m, const uint8_t *labels, int n);
-/* One SGD-with-momentum step over all parameters (sgd.h), using m->grads. */
-void model_sgd_step(struct model *m, float lr, float momentum);
+/* One SGD-with-momentum step over all parameters (sgd.h), using m->grads. Returns 0, or -1 when
+ * a parameter is infinite or NaN after it (the step overflowed). */
+int model_sgd_step(struct model *m, float lr, float momentum);
 
 /* Index of the largest logit of image b of the last forward pass (first one on ties, as
  * torch.max). */
