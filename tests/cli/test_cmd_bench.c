@@ -47,6 +47,9 @@ static void test_cmd_bench_json_has_every_key(void **state)
     const cJSON *isa = cJSON_GetObjectItemCaseSensitive(o, "isa");
     assert_true(cJSON_IsString(isa));
     assert_string_equal(isa->valuestring, fma_probe_isa()); /* built with the same flags */
+    const cJSON *conv = cJSON_GetObjectItemCaseSensitive(o, "conv");
+    assert_true(cJSON_IsString(conv));
+    assert_string_equal(conv->valuestring, "direct");
     const char *settings[] = {"threads", "batch_size", "steps", "runs"};
     const int want[] = {1, 4, 2, 1};
     for (int i = 0; i < 4; i++) {
@@ -129,6 +132,15 @@ static void test_cmd_bench_help_and_usage(void **state)
     free(out), free(err);
     assert_int_equal(tu_run_program(&out, &err, "bench", "--runs", "1001", NULL), 2);
     assert_non_null(strstr(err, "--runs: 1001 is out of range 1..1000"));
+    free(out), free(err);
+    assert_int_equal(tu_run_program(&out, &err, "bench", "--conv", "winograd", NULL), 2);
+    assert_non_null(strstr(err, "--conv: 'winograd' is neither direct nor fast"));
+    free(out), free(err);
+    /* --conv fast says that the nominal GFLOP/s overstate the multiplications done */
+    assert_int_equal(tu_run_program(&out, &err, "bench", "--conv", "fast", "--steps", "1", "--runs",
+                                    "1", "--threads", "1", "--batch-size", "2", NULL),
+                     0);
+    assert_non_null(strstr(out, "fewer multiplications than the nominal count"));
     free(out), free(err);
 }
 
