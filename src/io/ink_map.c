@@ -74,26 +74,54 @@ int ink_map_polarity(const float *g, int w, int h, float *border, float *contras
     return dark_ink;
 }
 
-/* The sums of v over the (2r+1) x (2r+1) windows of a w x h grid, clipped to the grid, in
- * double (the grid is small). */
-static void window_sums(double *out, const float *v, int w, int h, int r, double *row)
+/* The paper's brightness at cell (x, y) of a w x h grid, from the cells of the (2r+1)^2 window
+ * about it (clipped to the grid): gs = mean of g * paper, ks = paper share, per cell. A plane
+ * a + b dx + c dy fitted by least squares, each cell weighted by its paper, gives a at the cell
+ * (a plain mean would be biased by a gradient near the picture's edges), kept within the range
+ * of the window's mostly-paper cells; the plain mean when the plane is undetermined. Returns 0,
+ * or -1 when the window holds less than INK_MAP_MIN_PAPER of paper. */
+static int window_fit(float *out, const float *gs, const float *ks, int w, int h, int x, int y,
+                      int r)
 {
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double s = 0.0;
-            for (int i = x - r; i <= x + r; i++)
-                if (i >= 0 && i < w)
-                    s += v[(size_t)y * w + i];
-            row[(size_t)y * w + x] = s;
+    double s0 = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, t0 = 0, tx = 0, ty = 0;
+    float lo = INFINITY, hi = -INFINITY;
+    int cells = 0;
+    for (int j = y - r; j <= y + r; j++)
+        for (int i = x - r; i <= x + r; i++) {
+            if (i < 0 || j < 0 || i >= w || j >= h)
+                continue;
+            size_t c = (size_t)j * w + i;
+            double k = ks[c], v = gs[c], dx = i - x, dy = j - y;
+            cells++;
+            s0 += k;
+            sx += k * dx;
+            sy += k * dy;
+            sxx += k * dx * dx;
+            syy += k * dy * dy;
+            sxy += k * dx * dy;
+            t0 += v;
+            tx += v * dx;
+            ty += v * dy;
+            if (k >= 0.5) {
+                float m = (float)(v / k);
+                lo = m < lo ? m : lo;
+                hi = m > hi ? m : hi;
+            }
         }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double s = 0.0;
-            for (int j = y - r; j <= y + r; j++)
-                if (j >= 0 && j < h)
-                    s += row[(size_t)j * w + x];
-            out[(size_t)y * w + x] = s;
-        }
+    if (s0 <= 0.0 || s0 < INK_MAP_MIN_PAPER * cells)
+        return -1;
+    double det =
+        s0 * (sxx * syy - sxy * sxy) - sx * (sx * syy - sxy * sy) + sy * (sx * sxy - sxx * sy);
+    double a = t0 / s0;
+    if (det > 1e-6 * s0 * sxx * syy && sxx > 0.0 && syy > 0.0) {
+        a = (t0 * (sxx * syy - sxy * sxy) - sx * (tx * syy - sxy * ty) +
+             sy * (tx * sxy - sxx * ty)) /
+            det;
+        if (lo <= hi)
+            a = a < lo ? lo : a > hi ? hi : a;
+    }
+    *out = (float)a;
+    return 0;
 }
 
 static int resize(const float *in, int iw, int ih, float *out, int ow, int oh, stbir_filter f)
@@ -117,9 +145,8 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
     int r = (int)lround((sw > sh ? sw : sh) / 8.0);
     r = r < 1 ? 1 : r;
     float *kept = calloc(n, sizeof *kept), *small = calloc(3 * sn, sizeof *small);
-    double *sums = malloc(3 * sn * sizeof *sums);
     int rc = -1;
-    if (!kept || !small || !sums)
+    if (!kept || !small)
         goto done;
     float *gs = small, *ks = small + sn, *bs = small + 2 * sn;
     /* g where it is paper (else 0), and the paper's share of each pixel (1 or 0) */
@@ -138,29 +165,19 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
         kept[i] = !ink_mask || !ink_mask[i] ? 1.0f : 0.0f;
     if (resize(kept, w, h, ks, sw, sh, STBIR_FILTER_BOX) != 0)
         goto done;
-    /* the windows' mean paper: sum(g * paper) / sum(paper); a window with less than
-     * INK_MAP_MIN_PAPER of paper (inside a large digit) takes a window twice as wide */
-    double *sg = sums, *sk = sums + sn, *row = sums + 2 * sn;
+    /* each cell's paper from its window; a window with less than INK_MAP_MIN_PAPER of paper
+     * (inside a large digit) takes a window twice as wide */
     float fill = count > 0.0 ? (float)(total / count) : top;
     for (size_t i = 0; i < sn; i++)
         bs[i] = -1.0f;
-    for (; r <= 2 * (sw > sh ? sw : sh); r *= 2) {
-        window_sums(sg, gs, sw, sh, r, row);
-        window_sums(sk, ks, sw, sh, r, row);
-        int missing = 0;
-        for (size_t i = 0; i < sn; i++) {
-            if (bs[i] >= 0.0f)
-                continue;
-            int x = (int)(i % (size_t)sw), y = (int)(i / (size_t)sw);
-            int cw = (x + r < sw ? x + r : sw - 1) - (x - r > 0 ? x - r : 0) + 1;
-            int ch = (y + r < sh ? y + r : sh - 1) - (y - r > 0 ? y - r : 0) + 1;
-            if (sk[i] >= INK_MAP_MIN_PAPER * cw * ch && sk[i] > 0.0)
-                bs[i] = (float)(sg[i] / sk[i]);
-            else
+    int missing = 1;
+    for (int last = 0; missing && !last; r *= 2) {
+        last = r >= (sw > sh ? sw : sh);
+        missing = 0;
+        for (size_t i = 0; i < sn; i++)
+            if (bs[i] < 0.0f && window_fit(&bs[i], gs, ks, sw, sh, (int)(i % (size_t)sw),
+                                           (int)(i / (size_t)sw), r) != 0)
                 missing = 1;
-        }
-        if (!missing)
-            break;
     }
     for (size_t i = 0; i < sn; i++)
         bs[i] = bs[i] >= 0.0f ? bs[i] : fill;
@@ -170,7 +187,6 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
 done:
     free(kept);
     free(small);
-    free(sums);
     return rc == 0 ? 0 : rm_fail(st, "out of memory (%dx%d pixels)", w, h);
 }
 
@@ -303,8 +319,8 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
         border = 255.0f - border;
     }
     /* a first background from every pixel finds the ink roughly (a large digit darkens it);
-     * each next one leaves out the ink the previous one found, down to a quarter of Otsu's level and
-     * a little around it (the anti-aliased rim) */
+     * each next one leaves out the ink the previous one found, down to a quarter of Otsu's level
+     * and a little around it (the anti-aliased rim) */
     if (ink_map_background(bg, g, NULL, w, h, st) != 0)
         goto done;
     for (int pass = 0; pass < INK_MAP_PASSES; pass++) {

@@ -18,8 +18,10 @@
 /* A background estimate that varies by at most this many grey levels over the picture is evenly
  * lit: the paper is then one level, the median of the picture's border (as an even scan or a
  * drawing program gives), so that clean pictures are prepared exactly as before lighting was
- * estimated. */
-#define INK_MAP_FLAT_LEVELS 8.0f
+ * estimated (the estimate of a clean picture varies a little where a large digit's faint edges
+ * pass for paper: up to 9.4 levels seen). Left in, so little light changes the ink by less than
+ * 0.1 of a contrast of 120 levels, the level digit_prep crops at. */
+#define INK_MAP_FLAT_LEVELS 12.0f
 /* Background estimates after the first, each without the ink the previous one showed. */
 #define INK_MAP_PASSES 3
 /* ... leaving out the pixels of at least this share of Otsu's level on the previous map (and
