@@ -18,7 +18,7 @@
 /* Step 2: a component whose longer side is below this fraction of the digits' height is a
  * speck. The digits' height is the median height of the components (later of the groups) at
  * least SPLIT_TALL_SHARE as tall as the tallest, so that detached bars and specks leave it be. */
-#define SPLIT_SPECK_SIDE 0.25
+#define SPLIT_SPECK_SIDE 0.4
 #define SPLIT_TALL_SHARE 0.5
 /* a component not touching the edge counts as a candidate digit (the edge's are then dropped)
  * when its longer side reaches this fraction of the picture's longer side */
@@ -28,8 +28,17 @@
 /* ...unless both are this tall (relative to the digits' height) and overlap less than this */
 #define SPLIT_TALL         0.75
 #define SPLIT_TALL_OVERLAP 0.7
-/* ...or the joined group would be wider than this many digit heights */
+/* ...or the joined group would be wider than SPLIT_MERGE_MAX_W digit heights, or taller than
+ * SPLIT_MERGE_MAX_H times the digits' height or the taller piece's (a blot below a digit is
+ * not a stroke of it) */
 #define SPLIT_MERGE_MAX_W 1.2
+#define SPLIT_MERGE_MAX_H 1.4
+/* Step 2 again, after step 3: the digits lie along a line (the centres of the groups at least
+ * SPLIT_LINE_TALL heights tall, fitted by least squares, its slope at most SPLIT_LINE_SLOPE);
+ * a group whose centre is farther than SPLIT_LINE_DIST heights from it is left out. */
+#define SPLIT_LINE_TALL  0.6
+#define SPLIT_LINE_SLOPE 0.25
+#define SPLIT_LINE_DIST  0.6
 /* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
  * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
  * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */
@@ -40,7 +49,8 @@
  * SPLIT_MIN_W to SPLIT_MAX_W heights wide; cuts are tried every height / SPLIT_CUT_STEPS
  * columns, each moved to the least ink nearby; a cut through ink costs SPLIT_CUT_COST times the
  * column's ink relative to the group's fullest column, a digit wider than SPLIT_WIDE_FROM
- * heights SPLIT_WIDE_COST per height over, and each digit SPLIT_DIGIT_COST. */
+ * heights SPLIT_WIDE_COST per height over, and each digit SPLIT_DIGIT_COST (against the
+ * network's confidence in pieces of a digit). Chosen on the dev part of the generated set. */
 #define SPLIT_TRY_W      0.8
 #define SPLIT_MIN_W      0.12
 #define SPLIT_MAX_W      1.3
@@ -48,7 +58,7 @@
 #define SPLIT_CUT_COST   0.5
 #define SPLIT_WIDE_FROM  1.0
 #define SPLIT_WIDE_COST  4.0
-#define SPLIT_DIGIT_COST 0.0
+#define SPLIT_DIGIT_COST 0.5
 
 struct number_split_options number_split_defaults(void)
 {
@@ -135,7 +145,10 @@ static int same_digit(const struct group *a, const struct group *b, double heigh
         ov < SPLIT_TALL_OVERLAP * narrow)
         return 0;
     int x0 = a->x0 < b->x0 ? a->x0 : b->x0, x1 = a->x1 > b->x1 ? a->x1 : b->x1;
-    return x1 - x0 <= SPLIT_MERGE_MAX_W * height;
+    int y0 = a->y0 < b->y0 ? a->y0 : b->y0, y1 = a->y1 > b->y1 ? a->y1 : b->y1;
+    int ha = a->y1 - a->y0, hb = b->y1 - b->y0, tall = ha > hb ? ha : hb;
+    double ref = tall > height ? tall : height;
+    return x1 - x0 <= SPLIT_MERGE_MAX_W * height && y1 - y0 <= SPLIT_MERGE_MAX_H * ref;
 }
 
 static void group_join(struct group *a, const struct group *b)
@@ -214,6 +227,32 @@ static int make_groups(const struct blob *b, int n, const int *keep, int merge, 
     *groups = sorted;
     *ng = k;
     return 0;
+}
+
+/* Step 2 again: off[i] = 1 for the groups far from the line of the tall ones. */
+static void off_line(const struct group *g, int ng, double height, int *off)
+{
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < ng; i++) {
+        off[i] = 0;
+        if (g[i].y1 - g[i].y0 < SPLIT_LINE_TALL * height)
+            continue;
+        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    if (n == 0)
+        return;
+    double var = sxx - sx * sx / n, slope = var > 0 ? (sxy - sx * sy / n) / var : 0;
+    slope = fmax(-SPLIT_LINE_SLOPE, fmin(SPLIT_LINE_SLOPE, slope));
+    double at = sy / n - slope * sx / n;
+    for (int i = 0; i < ng; i++) {
+        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
+        off[i] = fabs(y - (at + slope * x)) > SPLIT_LINE_DIST * height;
+    }
 }
 
 /* 1 if the pixel (x, y) belongs to group gi. */
@@ -475,9 +514,12 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
     for (int i = 0; i < ng; i++)
         heights[i] = g[i].y1 - g[i].y0;
     height = tall_median(heights, ng);
+    off_line(g, ng, height, heights); /* heights: room for ng flags */
     struct picture p = {ink, w, h, labels, group_of, height};
     for (int gi = 0; gi < ng; gi++) {
         int k = 1;
+        if (heights[gi]) /* off the line */
+            continue;
         cuts[0] = g[gi].x0;
         cuts[1] = g[gi].x1;
         if (opt->split_touching) {

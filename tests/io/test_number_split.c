@@ -1,7 +1,8 @@
 /* Tests of number_split.c on hand-drawn pictures (ink 1 where the mask is set): separate digits
  * in order with their boxes, a digit's own ink only, strokes of one digit joined (and not when
  * that step is off), touching digits cut (two and three; not when off), specks and the paper's
- * edge left out, a scorer deciding the cut, and the errors. */
+ * edge left out, blots off the number's line left out, a scorer deciding the cut, and the
+ * errors. */
 #include "test_util.h"
 
 #include <math.h>
@@ -125,7 +126,7 @@ static void test_number_split_digit_has_only_its_own_ink(void **state)
 }
 
 /* A "5" whose top bar is not joined to its body, and a "4" whose right stroke does not touch
- * its L: one digit each; five pieces without step 3. */
+ * its L, beside a whole digit: one digit each; six pieces without step 3. */
 static void test_number_split_strokes_of_one_digit_join(void **state)
 {
     (void)state;
@@ -143,17 +144,19 @@ static void test_number_split_strokes_of_one_digit_join(void **state)
     fill(&p, 120, 54, 162, 60);
     fill(&p, 152, 20, 158, 52);
     fill(&p, 152, 62, 158, 85);
+    ring(&p, 180, 15, 214, 85, 6); /* a whole digit, as tall as the 4 */
     struct number_split_options opt = number_split_defaults();
     struct number_digit *d;
     int n = split(&p, &opt, &d);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_box(&d[0], 38, 15, 72, 80);
     assert_box(&d[1], 120, 15, 162, 85);
+    assert_box(&d[2], 180, 15, 214, 85);
     free(d);
     opt.merge_strokes = 0;
     opt.split_touching = 0;
     n = split(&p, &opt, &d);
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 6);
     free(d);
     pic_free(&p);
 }
@@ -268,6 +271,30 @@ static void test_number_split_scorer_decides(void **state)
     pic_free(&p);
 }
 
+/* Specks the size of a digit's stroke far above and below the number, and a speck below a
+ * digit within its columns: left out (not joined to the digit above them). */
+static void test_number_split_off_the_line_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 260);
+    ring(&p, 60, 100, 96, 160, 6);
+    ring(&p, 130, 100, 166, 160, 6);
+    ring(&p, 200, 104, 236, 164, 6);
+    fill(&p, 140, 20, 170, 46);   /* a blot far above */
+    fill(&p, 62, 200, 90, 228);   /* and far below the first digit */
+    fill(&p, 206, 180, 232, 196); /* below the third, 16 pixels under it */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 60, 100, 96, 160);
+    assert_box(&d[1], 130, 100, 166, 160);
+    assert_box(&d[2], 200, 104, 236, 164);
+    free(d);
+    pic_free(&p);
+}
+
 static void test_number_split_errors(void **state)
 {
     (void)state;
@@ -296,6 +323,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_touching_digits_cut),
         cmocka_unit_test(test_number_split_specks_and_edge_dropped),
         cmocka_unit_test(test_number_split_scorer_decides),
+        cmocka_unit_test(test_number_split_off_the_line_dropped),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

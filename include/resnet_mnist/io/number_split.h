@@ -12,7 +12,9 @@
  *   2. specks dropped (components much smaller than the digits), and components touching the
  *      picture's edge (the paper's edge, a shadow) when others are there;
  *   3. strokes of one digit joined: components whose columns overlap by at least half the
- *      narrower one's width, as a 5's detached bar or a 4 written in two strokes;
+ *      narrower one's width, as a 5's detached bar or a 4 written in two strokes, when the
+ *      joined box stays digit-sized; then the groups whose centre is far from the line
+ *      through the tall groups' centres (specks above or below the number) dropped;
  *   4. digits that touch split: a group wider than one digit is cut at columns of little ink,
  *      into as many digits as its width suggests, or as the scorer (below) likes best;
  *   5. each digit's ink (only its own pixels and their rim) fitted into 28x28 (digit_prep_fit).
