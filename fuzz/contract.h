@@ -42,11 +42,12 @@ int contract_check_idx(const uint8_t *data, size_t size, const char *path,
  * is refused when it is required). Returns 1 if the file was accepted, else 0. */
 int contract_check_ckpt(const uint8_t *data, size_t size, const struct contract_report *r);
 
-/* image_decode (image.h) on data[0..size): a result of 0 or -1; on -1 NULL/0 outputs and one
- * line "fuzz-image: <problem>"; on 0 a picture of 1..IMAGE_MAX_PIXELS pixels of 1..4 channels
- * whose every byte can be read, decoded the same a second time (memory never written would
- * show), and, when small, prepared by digit_prep_pixels or refused with one line. Returns 1 if
- * the picture was decoded, else 0. */
+/* image_orient_from_exif (image_orient.h) on data[0..size): an orientation 1..8; then
+ * image_decode (image.h) on it (a JPEG's EXIF orientation read by libexif and applied): a result
+ * of 0 or -1; on -1 NULL/0 outputs and one line "fuzz-image: <problem>"; on 0 a picture
+ * of 1..IMAGE_MAX_PIXELS pixels of 1..4 channels whose every byte can be read, decoded the same a
+ * second time (memory never written would show), and, when small, prepared by digit_prep_pixels or
+ * refused with one line. Returns 1 if the picture was decoded, else 0. */
 int contract_check_image(const uint8_t *data, size_t size, const struct contract_report *r);
 
 /* text_font_load_memory (text.h) on data[0..size), then the font measured and drawn: a font

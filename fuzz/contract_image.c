@@ -6,6 +6,7 @@
 
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/image.h"
+#include "resnet_mnist/io/image_orient.h"
 
 #define IMAGE_NAME "fuzz-image"
 /* Pictures up to this many pixels also go through digit_prep_pixels (larger ones cost time the
@@ -16,6 +17,11 @@ int contract_check_image(const uint8_t *data, size_t size, const struct contract
 {
     uint8_t *px = (uint8_t *)&px; /* not NULL: the call must set it */
     int w = -1, h = -1, c = -1;
+    /* the EXIF reader on the raw bytes too (an input starting "Exif\0\0" is an APP1 body): any
+     * block gives an orientation 1..8, never a crash */
+    int orientation = image_orient_from_exif(data, size);
+    if (orientation < 1 || orientation > 8)
+        contract_fail(r, "image_orient_from_exif: orientation %d", orientation);
     struct rm_status st;
     memset(&st, 0, sizeof st);
     int rc = image_decode(data, size, IMAGE_NAME, &px, &w, &h, &c, &st);

@@ -475,6 +475,23 @@ def pnm(kind, w, h, maxval=255, data=None, comment=b""):
 # written by libjpeg-turbo 2.1 (quality 75): 12x10 grey, and 12x10 RGB progressive
 GREY_JPG = base64.b64decode("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAAKAAwBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ANr4w+Ltc8K/2L/Yt99l+0+f5v7pH3bfLx95Tj7x6eteo0UV/9k=")
 RGB_PROGRESSIVE_JPG = base64.b64decode("/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/2wBDAQkJCQwLDBgNDRgyIRwhMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjL/wgARCAAKAAwDASIAAhEBAxEB/8QAFgABAQEAAAAAAAAAAAAAAAAAAAQG/8QAFAEBAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACEAMQAAABt1Af/8QAFxABAAMAAAAAAAAAAAAAAAAABAMFIP/aAAgBAQABBQK4XOXH/8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAgBAwEBPwF//8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAgBAgEBPwF//8QAGxAAAgEFAAAAAAAAAAAAAAAAERICAxMgIXH/2gAIAQEABj8Co2ZqxOuYf//EABgQAAMBAQAAAAAAAAAAAAAAAAERYSCB/9oACAEBAAE/IeL6Fqhcf//aAAwDAQACAAMAAAAQc//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQMBAT8Qf//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQIBAT8Qf//EABgQAAIDAAAAAAAAAAAAAAAAABExIFHB/9oACAEBAAE/EMgPwwMrh//Z")
+
+
+def exif(orientation=6, order=b"II", ifd=8, count=1, type_=3, next_ifd=0):
+    """The body of an APP1 marker: "Exif\0\0", a TIFF header and IFD0 holding Orientation."""
+    e = "<" if order == b"II" else ">"
+    entry = struct.pack(e + "HHI", 0x0112, type_, 1) + (struct.pack(e + "HH", orientation, 0)
+                                                         if type_ == 3 else
+                                                         struct.pack(e + "I", orientation))
+    return (b"Exif\0\0" + order + struct.pack(e + "HI", 42, ifd) + struct.pack(e + "H", count)
+            + entry + struct.pack(e + "I", next_ifd))
+
+
+def with_app1(jpg, body):
+    """jpg with an APP1 marker holding body right after its SOI."""
+    return jpg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpg[2:]
+
+
 PNG_GREY = png(12, 10, digit_rows(12, 10))
 BMP_24 = bmp(12, 10)
 PGM = pnm(b"P5", 12, 10)
@@ -490,6 +507,8 @@ IMAGE_SEEDS = [
     ("grey16.png", png(6, 5, [b"\x00" + bytes(x * 40 % 256 for x in range(12))] * 5, depth=16)),
     ("grey.jpg", GREY_JPG),
     ("rgb-progressive.jpg", RGB_PROGRESSIVE_JPG),
+    ("grey-exif-orientation-6.jpg", with_app1(GREY_JPG, exif(6))),
+    ("grey-exif-orientation-7-big-endian.jpg", with_app1(GREY_JPG, exif(7, order=b"MM"))),
     ("rgb24.bmp", BMP_24),
     ("palette8-top-down.bmp", bmp(8, -6, bpp=8, colours=2,
                                   palette=b"\xeb\xeb\xeb\x00\x14\x14\x14\x00")),
@@ -533,6 +552,20 @@ IMAGE = [
     ("jpeg-progressive-cut.jpg", RGB_PROGRESSIVE_JPG[:len(RGB_PROGRESSIVE_JPG) - 40], "refused: Premature end of JPEG file",
      "a progressive picture missing its last scans"),
     ("jpeg-soi-only.jpg", b"\xff\xd8\xff", "refused: Premature end of JPEG file", "a marker with nothing after it"),
+    ("jpeg-exif-ifd-past-end.jpg", with_app1(GREY_JPG, exif(6, ifd=0x7FFFFFF0)), "accepted",
+     "an EXIF IFD offset past the block (read as stored, not refused)"),
+    ("jpeg-exif-cut-in-entry.jpg", with_app1(GREY_JPG, exif(6)[:22]), "accepted",
+     "an EXIF block cut inside its Orientation entry"),
+    ("jpeg-exif-ifd-loop.jpg", with_app1(GREY_JPG, exif(3, next_ifd=8)), "accepted",
+     "an EXIF IFD whose next IFD is itself"),
+    ("jpeg-exif-65535-entries.jpg", with_app1(GREY_JPG, exif(6, count=0xFFFF)), "accepted",
+     "an EXIF entry count far past the block"),
+    ("jpeg-exif-orientation-long.jpg", with_app1(GREY_JPG, exif(6, type_=4)), "accepted",
+     "an Orientation of the wrong type (LONG): as stored"),
+    ("jpeg-exif-orientation-9.jpg", with_app1(GREY_JPG, exif(9)), "accepted",
+     "an Orientation outside 1..8: as stored"),
+    ("jpeg-exif-header-only.jpg", with_app1(GREY_JPG, b"Exif\0\0"), "accepted",
+     "an EXIF block with no TIFF data"),
     ("bmp-cut-one-byte.bmp", BMP_24[:-1], "refused: truncated file",
      "zeros in place of the missing pixels"),
     ("bmp-header-only.bmp", BMP_24[:54], "refused: truncated file", "no pixels at all"),

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config           # compiler and build
   zlib1g-dev libstb-dev libcjson-dev          # libraries the program links
   libpng-dev libjpeg62-turbo-dev              # decoding the pictures given to predict
+  libexif-dev                                 # a photograph's EXIF orientation
   libfreetype-dev libfontconfig-dev           # drawing text with a font, finding the default font
   libssl-dev                                  # SHA-256 of the training data (libcrypto)
   libcmocka-dev                               # tests

@@ -9,9 +9,10 @@ Kinds of picture:
   number  2 to 7 digits written left to right (MNIST test digits, some printed), spaced variably,
           sometimes touching, with a jittered baseline
 Damage, each at a random strength: paper colour and grain, a lighting gradient and vignette, a
-shadow, specks, a paper edge or the table in part of the frame, Gaussian blur, rotation up to
-+-10 degrees, JPEG at quality 30 to 90 or PNG, 60 to 2000 pixels on the long side, some light ink
-on a dark board, some JPEGs stored rotated with an EXIF orientation tag (as phones do).
+shadow, specks, a paper edge or the table in part of the frame, Gaussian blur (up to 3.5% of the
+digits' height), rotation up to +-10 degrees, JPEG at quality 30 to 90 or PNG, 60 to 2000 pixels
+on the long side (each digit at least 16 pixels tall), some light ink on a dark board, some JPEGs
+stored rotated with an EXIF orientation tag (as phones do).
 
 Parts: `dev` (to choose methods) takes MNIST test digits 0-4999, `heldout` (to quote) 5000-9999;
 each part has its own random stream. The same --seed and installed fonts give the same set.
@@ -47,6 +48,7 @@ except ImportError:
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PARTS = {"dev": (0, 0, 5000), "heldout": (1, 5000, 10000)}  # stream id, MNIST test range
+MIN_DIGIT = 16  # the smallest height of a digit in a picture, in pixels
 REF = 112  # height in pixels at which a digit's shape is composed, before scaling to the picture
 MANIFEST_FIELDS = ["file", "kind", "truth", "part", "source", "width", "height", "format",
                    "quality", "grey", "angle", "blur", "board", "edge", "shadow", "light",
@@ -228,13 +230,18 @@ def edge_region(rng, w, h, box):
 
 
 def photograph(rng, v, long_side, fill, aspect, rec):
-    """Places the shape v in a w x h frame and makes the picture (uint8 RGB array)."""
-    if aspect >= 1:
-        w, h = long_side, max(8, round(long_side / aspect))
-    else:
-        w, h = max(8, round(long_side * aspect)), long_side
+    """Places the shape v in a frame of about `long_side` pixels and makes the picture (a PIL
+    RGB image). A digit is at least MIN_DIGIT pixels tall: a frame too small for that grows."""
     vh, vw = v.shape
-    scale = min(fill * h / vh, 0.92 * w / vw, 0.92 * h / vh)
+    for _ in range(2):
+        if aspect >= 1:
+            w, h = long_side, max(8, round(long_side / aspect))
+        else:
+            w, h = max(8, round(long_side * aspect)), long_side
+        scale = min(fill * h / vh, 0.92 * w / vw, 0.92 * h / vh)
+        if scale * REF >= MIN_DIGIT:
+            break
+        long_side = int(math.ceil(long_side * MIN_DIGIT / (scale * REF)))
     sw, sh = max(1, round(vw * scale)), max(1, round(vh * scale))
     shape = np.asarray(Image.fromarray(v, "F").resize((sw, sh), Image.BICUBIC))
     canvas = np.zeros((h, w), np.float32)
@@ -329,7 +336,8 @@ def photograph(rng, v, long_side, fill, aspect, rec):
     img = img * lum[..., None]
 
     pic = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
-    blur = rng.choice([0.0, rng.uniform(0.3, 1.0), rng.uniform(1.0, 2.5)]) * max(1.0, long_side / 600)
+    # blur in proportion to the digits' height (stroke width is about a tenth of it)
+    blur = rng.choice([0.0, rng.uniform(0.004, 0.015), rng.uniform(0.015, 0.035)]) * scale * REF
     rec["blur"] = round(float(blur), 2)
     if blur > 0:
         pic = pic.filter(ImageFilter.GaussianBlur(blur))

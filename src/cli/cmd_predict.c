@@ -1,4 +1,5 @@
-/* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten. */
+/* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten; or
+ * with --number, the whole number it shows, digit by digit. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/number_split.h"
 #include "resnet_mnist/ops/xent.h"
 
 #define SHOW_SCALE    8    /* --show enlarges each 28x28 image this much... */
@@ -22,30 +24,42 @@
 
 static void predict_help(FILE *fp)
 {
-    fprintf(fp,
-            "Usage: " PROGRAM " predict [OPTIONS] IMAGE...\n"
-            "Predict the digit shown in each picture, with the probabilities of all ten.\n"
-            "\n"
-            "  --weights FILE   checkpoint to use (default best.bin): best.bin or last.bin\n"
-            "                   written by train (last.bin's optimizer state is not used),\n"
-            "                   or a safetensors file saved from PyTorch\n"
-            "  --json           print one JSON object per image instead:\n"
-            "                   {\"file\":...,\"digit\":...,\"probabilities\":[p0,...,p9]}\n"
-            "  --show FILE.png  also write the 28x28 images the network saw, side by side\n"
-            "                   and enlarged x%d (less for very many images)\n"
-            "  -h, --help       show this help and exit\n"
-            "\n"
-            "An IMAGE is a PNG, JPEG, BMP, PGM or PPM file of any size showing one digit, dark\n"
-            "on light or light on dark. It is prepared as MNIST's digits were: made grey, light\n"
-            "ink on black, cropped to the ink, scaled to fit 20x20 and centred by its centre of\n"
-            "mass in 28x28. A picture that cannot be read or shows no ink is reported and the\n"
-            "others are still predicted; the exit status is then 1. So is a picture on which\n"
-            "the network's output is not finite (unusable weights). --show never replaces the\n"
-            "checkpoint or a picture of the same command.\n"
-            "\n"
-            "Example:\n"
-            "  " PROGRAM " predict --weights runs/first/best.bin --show seen.png digit.png\n",
-            SHOW_SCALE);
+    fprintf(
+        fp,
+        "Usage: " PROGRAM " predict [OPTIONS] IMAGE...\n"
+        "Predict the digit shown in each picture, with the probabilities of all ten.\n"
+        "With --number, the whole number each picture shows, digit by digit.\n"
+        "\n"
+        "  --weights FILE   checkpoint to use (default best.bin): best.bin or last.bin\n"
+        "                   written by train (last.bin's optimizer state is not used),\n"
+        "                   or a safetensors file saved from PyTorch\n"
+        "  --number         each picture holds a number of one or more digits written\n"
+        "                   left to right (\"2026\"): print the number and each digit's\n"
+        "                   probability\n"
+        "  --json           print one JSON object per image instead:\n"
+        "                   {\"file\":...,\"digit\":...,\"probabilities\":[p0,...,p9]}\n"
+        "                   with --number: {\"file\":...,\"number\":\"2026\",\"digits\":\n"
+        "                   [{\"digit\":2,\"box\":[x0,y0,x1,y1],\"probabilities\":[...]},...]}\n"
+        "                   (box: the digit's pixels in the picture, x1 and y1 exclusive)\n"
+        "  --show FILE.png  also write the 28x28 images the network saw, side by side\n"
+        "                   and enlarged x%d (less for very many images); with --number\n"
+        "                   every digit, in order\n"
+        "  -h, --help       show this help and exit\n"
+        "\n"
+        "An IMAGE is a PNG, JPEG, BMP, PGM or PPM file of any size showing one digit, dark\n"
+        "on light or light on dark. It is prepared as MNIST's digits were: made grey, light\n"
+        "ink on black, cropped to the ink, scaled to fit 20x20 and centred by its centre of\n"
+        "mass in 28x28. With --number the picture's pieces of ink are grouped into digits\n"
+        "left to right: strokes of one digit joined, digits that touch cut apart, specks\n"
+        "and what touches the picture's edge left out; each digit is then prepared as one.\n"
+        "A picture that cannot be read or shows no ink is reported and the\n"
+        "others are still predicted; the exit status is then 1. So is a picture on which\n"
+        "the network's output is not finite (unusable weights). --show never replaces the\n"
+        "checkpoint or a picture of the same command.\n"
+        "\n"
+        "Example:\n"
+        "  " PROGRAM " predict --weights runs/first/best.bin --show seen.png digit.png\n",
+        SHOW_SCALE);
 }
 
 /* The prepared images kept for --show. */
@@ -118,6 +132,66 @@ static int print_result(const char *file, int digit, const double *p, int json)
     return 0;
 }
 
+/* The result for a whole number on stdout: n digits, digit i with probabilities p[i * 10..].
+ * Returns 0 or 1 (out of memory for the JSON text). */
+static int print_number(const char *file, const struct number_digit *d, const int *digit,
+                        const double *p, int n, int json)
+{
+    if (!json) {
+        print_escaped(stdout, file);
+        fputs(": ", stdout);
+        for (int i = 0; i < n; i++)
+            putchar('0' + digit[i]);
+        fputs("  (", stdout);
+        for (int i = 0; i < n; i++)
+            printf("%s%d %.1f%%", i ? ", " : "", digit[i],
+                   100.0 * p[(size_t)i * MODEL_CLASSES + digit[i]]);
+        puts(")");
+        return 0;
+    }
+    char *number = malloc((size_t)n + 1), *text = NULL;
+    if (number) {
+        for (int i = 0; i < n; i++)
+            number[i] = (char)('0' + digit[i]);
+        number[n] = '\0';
+    }
+    cJSON *o = cJSON_CreateObject(), *arr = NULL;
+    int ok = number && o && cJSON_AddStringToObject(o, "file", file) &&
+             cJSON_AddStringToObject(o, "number", number) &&
+             (arr = cJSON_AddArrayToObject(o, "digits")) != NULL;
+    for (int i = 0; ok && i < n; i++) {
+        int box[4] = {d[i].x0, d[i].y0, d[i].x1, d[i].y1};
+        cJSON *e = cJSON_CreateObject();
+        ok = e && cJSON_AddItemToArray(arr, e); /* e owned by arr now */
+        if (!ok) {
+            cJSON_Delete(e);
+            break;
+        }
+        cJSON *b = cJSON_CreateIntArray(box, 4);
+        ok = cJSON_AddNumberToObject(e, "digit", digit[i]) && b &&
+             cJSON_AddItemToObject(e, "box", b);
+        if (!ok) {
+            cJSON_Delete(b);
+            break;
+        }
+        cJSON *pr = cJSON_CreateDoubleArray(p + (size_t)i * MODEL_CLASSES, MODEL_CLASSES);
+        ok = pr && cJSON_AddItemToObject(e, "probabilities", pr);
+        if (!ok)
+            cJSON_Delete(pr);
+    }
+    if (ok)
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    free(number);
+    if (!text) {
+        error_line("%s: out of memory", file);
+        return 1;
+    }
+    puts(text);
+    cJSON_free(text);
+    return 0;
+}
+
 /* --show must not name an input of the same command: the checkpoint or a picture. A usage error
  * naming both, before any work; else 0. */
 static int check_show_path(const char *cmd, const char *show, const char *weights, int first,
@@ -146,18 +220,108 @@ static int outputs_finite(const float *z, const double *p, int n)
     return 1;
 }
 
+/* Runs the network on one prepared image: p gets the ten probabilities. Returns the digit, or
+ * -1 when the output is not finite. */
+static int predict_image(struct model *m, const uint8_t *img, double *p)
+{
+    idx_normalize(m->x, img, MNIST_PIXELS);
+    model_forward(m, 1);
+    xent_softmax(p, m->z, MODEL_CLASSES);
+    if (!outputs_finite(m->z, p, MODEL_CLASSES))
+        return -1;
+    return model_predicted(m, 0);
+}
+
+/* number_split's scorer: the log of the network's top probability (-infinity when the output
+ * is not finite). */
+static double score_digit(const uint8_t *image, void *ctx)
+{
+    double p[MODEL_CLASSES];
+    int digit = predict_image(ctx, image, p);
+    return digit < 0 ? -INFINITY : log(p[digit]);
+}
+
+/* Reads the picture at path and cuts it into digits (number_split, scored by the network):
+ * *digits malloc'd, *n of them. Returns 0, or -1 with the error printed. */
+static int split_file(const char *path, struct model *m, struct number_digit **digits, int *n)
+{
+    struct rm_status st;
+    uint8_t *pixels = NULL, *mask = NULL;
+    float *ink = NULL;
+    int w, h, c, rc = -1;
+    if (digit_prep_load_image(path, &pixels, &w, &h, &c, &st) != 0) {
+        error_line("%s", st.msg);
+        return -1;
+    }
+    if (digit_prep_ink(pixels, w, h, c, &ink, &mask, &st) == 0) {
+        struct number_split_options opt = number_split_defaults();
+        opt.scorer.score = score_digit;
+        opt.scorer.ctx = m;
+        rc = number_split(ink, mask, w, h, &opt, digits, n, &st);
+    }
+    if (rc != 0)
+        error_line("%s: %s", path, st.msg);
+    free(pixels);
+    free(ink);
+    free(mask);
+    return rc;
+}
+
+/* predict --number on one picture: its digits predicted and printed, their images added to seen
+ * (when not NULL). Returns 0, 1 when the picture failed (the error printed; go on with the
+ * others), -1 when out of memory for the output (stop). */
+static int predict_number(const char *path, const char *weights, struct model *m, int json,
+                          struct shown *seen)
+{
+    struct number_digit *d = NULL;
+    int n = 0, rc = 1;
+    if (split_file(path, m, &d, &n) != 0)
+        return 1;
+    double *p = malloc((size_t)n * MODEL_CLASSES * sizeof *p);
+    int *digit = malloc((size_t)n * sizeof *digit);
+    if (!p || !digit) {
+        error_line("%s: out of memory", path);
+        rc = -1;
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        if ((digit[i] = predict_image(m, d[i].image, p + (size_t)i * MODEL_CLASSES)) < 0) {
+            error_line("%s: the network's output is not finite with the weights %s: no "
+                       "prediction (unusable weights?)",
+                       path, weights);
+            goto done;
+        }
+    if (print_number(path, d, digit, p, n, json) != 0) {
+        rc = -1;
+        goto done;
+    }
+    for (int i = 0; seen && i < n; i++)
+        if (shown_add(seen, d[i].image) != 0) {
+            error_line("%s: out of memory", path);
+            rc = -1;
+            goto done;
+        }
+    rc = 0;
+done:
+    free(p);
+    free(digit);
+    free(d);
+    return rc;
+}
+
 int cmd_predict(int argc, char **argv)
 {
-    enum { O_WEIGHTS = 256, O_JSON, O_SHOW };
+    enum { O_WEIGHTS = 256, O_JSON, O_SHOW, O_NUMBER };
     static const struct option opts[] = {
         {"weights", required_argument, 0, O_WEIGHTS},
         {"json", no_argument, 0, O_JSON},
         {"show", required_argument, 0, O_SHOW},
+        {"number", no_argument, 0, O_NUMBER},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     const char *cmd = "predict", *weights = "best.bin", *show = NULL;
-    int json = 0, c;
+    int json = 0, number = 0, c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case O_WEIGHTS:
@@ -168,6 +332,9 @@ int cmd_predict(int argc, char **argv)
             break;
         case O_SHOW:
             show = optarg;
+            break;
+        case O_NUMBER:
+            number = 1;
             break;
         case 'h':
             predict_help(stdout);
@@ -198,17 +365,22 @@ int cmd_predict(int argc, char **argv)
     }
     /* one image at a time, so that results and errors come out in the order given */
     for (int i = optind; i < argc; i++) {
+        if (number) {
+            int r = predict_number(argv[i], weights, &m, json, show ? &seen : NULL);
+            if (r < 0)
+                goto done;
+            failed |= r;
+            continue;
+        }
         uint8_t img[MNIST_PIXELS];
         if (digit_prep_file(img, argv[i], &st) != 0) {
             error_line("%s", st.msg);
             failed = 1;
             continue;
         }
-        idx_normalize(m.x, img, MNIST_PIXELS);
-        model_forward(&m, 1);
         double p[MODEL_CLASSES];
-        xent_softmax(p, m.z, MODEL_CLASSES);
-        if (!outputs_finite(m.z, p, MODEL_CLASSES)) {
+        int digit = predict_image(&m, img, p);
+        if (digit < 0) {
             /* NaN or infinite logits (weights that overflow): no digit to give */
             error_line("%s: the network's output is not finite with the weights %s: no "
                        "prediction (unusable weights?)",
@@ -216,7 +388,6 @@ int cmd_predict(int argc, char **argv)
             failed = 1;
             continue;
         }
-        int digit = model_predicted(&m, 0);
         if (print_result(argv[i], digit, p, json) != 0)
             goto done;
         if (show && shown_add(&seen, img) != 0) {

@@ -18,9 +18,9 @@
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/image.h"
 
-/* digit_prep_ink, with ink_map_build's findings in info. */
-static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
-                    struct ink_map_info *info, struct rm_status *st)
+/* ink_map_build into new buffers (stroke 0: the paper by blurring, else by a closing). */
+static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float stroke, float **ink,
+                    uint8_t **mask, struct ink_map_info *info, struct rm_status *st)
 {
     *ink = NULL;
     *mask = NULL;
@@ -37,7 +37,7 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float **i
         free(m);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-    if (ink_map_build(f, m, pixels, w, h, channels, info, st) != 0) {
+    if (ink_map_build(f, m, pixels, w, h, channels, stroke, info, st) != 0) {
         free(f);
         free(m);
         return -1;
@@ -50,7 +50,23 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float **i
 int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
                    struct rm_status *st)
 {
-    return prep_ink(pixels, w, h, channels, ink, mask, NULL, st);
+    struct ink_map_info info;
+    if (prep_ink(pixels, w, h, channels, 0.0f, ink, mask, &info, st) != 0)
+        return -1;
+    if (info.flat)
+        return 0;
+    /* uneven light: the paper again, by a closing as wide as the strokes found */
+    float stroke;
+    if (ink_map_stroke_width(*mask, w, h, &stroke) != 0) {
+        free(*ink);
+        free(*mask);
+        *ink = NULL;
+        *mask = NULL;
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    }
+    free(*ink);
+    free(*mask);
+    return prep_ink(pixels, w, h, channels, stroke, ink, mask, &info, st);
 }
 
 /* The gap between a blob's box and a box (x1/y1 exclusive), in pixels: 0 when they touch or
@@ -67,7 +83,7 @@ static int longer_side(int x0, int y0, int x1, int y1)
     return x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0;
 }
 
-int digit_prep_choose(const struct blob *b, int count, int w, int h, uint8_t *keep)
+int digit_prep_choose(const struct blob *b, int count, int w, int h, float stroke, uint8_t *keep)
 {
     if (count <= 0)
         return 0;
@@ -96,8 +112,12 @@ int digit_prep_choose(const struct blob *b, int count, int w, int h, uint8_t *ke
             if (keep[i] || (inside && b[i].touches_border))
                 continue;
             int g = box_gap(&b[i], x0, y0, x1, y1);
-            if (g > DIGIT_PREP_NEAR * side &&
-                (g > gap || b[i].ink < DIGIT_PREP_SPECK_SHARE * b[main].ink))
+            int stroke_like = longer_side(b[i].x0, b[i].y0, b[i].x1, b[i].y1) >=
+                              DIGIT_PREP_STROKE_LENGTH * stroke;
+            if (g == 0 || (g <= DIGIT_PREP_NEAR * side && stroke_like) ||
+                (g <= gap && stroke_like && b[i].ink >= DIGIT_PREP_SPECK_SHARE * b[main].ink))
+                ; /* joins */
+            else
                 continue;
             keep[i] = 1;
             kept++;
@@ -163,43 +183,113 @@ done:
     return rc;
 }
 
+/* Step 3 on an unevenly lit picture: the chosen pieces (labels of the Otsu mask, keep per
+ * piece) with the pixels of at least DIGIT_PREP_CROP_LEVEL within DIGIT_PREP_RIM stroke widths
+ * of them (their blurred edges; not the faint paper beyond, which a shadow or the paper's edge
+ * can join to them); all ink farther away is erased; their box in *x0.. (x1/y1 exclusive).
+ * chosen: w*h bytes of scratch. */
+static int grow_near(float *ink, const int32_t *labels, const uint8_t *keep, uint8_t *chosen, int w,
+                     int h, int *x0, int *y0, int *x1, int *y1, struct rm_status *st)
+{
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        chosen[i] = labels[i] > 0 && keep[labels[i] - 1];
+    float stroke;
+    if (ink_map_stroke_width(chosen, w, h, &stroke) != 0)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    int r = (int)lround(DIGIT_PREP_RIM * stroke);
+    r = r < 2 ? 2 : r;
+    if (ink_map_dilate(chosen, w, h, r) != 0)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    *x0 = w;
+    *y0 = h;
+    *x1 = *y1 = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (!chosen[i]) {
+                ink[i] = 0.0f;
+                continue;
+            }
+            if (ink[i] >= DIGIT_PREP_CROP_LEVEL || labels[i] > 0) {
+                *x0 = x < *x0 ? x : *x0;
+                *y0 = y < *y0 ? y : *y0;
+                *x1 = x + 1 > *x1 ? x + 1 : *x1;
+                *y1 = y + 1 > *y1 ? y + 1 : *y1;
+            }
+        }
+    return 0;
+}
+
+/* Step 2 on an ink map and its mask: the pieces (*b, *count, labels) and the digit's among them
+ * (*keep); *stroke the width of the chosen pieces' strokes. */
+static int choose_pieces(const float *ink, const uint8_t *mask, int w, int h, int32_t *labels,
+                         uint8_t *scratch, struct blob **b, int *count, uint8_t **keep,
+                         float *stroke, struct rm_status *st)
+{
+    *b = NULL;
+    *keep = NULL;
+    if (blobs_find(mask, w, h, ink, labels, b, count, st) != 0)
+        return -1;
+    if (*count == 0) /* cannot happen: the strongest ink is above Otsu's level */
+        return rm_fail(st, "no ink found (blank image)");
+    *keep = malloc((size_t)*count);
+    if (!*keep || ink_map_stroke_width(mask, w, h, stroke) != 0)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    digit_prep_choose(*b, *count, w, h, *stroke, *keep);
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        scratch[i] = labels[i] > 0 && (*keep)[labels[i] - 1];
+    if (ink_map_stroke_width(scratch, w, h, stroke) != 0)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    return 0;
+}
+
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st)
 {
     if (!out)
         return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
     float *ink;
-    uint8_t *mask, *keep = NULL;
+    uint8_t *mask, *keep = NULL, *scratch = NULL;
     struct ink_map_info info;
-    if (prep_ink(pixels, w, h, channels, &ink, &mask, &info, st) != 0)
+    if (prep_ink(pixels, w, h, channels, 0.0f, &ink, &mask, &info, st) != 0)
         return -1;
     size_t n = (size_t)w * h;
     int32_t *labels = malloc(n * sizeof *labels);
+    scratch = malloc(n);
     struct blob *b = NULL;
-    int count = 0, rc = -1, x0, y0, x1, y1;
-    if (!labels) {
+    int count = 0, rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    float stroke;
+    if (!labels || !scratch) {
         rm_fail(st, "out of memory (%dx%d pixels)", w, h);
         goto done;
     }
-    if (blobs_find(mask, w, h, ink, labels, &b, &count, st) != 0)
+    if (choose_pieces(ink, mask, w, h, labels, scratch, &b, &count, &keep, &stroke, st) != 0)
         goto done;
-    if (count == 0) { /* cannot happen: the strongest ink is above Otsu's level */
-        rm_fail(st, "no ink found (blank image)");
-        goto done;
+    if (!info.flat) {
+        /* uneven light: the paper again, by a closing as wide as the digit's strokes, which
+         * follows a shadow's edge; and the digit chosen again on that */
+        free(ink);
+        free(mask);
+        free(b);
+        free(keep);
+        b = NULL;
+        keep = NULL;
+        if (prep_ink(pixels, w, h, channels, stroke, &ink, &mask, &info, st) != 0)
+            goto done;
+        if (choose_pieces(ink, mask, w, h, labels, scratch, &b, &count, &keep, &stroke, st) != 0)
+            goto done;
     }
-    keep = malloc((size_t)count);
-    if (!keep) {
-        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-        goto done;
-    }
-    digit_prep_choose(b, count, w, h, keep);
-    if (grow_chosen(ink, labels, keep, w, h, info.flat, &x0, &y0, &x1, &y1, st) != 0)
+    if (info.flat ? grow_chosen(ink, labels, keep, w, h, 1, &x0, &y0, &x1, &y1, st)
+                  : grow_near(ink, labels, keep, mask, w, h, &x0, &y0, &x1, &y1, st))
         goto done;
     rc = digit_prep_fit(out, ink, w, h, x0, y0, x1, y1, st);
 done:
     free(ink);
     free(mask);
     free(labels);
+    free(scratch);
     free(b);
     free(keep);
     return rc;

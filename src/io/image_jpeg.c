@@ -1,6 +1,7 @@
 /* JPEG through libjpeg-turbo (image.h): read from memory; its fatal errors and its warnings
  * (corrupt data, and the premature end of a cut file, which it would pad with grey) end the
- * decoding with a status line by longjmp; the declared size is checked before decompression. */
+ * decoding with a status line by longjmp; the declared size is checked before decompression.
+ * The EXIF orientation of an APP1 marker is applied to the pixels (image_orient.h). */
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <jpeglib.h>
 
 #include "image_formats.h"
+#include "resnet_mnist/io/image_orient.h"
 
 /* More scans than any encoder writes; a crafted progressive file could otherwise make
  * decoding take minutes (libjpeg-turbo's own fuzzers stop at 500 too). */
@@ -23,6 +25,7 @@ struct jpeg_ctx {
     jmp_buf jump;
     char why[JMSG_LENGTH_MAX];
     uint8_t *px;
+    int orientation; /* EXIF, 1..8 */
 };
 
 static void jpeg_on_error(j_common_ptr cinfo)
@@ -62,7 +65,16 @@ static int jpeg_run(struct jpeg_decompress_struct *d, struct jpeg_ctx *c, const 
     d->mem->max_memory_to_use = JPEG_MAX_MEMORY;
     d->progress = &c->progress;
     jpeg_mem_src(d, data, (unsigned long)len);
+    jpeg_save_markers(d, JPEG_APP0 + 1, 0xFFFF); /* APP1: EXIF, for the orientation */
     jpeg_read_header(d, TRUE);
+    /* the first EXIF block counts, as in the viewers */
+    c->orientation = IMAGE_ORIENT_NONE;
+    for (jpeg_saved_marker_ptr m = d->marker_list; m; m = m->next)
+        if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 &&
+            memcmp(m->data, "Exif\0\0", 6) == 0) {
+            c->orientation = image_orient_from_exif(m->data, m->data_length);
+            break;
+        }
     if (image_check_size(name, d->image_width, d->image_height, st) != 0)
         return -1;
     if (d->jpeg_color_space == JCS_CMYK || d->jpeg_color_space == JCS_YCCK)
@@ -106,6 +118,8 @@ int image_decode_jpeg(const uint8_t *data, size_t len, const char *name, struct 
     else
         rc = image_fail(st, name, "%s", c.why);
     jpeg_destroy_decompress(&d);
+    if (rc == 0)
+        rc = image_orient_apply(&c.px, &out->w, &out->h, out->channels, c.orientation, st);
     if (rc != 0) {
         free(c.px);
         memset(out, 0, sizeof *out);

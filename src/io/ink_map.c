@@ -58,42 +58,123 @@ int ink_map_border_median(const float *g, int w, int h, float *median)
     return 0;
 }
 
+static int ink_map_closing_r(float *bg, const float *g, int w, int h, float stroke);
+
+/* The sums of the black top-hat (closing - g) and of the white one (g - opening) of g, with a
+ * window for strokes up to a twentieth of the picture's longer side. */
+static int top_hats(const float *g, int w, int h, double *black, double *white)
+{
+    size_t n = (size_t)w * h;
+    float *c = malloc(n * sizeof *c), *neg = malloc(n * sizeof *neg);
+    int rc = -1;
+    float stroke = (float)(w > h ? w : h) / 20.0f;
+    stroke = stroke < 1.0f ? 1.0f : stroke;
+    if (!c || !neg || ink_map_closing_r(c, g, w, h, stroke) != 0)
+        goto done;
+    *black = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        *black += c[i] > g[i] ? c[i] - g[i] : 0.0f;
+        neg[i] = 255.0f - g[i];
+    }
+    if (ink_map_closing_r(c, neg, w, h, stroke) != 0)
+        goto done;
+    *white = 0.0;
+    for (size_t i = 0; i < n; i++)
+        *white += c[i] > neg[i] ? c[i] - neg[i] : 0.0f;
+    rc = 0;
+done:
+    free(c);
+    free(neg);
+    return rc;
+}
+
 int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast)
 {
-    float bg, lo = 255.0f, hi = 0.0f;
-    if (ink_map_border_median(g, w, h, &bg) != 0)
+    float lo = 255.0f, hi = 0.0f;
+    if (ink_map_border_median(g, w, h, border) != 0)
         return -1;
-    for (size_t i = 0, n = (size_t)w * h; i < n; i++) {
+    /* the median of all pixels, to the grey level: the paper covers most of a picture, even when
+     * a table, a shadow or a vignette darkens its border */
+    size_t n = (size_t)w * h, hist[256] = {0}, seen = 0;
+    for (size_t i = 0; i < n; i++) {
         lo = g[i] < lo ? g[i] : lo;
         hi = g[i] > hi ? g[i] : hi;
+        float v = g[i] < 0.0f ? 0.0f : g[i] > 255.0f ? 255.0f : g[i];
+        hist[(int)(v + 0.5f)]++;
+    }
+    float bg = 0.0f;
+    for (int v = 0; v < 256; v++) {
+        seen += hist[v];
+        if (2 * seen >= n) {
+            bg = (float)v;
+            break;
+        }
     }
     float dark = bg - lo, light = hi - bg;
     int dark_ink = dark > light || (dark == light && bg > 127.5f);
-    *border = bg;
-    *contrast = dark_ink ? dark : light;
+    /* narrow features decide when there are any: strokes are narrow, and dark strokes show in
+     * the closing's excess over the picture, light ones in the picture's excess over the
+     * opening (a table's or a shadow's edge is a step and shows in neither) */
+    double tb = 0.0, tw = 0.0;
+    if ((w > h ? w : h) >= INK_MAP_TOP_HAT_MIN && top_hats(g, w, h, &tb, &tw) != 0)
+        return -1;
+    if (tb > INK_MAP_TOP_HAT_RATIO * tw)
+        dark_ink = 1;
+    else if (tw > INK_MAP_TOP_HAT_RATIO * tb)
+        dark_ink = 0;
+    /* the contrast from the border's level, as before, on the side chosen */
+    *contrast = dark_ink ? *border - lo : hi - *border;
     return dark_ink;
 }
 
-/* The sums of v over the (2r+1) x (2r+1) windows of a w x h grid, clipped to the grid, in
- * double (the grid is small). */
-static void window_sums(double *out, const float *v, int w, int h, int r, double *row)
+/* The paper's brightness at cell (x, y) of a w x h grid, from the cells of the (2r+1)^2 window
+ * about it (clipped to the grid): gs = mean of g * paper, ks = paper share, per cell. A plane
+ * a + b dx + c dy fitted by least squares, each cell weighted by its paper, gives a at the cell
+ * (a plain mean would be biased by a gradient near the picture's edges), kept within the range
+ * of the window's mostly-paper cells; the plain mean when the plane is undetermined. Returns 0,
+ * or -1 when the window holds less than INK_MAP_MIN_PAPER of paper. */
+static int window_fit(float *out, const float *gs, const float *ks, int w, int h, int x, int y,
+                      int r)
 {
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double s = 0.0;
-            for (int i = x - r; i <= x + r; i++)
-                if (i >= 0 && i < w)
-                    s += v[(size_t)y * w + i];
-            row[(size_t)y * w + x] = s;
+    double s0 = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, t0 = 0, tx = 0, ty = 0;
+    float lo = INFINITY, hi = -INFINITY;
+    int cells = 0;
+    for (int j = y - r; j <= y + r; j++)
+        for (int i = x - r; i <= x + r; i++) {
+            if (i < 0 || j < 0 || i >= w || j >= h)
+                continue;
+            size_t c = (size_t)j * w + i;
+            double k = ks[c], v = gs[c], dx = i - x, dy = j - y;
+            cells++;
+            s0 += k;
+            sx += k * dx;
+            sy += k * dy;
+            sxx += k * dx * dx;
+            syy += k * dy * dy;
+            sxy += k * dx * dy;
+            t0 += v;
+            tx += v * dx;
+            ty += v * dy;
+            if (k >= 0.5) {
+                float m = (float)(v / k);
+                lo = m < lo ? m : lo;
+                hi = m > hi ? m : hi;
+            }
         }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double s = 0.0;
-            for (int j = y - r; j <= y + r; j++)
-                if (j >= 0 && j < h)
-                    s += row[(size_t)j * w + x];
-            out[(size_t)y * w + x] = s;
-        }
+    if (s0 <= 0.0 || s0 < INK_MAP_MIN_PAPER * cells)
+        return -1;
+    double det =
+        s0 * (sxx * syy - sxy * sxy) - sx * (sx * syy - sxy * sy) + sy * (sx * sxy - sxx * sy);
+    double a = t0 / s0;
+    if (det > 1e-6 * s0 * sxx * syy && sxx > 0.0 && syy > 0.0) {
+        a = (t0 * (sxx * syy - sxy * sxy) - sx * (tx * syy - sxy * ty) +
+             sy * (tx * sxy - sxx * ty)) /
+            det;
+        if (lo <= hi)
+            a = a < lo ? lo : a > hi ? hi : a;
+    }
+    *out = (float)a;
+    return 0;
 }
 
 static int resize(const float *in, int iw, int ih, float *out, int ow, int oh, stbir_filter f)
@@ -117,9 +198,8 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
     int r = (int)lround((sw > sh ? sw : sh) / 8.0);
     r = r < 1 ? 1 : r;
     float *kept = calloc(n, sizeof *kept), *small = calloc(3 * sn, sizeof *small);
-    double *sums = malloc(3 * sn * sizeof *sums);
     int rc = -1;
-    if (!kept || !small || !sums)
+    if (!kept || !small)
         goto done;
     float *gs = small, *ks = small + sn, *bs = small + 2 * sn;
     /* g where it is paper (else 0), and the paper's share of each pixel (1 or 0) */
@@ -138,29 +218,19 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
         kept[i] = !ink_mask || !ink_mask[i] ? 1.0f : 0.0f;
     if (resize(kept, w, h, ks, sw, sh, STBIR_FILTER_BOX) != 0)
         goto done;
-    /* the windows' mean paper: sum(g * paper) / sum(paper); a window with less than
-     * INK_MAP_MIN_PAPER of paper (inside a large digit) takes a window twice as wide */
-    double *sg = sums, *sk = sums + sn, *row = sums + 2 * sn;
+    /* each cell's paper from its window; a window with less than INK_MAP_MIN_PAPER of paper
+     * (inside a large digit) takes a window twice as wide */
     float fill = count > 0.0 ? (float)(total / count) : top;
     for (size_t i = 0; i < sn; i++)
         bs[i] = -1.0f;
-    for (; r <= 2 * (sw > sh ? sw : sh); r *= 2) {
-        window_sums(sg, gs, sw, sh, r, row);
-        window_sums(sk, ks, sw, sh, r, row);
-        int missing = 0;
-        for (size_t i = 0; i < sn; i++) {
-            if (bs[i] >= 0.0f)
-                continue;
-            int x = (int)(i % (size_t)sw), y = (int)(i / (size_t)sw);
-            int cw = (x + r < sw ? x + r : sw - 1) - (x - r > 0 ? x - r : 0) + 1;
-            int ch = (y + r < sh ? y + r : sh - 1) - (y - r > 0 ? y - r : 0) + 1;
-            if (sk[i] >= INK_MAP_MIN_PAPER * cw * ch && sk[i] > 0.0)
-                bs[i] = (float)(sg[i] / sk[i]);
-            else
+    int missing = 1;
+    for (int last = 0; missing && !last; r *= 2) {
+        last = r >= (sw > sh ? sw : sh);
+        missing = 0;
+        for (size_t i = 0; i < sn; i++)
+            if (bs[i] < 0.0f && window_fit(&bs[i], gs, ks, sw, sh, (int)(i % (size_t)sw),
+                                           (int)(i / (size_t)sw), r) != 0)
                 missing = 1;
-        }
-        if (!missing)
-            break;
     }
     for (size_t i = 0; i < sn; i++)
         bs[i] = bs[i] >= 0.0f ? bs[i] : fill;
@@ -170,8 +240,138 @@ int ink_map_background(float *bg, const float *g, const uint8_t *ink_mask, int w
 done:
     free(kept);
     free(small);
-    free(sums);
     return rc == 0 ? 0 : rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+}
+
+/* The lengths of the runs of set pixels along one axis that do not touch the picture's edge,
+ * counted in hist[0..len_max]. */
+static void count_runs(const uint8_t *m, int len, size_t step, int lines, size_t line_step,
+                       size_t *hist, int len_max)
+{
+    for (int l = 0; l < lines; l++) {
+        const uint8_t *p = m + (size_t)l * line_step;
+        int start = -1;
+        for (int i = 0; i <= len; i++) {
+            int set = i < len && p[(size_t)i * step];
+            if (set && start < 0)
+                start = i;
+            if (!set && start >= 0) {
+                int run = i - start;
+                if (start > 0 && i < len)
+                    hist[run < len_max ? run : len_max]++;
+                start = -1;
+            }
+        }
+    }
+}
+
+static int hist_median(const size_t *hist, int len_max)
+{
+    size_t total = 0, seen = 0;
+    for (int i = 0; i <= len_max; i++)
+        total += hist[i];
+    if (total == 0)
+        return 0;
+    for (int i = 0; i <= len_max; i++) {
+        seen += hist[i];
+        if (2 * seen >= total)
+            return i;
+    }
+    return len_max;
+}
+
+int ink_map_stroke_width(const uint8_t *mask, int w, int h, float *width)
+{
+    int len_max = w > h ? w : h;
+    size_t *hh = calloc((size_t)len_max + 1, sizeof *hh),
+           *hv = calloc((size_t)len_max + 1, sizeof *hv);
+    if (!hh || !hv) {
+        free(hh);
+        free(hv);
+        return -1;
+    }
+    count_runs(mask, w, 1, h, (size_t)w, hh, len_max);
+    count_runs(mask, h, (size_t)w, w, 1, hv, len_max);
+    int mh = hist_median(hh, len_max), mv = hist_median(hv, len_max);
+    free(hh);
+    free(hv);
+    int m = mh && mv ? (mh < mv ? mh : mv) : mh ? mh : mv;
+    *width = (float)(m > 0 ? m : 1);
+    return 0;
+}
+
+/* One axis of a running max (take_max) or min over 2r+1 pixels, clipped to the line. */
+static void extreme_line(float *out, const float *in, int len, size_t step, int r, int take_max)
+{
+    for (int i = 0; i < len; i++) {
+        int a = i - r < 0 ? 0 : i - r, b = i + r >= len ? len - 1 : i + r;
+        float v = in[(size_t)a * step];
+        for (int j = a + 1; j <= b; j++) {
+            float x = in[(size_t)j * step];
+            v = take_max ? (x > v ? x : v) : (x < v ? x : v);
+        }
+        out[(size_t)i * step] = v;
+    }
+}
+
+/* v filtered by a (2r+1)^2 square: max, min or mean (mode 1, 0, 2), through tmp. */
+static void square_filter(float *v, float *tmp, int w, int h, int r, int mode)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const float *in = pass ? tmp : v;
+        float *out = pass ? v : tmp;
+        int len = pass ? h : w, lines = pass ? w : h;
+        size_t step = pass ? (size_t)w : 1, line_step = pass ? 1 : (size_t)w;
+        for (int l = 0; l < lines; l++) {
+            const float *p = in + (size_t)l * line_step;
+            float *q = out + (size_t)l * line_step;
+            if (mode < 2) {
+                extreme_line(q, p, len, step, r, mode);
+                continue;
+            }
+            for (int i = 0; i < len; i++) {
+                int a = i - r < 0 ? 0 : i - r, b = i + r >= len ? len - 1 : i + r;
+                double sum = 0.0;
+                for (int j = a; j <= b; j++)
+                    sum += p[(size_t)j * step];
+                q[(size_t)i * step] = (float)(sum / (b - a + 1));
+            }
+        }
+    }
+}
+
+int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struct rm_status *st)
+{
+    if (ink_map_closing_r(bg, g, w, h, stroke) != 0)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    return 0;
+}
+
+static int ink_map_closing_r(float *bg, const float *g, int w, int h, float stroke)
+{
+    int longer = w > h ? w : h;
+    double f = stroke / 3.0;
+    f = f > (double)longer / INK_MAP_CLOSING_GRID ? f : (double)longer / INK_MAP_CLOSING_GRID;
+    f = f < 1.0 ? 1.0 : f;
+    int sw = (int)lround(w / f), sh = (int)lround(h / f);
+    sw = sw < 1 ? 1 : sw;
+    sh = sh < 1 ? 1 : sh;
+    size_t sn = (size_t)sw * sh;
+    int r = (int)ceil(INK_MAP_CLOSING_WIDTH * stroke / f) + 1;
+    float *small = malloc(2 * sn * sizeof *small);
+    if (!small)
+        return -1;
+    float *tmp = small + sn;
+    if (resize(g, w, h, small, sw, sh, STBIR_FILTER_BOX) != 0) {
+        free(small);
+        return -1;
+    }
+    square_filter(small, tmp, sw, sh, r, 1);
+    square_filter(small, tmp, sw, sh, r, 0);
+    square_filter(small, tmp, sw, sh, r / 3 > 1 ? r / 3 : 1, 2);
+    int rc = resize(small, sw, sh, bg, w, h, STBIR_FILTER_TRIANGLE);
+    free(small);
+    return rc;
 }
 
 void ink_map_flatten(float *ink, const float *g, const float *bg, size_t n, float ref)
@@ -271,7 +471,7 @@ int ink_map_dilate(uint8_t *mask, int w, int h, int r)
 }
 
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  struct ink_map_info *info, struct rm_status *st)
+                  float stroke, struct ink_map_info *info, struct rm_status *st)
 {
     size_t n = (size_t)w * h;
     struct ink_map_info local;
@@ -302,21 +502,27 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
             g[i] = 255.0f - g[i];
         border = 255.0f - border;
     }
-    /* a first background from every pixel finds the ink roughly (a large digit darkens it);
-     * each next one leaves out the ink the previous one found, down to a quarter of Otsu's level and
-     * a little around it (the anti-aliased rim) */
-    if (ink_map_background(bg, g, NULL, w, h, st) != 0)
-        goto done;
-    for (int pass = 0; pass < INK_MAP_PASSES; pass++) {
-        ink_map_flatten(ink, g, bg, n, 255.0f);
-        ink_map_normalise(ink, n);
-        ink_map_threshold(mask, ink, n, INK_MAP_PROVISIONAL * ink_map_otsu(ink, n));
-        if (ink_map_dilate(mask, w, h, 1 + (w > h ? w : h) / 256) != 0) {
-            rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    if (stroke > 0.0f) {
+        /* strokes of a known width: the closing follows a shadow's edge */
+        if (ink_map_closing(bg, g, w, h, stroke, st) != 0)
             goto done;
+    } else {
+        /* a first background from every pixel finds the ink roughly (a large digit darkens it);
+         * each next one leaves out the ink the previous one found, down to a quarter of Otsu's
+         * level and a little around it (the anti-aliased rim) */
+        if (ink_map_background(bg, g, NULL, w, h, st) != 0)
+            goto done;
+        for (int pass = 0; pass < INK_MAP_PASSES; pass++) {
+            ink_map_flatten(ink, g, bg, n, 255.0f);
+            ink_map_normalise(ink, n);
+            ink_map_threshold(mask, ink, n, INK_MAP_PROVISIONAL * ink_map_otsu(ink, n));
+            if (ink_map_dilate(mask, w, h, 1 + (w > h ? w : h) / 256) != 0) {
+                rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+                goto done;
+            }
+            if (ink_map_background(bg, g, mask, w, h, st) != 0)
+                goto done;
         }
-        if (ink_map_background(bg, g, mask, w, h, st) != 0)
-            goto done;
     }
     float lo = bg[0], hi = bg[0];
     for (size_t i = 0; i < n; i++) {

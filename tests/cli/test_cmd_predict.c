@@ -20,6 +20,7 @@
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/number_split.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/png.h"
@@ -32,6 +33,14 @@ static char *weights; /* tests/golden/init.safetensors */
 static char *dir;     /* the test's files */
 static char *good[3]; /* PNGs of golden digits 0, 1, 2 */
 static char *blank, *missing, *notes;
+static char *number; /* a PNG of golden digits 6, 10, 18 side by side: "136" */
+
+/* The golden digits of the number picture, and where each is drawn (enlarged x3). */
+static const int number_digits[3] = {6, 10, 18};
+#define NUMBER_W    320
+#define NUMBER_H    100
+#define NUMBER_X(i) (12 + 100 * (i))
+#define NUMBER_Y    8
 
 /* Writes golden digit k enlarged x3 (pixel replication), dark on white, at (10, 7) in a
  * 100 x 96 picture. */
@@ -46,6 +55,25 @@ static char *write_digit_png(const char *name, int k)
     char *path = tu_path(dir, name);
     struct rm_status st;
     if (png_write(path, pic, 100, 96, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    return path;
+}
+
+/* Three golden digits enlarged x3, dark on white, 100 pixels apart. */
+static char *write_number_png(const char *name)
+{
+    static uint8_t pic[NUMBER_H * NUMBER_W];
+    memset(pic, 255, sizeof pic);
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *d = golden.images + (size_t)number_digits[i] * MNIST_PIXELS;
+        for (int y = 0; y < 84; y++)
+            for (int x = 0; x < 84; x++)
+                pic[(NUMBER_Y + y) * NUMBER_W + NUMBER_X(i) + x] =
+                    (uint8_t)(255 - d[(y / 3) * 28 + x / 3]);
+    }
+    char *path = tu_path(dir, name);
+    struct rm_status st;
+    if (png_write(path, pic, NUMBER_W, NUMBER_H, 1, &st) != 0)
         fail_msg("%s", st.msg);
     return path;
 }
@@ -82,6 +110,7 @@ static int setup(void **state)
         return -1;
     missing = tu_path(dir, "missing.png");
     notes = tu_path(dir, "notes.png");
+    number = write_number_png("number.png");
     tu_write_file(notes, "not a picture\n", 14);
     return 0;
 }
@@ -94,6 +123,7 @@ static int teardown(void **state)
     free(blank);
     free(missing);
     free(notes);
+    free(number);
     tu_remove_dir(dir);
     free(weights);
     model_free(&model);
@@ -561,6 +591,186 @@ static void test_cmd_predict_fifo_refused_at_once(void **state)
     free(fifo), free(err_path);
 }
 
+/* The digits number_split finds in the picture at path (as predict --number reads it; no group
+ * here is wide enough for the scorer to be asked), and each one's probabilities from the model
+ * run directly. Returns the count; *d malloc'd. */
+static int direct_number(const char *path, struct number_digit **d, double *p, int max)
+{
+    uint8_t *px, *mask;
+    float *ink;
+    int w, h, c, n;
+    struct rm_status st;
+    if (digit_prep_load_image(path, &px, &w, &h, &c, &st) != 0 ||
+        digit_prep_ink(px, w, h, c, &ink, &mask, &st) != 0)
+        fail_msg("%s", st.msg);
+    struct number_split_options opt = number_split_defaults();
+    if (number_split(ink, mask, w, h, &opt, d, &n, &st) != 0)
+        fail_msg("%s", st.msg);
+    free(px);
+    free(ink);
+    free(mask);
+    assert_true(n <= max);
+    for (int i = 0; i < n; i++) {
+        idx_normalize(model.x, (*d)[i].image, MNIST_PIXELS);
+        model_forward(&model, 1);
+        double zmax = model.z[0], sum = 0.0, *q = p + (size_t)i * MODEL_CLASSES;
+        for (int k = 1; k < MODEL_CLASSES; k++)
+            zmax = model.z[k] > zmax ? model.z[k] : zmax;
+        for (int k = 0; k < MODEL_CLASSES; k++)
+            sum += q[k] = exp(model.z[k] - zmax);
+        for (int k = 0; k < MODEL_CLASSES; k++)
+            q[k] /= sum;
+    }
+    return n;
+}
+
+/* The box of golden digit k's pixels of at least `level`, enlarged x3 and placed as digit i of
+ * the number picture: [x0, y0, x1, y1). */
+static void golden_box(int i, int level, int *box)
+{
+    const uint8_t *d = golden.images + (size_t)number_digits[i] * MNIST_PIXELS;
+    box[0] = box[1] = 28;
+    box[2] = box[3] = 0;
+    for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+            if (d[y * 28 + x] >= level) {
+                box[0] = x < box[0] ? x : box[0];
+                box[1] = y < box[1] ? y : box[1];
+                box[2] = x + 1 > box[2] ? x + 1 : box[2];
+                box[3] = y + 1 > box[3] ? y + 1 : box[3];
+            }
+    box[0] = NUMBER_X(i) + 3 * box[0];
+    box[2] = NUMBER_X(i) + 3 * box[2];
+    box[1] = NUMBER_Y + 3 * box[1];
+    box[3] = NUMBER_Y + 3 * box[3];
+}
+
+/* predict --number --json: one object per picture with the number, and each digit (left to
+ * right) with its box, inside the digit's drawn ink and around its strong ink, and the
+ * probabilities the model gives on the image number_split prepared. */
+static void test_cmd_predict_number_json(void **state)
+{
+    (void)state;
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--number", "--json", "--weights", weights,
+                            number, NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    assert_string_equal(err, "");
+    struct number_digit *d;
+    double p[3 * MODEL_CLASSES];
+    assert_int_equal(direct_number(number, &d, p, 3), 3);
+    cJSON *o = cJSON_Parse(out);
+    if (!o)
+        fail_msg("not JSON: %s", out);
+    assert_string_equal(cJSON_GetObjectItem(o, "file")->valuestring, number);
+    const char *num = cJSON_GetObjectItem(o, "number")->valuestring;
+    assert_int_equal(strlen(num), 3);
+    cJSON *digits = cJSON_GetObjectItem(o, "digits");
+    assert_int_equal(cJSON_GetArraySize(digits), 3);
+    for (int i = 0; i < 3; i++) {
+        cJSON *e = cJSON_GetArrayItem(digits, i);
+        int digit = cJSON_GetObjectItem(e, "digit")->valueint;
+        assert_int_equal(digit, num[i] - '0');
+        cJSON *box = cJSON_GetObjectItem(e, "box"), *pr = cJSON_GetObjectItem(e, "probabilities");
+        assert_int_equal(cJSON_GetArraySize(box), 4);
+        assert_int_equal(cJSON_GetArraySize(pr), MODEL_CLASSES);
+        int b[4], outer[4], strong[4];
+        for (int k = 0; k < 4; k++)
+            b[k] = cJSON_GetArrayItem(box, k)->valueint;
+        golden_box(i, 1, outer);
+        golden_box(i, 200, strong);
+        if (b[0] < outer[0] || b[1] < outer[1] || b[2] > outer[2] || b[3] > outer[3] ||
+            b[0] > strong[0] || b[1] > strong[1] || b[2] < strong[2] || b[3] < strong[3])
+            fail_msg("digit %d: box [%d,%d,%d,%d], ink in [%d,%d,%d,%d], strong ink in "
+                     "[%d,%d,%d,%d]",
+                     i, b[0], b[1], b[2], b[3], outer[0], outer[1], outer[2], outer[3], strong[0],
+                     strong[1], strong[2], strong[3]);
+        assert_int_equal(b[0], d[i].x0);
+        assert_int_equal(b[3], d[i].y1);
+        int best = 0;
+        for (int k = 0; k < MODEL_CLASSES; k++) {
+            double v = cJSON_GetArrayItem(pr, k)->valuedouble;
+            if (fabs(v - p[i * MODEL_CLASSES + k]) > 1e-9)
+                fail_msg("digit %d class %d: printed %.12f, the model gives %.12f", i, k, v,
+                         p[i * MODEL_CLASSES + k]);
+            best = p[i * MODEL_CLASSES + k] > p[i * MODEL_CLASSES + best] ? k : best;
+        }
+        assert_int_equal(digit, best);
+    }
+    cJSON_Delete(o);
+    free(d);
+    free(out);
+    free(err);
+}
+
+/* predict --number: "FILE: NUMBER  (d P%, ...)" per picture; --show draws every digit as the
+ * network saw it, in order; a picture that fails is reported and the others still predicted. */
+static void test_cmd_predict_number_human_show_and_failures(void **state)
+{
+    (void)state;
+    char *show = tu_path(dir, "digits.png");
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--number", "--weights", weights, "--show", show,
+                            blank, number, missing, good[1], NULL);
+    assert_int_equal(rc, 1);
+    struct number_digit *d, *d1;
+    double p[3 * MODEL_CLASSES], p1[3 * MODEL_CLASSES];
+    assert_int_equal(direct_number(number, &d, p, 3), 3);
+    assert_int_equal(direct_number(good[1], &d1, p1, 3), 1);
+    char want[1200], digits[4];
+    for (int i = 0; i < 3; i++) {
+        int best = 0;
+        for (int k = 0; k < MODEL_CLASSES; k++)
+            best = p[i * MODEL_CLASSES + k] > p[i * MODEL_CLASSES + best] ? k : best;
+        digits[i] = (char)('0' + best);
+    }
+    digits[3] = '\0';
+    snprintf(want, sizeof want, "%s: %s  (%c %.1f%%, %c %.1f%%, %c %.1f%%)\n", number, digits,
+             digits[0], 100 * p[digits[0] - '0'], digits[1], 100 * p[10 + digits[1] - '0'],
+             digits[2], 100 * p[20 + digits[2] - '0']);
+    if (!strstr(out, want))
+        fail_msg("stdout lacks '%s':\n%s", want, out);
+    int best1 = 0;
+    for (int k = 0; k < MODEL_CLASSES; k++)
+        best1 = p1[k] > p1[best1] ? k : best1;
+    snprintf(want, sizeof want, "%s: %d  (%d %.1f%%)\n", good[1], best1, best1, 100 * p1[best1]);
+    if (!strstr(out, want))
+        fail_msg("stdout lacks '%s':\n%s", want, out);
+    assert_true(strstr(out, number) < strstr(out, good[1]));
+    assert_null(strstr(out, blank));
+    snprintf(want, sizeof want, "resnet-mnist: %s: no ink found (blank image)\n", blank);
+    if (!strstr(err, want))
+        fail_msg("stderr lacks '%s':\n%s", want, err);
+    snprintf(want, sizeof want, "resnet-mnist: %s: cannot open: No such file", missing);
+    if (!strstr(err, want))
+        fail_msg("stderr lacks '%s':\n%s", want, err);
+
+    /* four tiles: the number's three digits, then good[1]'s */
+    uint8_t *px;
+    int w, h, c;
+    struct rm_status st;
+    if (digit_prep_load_image(show, &px, &w, &h, &c, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(w, 4 * TILE);
+    assert_int_equal(h, TILE);
+    assert_int_equal(c, 3);
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *seen = k < 3 ? d[k].image : d1[0].image;
+        for (int r = 0; r < 28; r++)
+            for (int col = 0; col < 28; col++) {
+                const uint8_t *q = px + 3 * ((size_t)(r * 8 + 4) * w + k * TILE + col * 8 + 4);
+                assert_int_equal(q[0], seen[r * 28 + col]);
+            }
+    }
+    free(px);
+    free(d);
+    free(d1);
+    free(out);
+    free(err);
+    free(show);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -574,6 +784,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_predict_refuses_non_finite_outputs),
         cmocka_unit_test(test_cmd_predict_output_never_replaces_input),
         cmocka_unit_test(test_cmd_predict_fifo_refused_at_once),
+        cmocka_unit_test(test_cmd_predict_number_json),
+        cmocka_unit_test(test_cmd_predict_number_human_show_and_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,9 @@
  * found at Otsu's level, then grown through connected pixels of at least this much ink); the
  * crop box is theirs. On a clean picture it is the box of all pixels >= 0.1, as before. */
 #define DIGIT_PREP_CROP_LEVEL 0.1f
+/* On an unevenly lit picture, the chosen pieces grow only this many stroke widths (at least 2
+ * pixels) through ink >= DIGIT_PREP_CROP_LEVEL, and ink farther from them is erased. */
+#define DIGIT_PREP_RIM 0.5
 /* A piece of ink with less than this share of the main piece's ink is a speck. */
 #define DIGIT_PREP_SPECK_SHARE 0.05
 /* A piece of ink is a stroke of the digit when its box comes within this share of the digit's
@@ -33,6 +36,9 @@
 /* A piece of ink whose box comes within this share of the digit's box's longer side of the
  * digit's box joins it whatever its size (the pieces of a stroke broken by the threshold). */
 #define DIGIT_PREP_NEAR 0.1
+/* A piece of ink farther than DIGIT_PREP_NEAR is a stroke only when its box's longer side is at
+ * least this many stroke widths. */
+#define DIGIT_PREP_STROKE_LENGTH 3.0
 /* Pieces of ink not touching the border count as "something better" than those touching it
  * when their box's longer side is at least this share of the picture's shorter side. */
 #define DIGIT_PREP_MIN_EXTENT 0.1
@@ -63,14 +69,18 @@ int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int cha
 int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
                    struct rm_status *st);
 
-/* Step 2's choice among count pieces of ink of a w x h picture (blobs_find's, any order):
- * keep[i] = 1 for the pieces of the digit, else 0. Pieces touching the picture's border are
- * left out when a piece that does not touch it reaches DIGIT_PREP_MIN_EXTENT; of the rest, the
- * one with the most ink is the digit's main piece; pieces with less than DIGIT_PREP_SPECK_SHARE
- * of its ink are specks; the others join when their box comes within DIGIT_PREP_STROKE_GAP of
- * the digit's box (a 5's detached bar, a broken stroke), repeatedly, as the box grows. Returns
- * the number kept (at least 1 when count > 0). */
-int digit_prep_choose(const struct blob *blobs, int count, int w, int h, uint8_t *keep);
+/* Step 2's choice among count pieces of ink of a w x h picture (blobs_find's, any order) whose
+ * strokes are `stroke` pixels wide (ink_map_stroke_width; 0 if unknown): keep[i] = 1 for the
+ * pieces of the digit, else 0. Pieces touching the picture's border are left out when a piece
+ * that does not touch it reaches DIGIT_PREP_MIN_EXTENT; of the rest, the one with the most ink
+ * is the digit's main piece. Others join the digit when their box comes within DIGIT_PREP_NEAR
+ * of the digit's box (as a share of its longer side), or within DIGIT_PREP_STROKE_GAP when they
+ * are strokes, not specks: at least DIGIT_PREP_SPECK_SHARE of the main piece's ink and at least
+ * DIGIT_PREP_STROKE_LENGTH stroke widths long (a 5's detached bar, a broken stroke; not a round
+ * blot). Repeatedly, as the digit's box grows. Returns the number kept (at least 1 when
+ * count > 0). */
+int digit_prep_choose(const struct blob *blobs, int count, int w, int h, float stroke,
+                      uint8_t *keep);
 
 /* Steps 4-6, the MNIST fit, on the box [x0, x1) x [y0, y1) of a w x h ink map (floats 0..1,
  * 1 = ink):

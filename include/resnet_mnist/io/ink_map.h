@@ -18,8 +18,10 @@
 /* A background estimate that varies by at most this many grey levels over the picture is evenly
  * lit: the paper is then one level, the median of the picture's border (as an even scan or a
  * drawing program gives), so that clean pictures are prepared exactly as before lighting was
- * estimated. */
-#define INK_MAP_FLAT_LEVELS 8.0f
+ * estimated (the estimate of a clean picture varies a little where a large digit's faint edges
+ * pass for paper: up to 9.4 levels seen). Left in, so little light changes the ink by less than
+ * 0.1 of a contrast of 120 levels, the level digit_prep crops at. */
+#define INK_MAP_FLAT_LEVELS 12.0f
 /* Background estimates after the first, each without the ink the previous one showed. */
 #define INK_MAP_PASSES 3
 /* ... leaving out the pixels of at least this share of Otsu's level on the previous map (and
@@ -27,6 +29,15 @@
 #define INK_MAP_PROVISIONAL 0.25f
 /* A background window needs at least this share of paper; else a twice wider one is used. */
 #define INK_MAP_MIN_PAPER 0.1
+/* Polarity by narrow features: dark ink when the black top-hat's sum is more than this many
+ * times the white one's, light ink when the other way round; else by the median. */
+#define INK_MAP_TOP_HAT_RATIO 3.0
+/* ... on pictures at least this long (in smaller ones a digit's holes are as narrow as its
+ * strokes). */
+#define INK_MAP_TOP_HAT_MIN 64
+/* ink_map_closing's window, in stroke widths either side, and its largest grid. */
+#define INK_MAP_CLOSING_WIDTH 1.5
+#define INK_MAP_CLOSING_GRID  512
 /* The background is blurred on a grid of at most this many cells on the picture's longer side. */
 #define INK_MAP_GRID 64
 
@@ -39,10 +50,17 @@ void ink_map_grey(float *g, const uint8_t *px, size_t n, int channels);
  * one or two pixels thick). Returns 0, or -1 when out of memory. */
 int ink_map_border_median(const float *g, int w, int h, float *median);
 
-/* Step 2, polarity: the background is the border's median; the ink lies on the side of it
- * (darker or lighter) that the picture reaches farther into (on a tie: darker when the
- * background is light). Returns 1 for dark ink, 0 for light ink, -1 when out of memory; *border
- * gets the median and *contrast how far the ink's side reaches from it (0..255). */
+/* Step 2, polarity: strokes are narrow, so on a picture at least INK_MAP_TOP_HAT_MIN long the
+ * ink is dark when a grey closing (window for
+ * strokes up to a twentieth of the picture's longer side, ink_map_closing) rises above the
+ * picture INK_MAP_TOP_HAT_RATIO times more in sum than the picture rises above the opening, and
+ * light when the other way round (a table's or a shadow's edge is a step: neither). Between the
+ * two, the ink lies on the side (darker or lighter) of the median of all pixels
+ * (to the grey level: the paper, which covers most of a picture even when a table, a shadow or
+ * a vignette darkens its border) that the picture reaches farther into (on a tie: darker when
+ * the median is light). Returns 1 for dark ink, 0 for light ink, -1 when out of memory;
+ * *border gets the median of the border pixels and *contrast how far the ink's side reaches
+ * from it (0..255). */
 int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast);
 
 /* Step 3, the paper's brightness at every pixel: the mean of g over a window about a quarter of
@@ -72,6 +90,20 @@ float ink_map_otsu(const float *v, size_t n);
 /* mask[i] = v[i] >= t (1 or 0). */
 void ink_map_threshold(uint8_t *mask, const float *v, size_t n, float t);
 
+/* The width of the ink's strokes in mask, in pixels: the smaller of the median lengths of its
+ * horizontal and of its vertical runs (those not touching the picture's edge); 1 when there is
+ * none. Returns 0, or -1 when out of memory. */
+int ink_map_stroke_width(const uint8_t *mask, int w, int h, float *width);
+
+/* The paper's brightness under dark strokes up to about 2 * INK_MAP_CLOSING_WIDTH * stroke
+ * pixels wide: a grey closing (the maximum, then the minimum, over a square of side
+ * 2 r + 1, r = INK_MAP_CLOSING_WIDTH * stroke + 1) smoothed by a mean over a third of it,
+ * computed on the picture shrunk by area averaging (to strokes about 3 pixels wide, and at most
+ * INK_MAP_CLOSING_GRID pixels a side) and enlarged back by linear interpolation. Unlike a blur,
+ * it follows a shadow's edge to within r. bg: w*h floats. Returns 0, or -1 with "out of
+ * memory". */
+int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struct rm_status *st);
+
 /* mask dilated by a (2r+1) x (2r+1) square, in place. Returns 0, or -1 when out of memory. */
 int ink_map_dilate(uint8_t *mask, int w, int h, int r);
 
@@ -85,13 +117,15 @@ struct ink_map_info {
 };
 
 /* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (light ink is turned into
- * dark ink); a first background from all pixels, a provisional ink mask (Otsu) dilated by
- * 1 + max(w, h) / 256 pixels, and the background again without it; an even background becomes
- * the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of
- * Otsu's level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with
- * "no ink found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or
- * "out of memory". */
+ * dark ink); the background: with stroke 0, a first one from all pixels (ink_map_background),
+ * then INK_MAP_PASSES more each leaving out the ink the previous one showed (down to
+ * INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256 pixels); with the width
+ * of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even background becomes
+ * the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's
+ * level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with "no ink
+ * found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
+ * memory". */
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  struct ink_map_info *info, struct rm_status *st);
+                  float stroke, struct ink_map_info *info, struct rm_status *st);
 
 #endif

@@ -1,0 +1,558 @@
+/* Whole numbers cut into digits (number_split.h).
+ *
+ * Digits of a number are written left to right, so the work is on columns: components become
+ * groups (one digit each, ideally) by how their columns overlap, and a group too wide for one
+ * digit is cut at columns. All sizes are relative to the digits' height, estimated as the median
+ * height of the tall components, so the same rules hold at 60 and at 2000 pixels. */
+#include "resnet_mnist/io/number_split.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resnet_mnist/io/blobs.h"
+#include "resnet_mnist/io/image.h"
+
+/* Step 2: a component whose longer side is below this fraction of the digits' height is a
+ * speck. The digits' height is the median height of the components (later of the groups) at
+ * least SPLIT_TALL_SHARE as tall as the tallest, so that detached bars and specks leave it be. */
+#define SPLIT_SPECK_SIDE 0.4
+#define SPLIT_TALL_SHARE 0.5
+/* a component not touching the edge counts as a candidate digit (the edge's are then dropped)
+ * when its longer side reaches this fraction of the picture's longer side */
+#define SPLIT_INNER_SIDE 0.03
+/* Step 3: columns overlapping by at least this fraction of the narrower width join... */
+#define SPLIT_MERGE_OVERLAP 0.5
+/* ...unless both are this tall (relative to the digits' height) and overlap less than this */
+#define SPLIT_TALL         0.75
+#define SPLIT_TALL_OVERLAP 0.7
+/* ...or the joined group would be wider than SPLIT_MERGE_MAX_W digit heights, or taller than
+ * SPLIT_MERGE_MAX_H times the digits' height or the taller piece's (a blot below a digit is
+ * not a stroke of it) */
+#define SPLIT_MERGE_MAX_W 1.2
+#define SPLIT_MERGE_MAX_H 1.4
+/* Step 2 again, after step 3: the digits lie along a line (the centres of the groups at least
+ * SPLIT_LINE_TALL heights tall, fitted by least squares, its slope at most SPLIT_LINE_SLOPE);
+ * a group whose centre is farther than SPLIT_LINE_DIST heights from it is left out. */
+#define SPLIT_LINE_TALL  0.6
+#define SPLIT_LINE_SLOPE 0.25
+#define SPLIT_LINE_DIST  0.6
+/* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
+ * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
+ * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */
+#define SPLIT_WIDE      1.0
+#define SPLIT_DIGIT_W   0.65
+#define SPLIT_CUT_SLACK 0.25
+/* Step 4 with a scorer: groups wider than SPLIT_TRY_W heights are tried; a digit is
+ * SPLIT_MIN_W to SPLIT_MAX_W heights wide; cuts are tried every height / SPLIT_CUT_STEPS
+ * columns, each moved to the least ink nearby; a cut through ink costs SPLIT_CUT_COST times the
+ * column's ink relative to the group's fullest column, a digit wider than SPLIT_WIDE_FROM
+ * heights SPLIT_WIDE_COST per height over, and each digit SPLIT_DIGIT_COST (against the
+ * network's confidence in pieces of a digit). Chosen on the dev part of the generated set. */
+#define SPLIT_TRY_W      0.8
+#define SPLIT_MIN_W      0.12
+#define SPLIT_MAX_W      1.3
+#define SPLIT_CUT_STEPS  16
+#define SPLIT_CUT_COST   0.5
+#define SPLIT_WIDE_FROM  1.0
+#define SPLIT_WIDE_COST  4.0
+#define SPLIT_DIGIT_COST 0.5
+
+struct number_split_options number_split_defaults(void)
+{
+    struct number_split_options o = {1, 1, {NULL, NULL}};
+    return o;
+}
+
+/* A set of components meant to be one digit (or, before step 4, several touching). */
+struct group {
+    int x0, y0, x1, y1;
+};
+
+/* What every step reads. */
+struct picture {
+    const float *ink;
+    int w, h;
+    const int32_t *labels; /* blobs_find's: 0 background, i + 1 for blob i */
+    const int *group_of;   /* [blob] its group, -1 when dropped */
+    double height;         /* the digits' height (step 2) */
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static int side(const struct blob *b)
+{
+    int bw = b->x1 - b->x0, bh = b->y1 - b->y0;
+    return bw > bh ? bw : bh;
+}
+
+/* The median of the k heights at least SPLIT_TALL_SHARE times the tallest (0 when k is 0).
+ * Reorders heights. */
+static double tall_median(int *heights, int k)
+{
+    int tallest = 0, m = 0;
+    for (int i = 0; i < k; i++)
+        tallest = heights[i] > tallest ? heights[i] : tallest;
+    for (int i = 0; i < k; i++)
+        if (heights[i] >= SPLIT_TALL_SHARE * tallest)
+            heights[m++] = heights[i];
+    if (m == 0)
+        return 0;
+    qsort(heights, (size_t)m, sizeof *heights, cmp_int);
+    return m % 2 ? heights[m / 2] : 0.5 * (heights[m / 2 - 1] + heights[m / 2]);
+}
+
+/* Step 2: keep[i] for each blob; returns the digits' height (0 when nothing is kept). heights:
+ * room for n ints. */
+static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep, int *heights)
+{
+    int inner = 0, longer = w > h ? w : h, k = 0;
+    for (int i = 0; i < n; i++)
+        if (!b[i].touches_border && side(&b[i]) >= SPLIT_INNER_SIDE * longer)
+            inner = 1;
+    for (int i = 0; i < n; i++) {
+        keep[i] = !inner || !b[i].touches_border;
+        if (keep[i])
+            heights[k++] = b[i].y1 - b[i].y0;
+    }
+    double height = tall_median(heights, k);
+    for (int i = 0; i < n; i++)
+        if (keep[i] && side(&b[i]) < SPLIT_SPECK_SIDE * height)
+            keep[i] = 0;
+    return height;
+}
+
+static int overlap(const struct group *a, const struct group *b)
+{
+    int lo = a->x0 > b->x0 ? a->x0 : b->x0, hi = a->x1 < b->x1 ? a->x1 : b->x1;
+    return hi - lo;
+}
+
+/* Step 3: 1 if groups a and b are strokes of one digit. */
+static int same_digit(const struct group *a, const struct group *b, double height)
+{
+    int wa = a->x1 - a->x0, wb = b->x1 - b->x0, narrow = wa < wb ? wa : wb;
+    int ov = overlap(a, b);
+    if (ov < SPLIT_MERGE_OVERLAP * narrow)
+        return 0;
+    if (a->y1 - a->y0 >= SPLIT_TALL * height && b->y1 - b->y0 >= SPLIT_TALL * height &&
+        ov < SPLIT_TALL_OVERLAP * narrow)
+        return 0;
+    int x0 = a->x0 < b->x0 ? a->x0 : b->x0, x1 = a->x1 > b->x1 ? a->x1 : b->x1;
+    int y0 = a->y0 < b->y0 ? a->y0 : b->y0, y1 = a->y1 > b->y1 ? a->y1 : b->y1;
+    int ha = a->y1 - a->y0, hb = b->y1 - b->y0, tall = ha > hb ? ha : hb;
+    double ref = tall > height ? tall : height;
+    return x1 - x0 <= SPLIT_MERGE_MAX_W * height && y1 - y0 <= SPLIT_MERGE_MAX_H * ref;
+}
+
+static void group_join(struct group *a, const struct group *b)
+{
+    a->x0 = b->x0 < a->x0 ? b->x0 : a->x0;
+    a->y0 = b->y0 < a->y0 ? b->y0 : a->y0;
+    a->x1 = b->x1 > a->x1 ? b->x1 : a->x1;
+    a->y1 = b->y1 > a->y1 ? b->y1 : a->y1;
+}
+
+/* Steps 2-3: the groups, left to right (*groups malloc'd, *ng of them), and group_of[blob].
+ * Returns 0 or -1 (out of memory). */
+static int make_groups(const struct blob *b, int n, const int *keep, int merge, double height,
+                       int *group_of, struct group **groups, int *ng)
+{
+    struct group *g = malloc((size_t)(n > 0 ? n : 1) * sizeof *g);
+    int *owner = malloc((size_t)(n > 0 ? n : 1) * sizeof *owner); /* blob -> slot in g */
+    if (!g || !owner) {
+        free(g);
+        free(owner);
+        return -1;
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        owner[i] = -1;
+        if (keep[i]) {
+            g[k] = (struct group){b[i].x0, b[i].y0, b[i].x1, b[i].y1};
+            owner[i] = k++;
+        }
+    }
+    /* join pairs until nothing changes: a join widens a group, which may then meet another */
+    for (int changed = merge; changed;) {
+        changed = 0;
+        for (int i = 0; i < k && !changed; i++)
+            for (int j = i + 1; j < k && !changed; j++)
+                if (same_digit(&g[i], &g[j], height)) {
+                    group_join(&g[i], &g[j]);
+                    g[j] = g[--k];
+                    for (int t = 0; t < n; t++)
+                        if (owner[t] == j)
+                            owner[t] = i;
+                        else if (owner[t] == k)
+                            owner[t] = j;
+                    changed = 1;
+                }
+    }
+    /* left to right (by left edge; insertion sort, the groups are few); group_of follows each
+     * group to its place */
+    struct group *sorted = malloc((size_t)(k > 0 ? k : 1) * sizeof *sorted);
+    int *order = malloc((size_t)(k > 0 ? k : 1) * sizeof *order);
+    int *rank = malloc((size_t)(k > 0 ? k : 1) * sizeof *rank);
+    if (!sorted || !order || !rank) {
+        free(sorted);
+        free(order);
+        free(rank);
+        free(g);
+        free(owner);
+        return -1;
+    }
+    for (int i = 0; i < k; i++) {
+        int j = i;
+        for (; j > 0 && g[order[j - 1]].x0 > g[i].x0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int j = 0; j < k; j++) {
+        sorted[j] = g[order[j]];
+        rank[order[j]] = j;
+    }
+    for (int t = 0; t < n; t++)
+        group_of[t] = owner[t] < 0 ? -1 : rank[owner[t]];
+    free(order);
+    free(rank);
+    free(g);
+    free(owner);
+    *groups = sorted;
+    *ng = k;
+    return 0;
+}
+
+/* Step 2 again: off[i] = 1 for the groups far from the line of the tall ones. */
+static void off_line(const struct group *g, int ng, double height, int *off)
+{
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (int i = 0; i < ng; i++) {
+        off[i] = 0;
+        if (g[i].y1 - g[i].y0 < SPLIT_LINE_TALL * height)
+            continue;
+        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
+        n++;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    if (n == 0)
+        return;
+    double var = sxx - sx * sx / n, slope = var > 0 ? (sxy - sx * sy / n) / var : 0;
+    slope = fmax(-SPLIT_LINE_SLOPE, fmin(SPLIT_LINE_SLOPE, slope));
+    double at = sy / n - slope * sx / n;
+    for (int i = 0; i < ng; i++) {
+        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
+        off[i] = fabs(y - (at + slope * x)) > SPLIT_LINE_DIST * height;
+    }
+}
+
+/* 1 if the pixel (x, y) belongs to group gi. */
+static int member(const struct picture *p, int gi, int x, int y)
+{
+    int32_t l = p->labels[(size_t)y * p->w + x];
+    return l > 0 && p->group_of[l - 1] == gi;
+}
+
+/* The ink of group gi in each column of [g->x0, g->x1): prof[x - g->x0]. */
+static void column_ink(const struct picture *p, int gi, const struct group *g, double *prof)
+{
+    for (int x = g->x0; x < g->x1; x++) {
+        double s = 0;
+        for (int y = g->y0; y < g->y1; y++)
+            if (member(p, gi, x, y))
+                s += p->ink[(size_t)y * p->w + x];
+        prof[x - g->x0] = s;
+    }
+}
+
+/* The column of least ink in [lo, hi) (relative to the group), ties to the middle. */
+static int least_ink(const double *prof, int lo, int hi)
+{
+    int best = lo;
+    double mid = 0.5 * (lo + hi - 1);
+    for (int x = lo + 1; x < hi; x++)
+        if (prof[x] < prof[best] || (prof[x] == prof[best] && fabs(x - mid) < fabs(best - mid)))
+            best = x;
+    return best;
+}
+
+/* Step 5: the digit made of group gi's pixels in columns [c0, c1): its box and its 28x28 image.
+ * Returns 1 when done, 0 when those columns hold none of its pixels, -1 on failure (st). */
+static int render(const struct picture *p, int gi, const struct group *g, int c0, int c1,
+                  struct number_digit *d, struct rm_status *st)
+{
+    int x0 = c1, y0 = g->y1, x1 = c0, y1 = g->y0;
+    for (int y = g->y0; y < g->y1; y++)
+        for (int x = c0; x < c1; x++)
+            if (member(p, gi, x, y)) {
+                x0 = x < x0 ? x : x0;
+                x1 = x + 1 > x1 ? x + 1 : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y + 1 > y1 ? y + 1 : y1;
+            }
+    if (x1 <= x0)
+        return 0;
+    /* the crop: the digit's pixels and the background pixels next to them (the soft rim of the
+     * strokes, below the mask's threshold), one pixel around the box; nothing of its
+     * neighbours or of the specks */
+    int ox = x0 > 0 ? x0 - 1 : 0, oy = y0 > 0 ? y0 - 1 : 0;
+    int ex = x1 < p->w ? x1 + 1 : x1, ey = y1 < p->h ? y1 + 1 : y1;
+    int cw = ex - ox, ch = ey - oy;
+    float *crop = calloc((size_t)cw * ch, sizeof *crop);
+    if (!crop)
+        return rm_fail(st, "out of memory");
+    for (int y = oy; y < ey; y++)
+        for (int x = ox; x < ex; x++) {
+            int in = x >= c0 && x < c1 && member(p, gi, x, y);
+            if (!in && p->labels[(size_t)y * p->w + x] == 0)
+                for (int dy = -1; dy <= 1 && !in; dy++)
+                    for (int dx = -1; dx <= 1 && !in; dx++) {
+                        int nx = x + dx, ny = y + dy;
+                        in = nx >= c0 && nx < c1 && nx >= 0 && ny >= 0 && nx < p->w && ny < p->h &&
+                             member(p, gi, nx, ny);
+                    }
+            if (in)
+                crop[(size_t)(y - oy) * cw + (x - ox)] = p->ink[(size_t)y * p->w + x];
+        }
+    int rc = digit_prep_fit(d->image, crop, cw, ch, x0 - ox, y0 - oy, x1 - ox, y1 - oy, st);
+    free(crop);
+    if (rc != 0)
+        return -1;
+    d->x0 = x0;
+    d->y0 = y0;
+    d->x1 = x1;
+    d->y1 = y1;
+    return 1;
+}
+
+/* The digits found so far (grows). */
+struct digit_list {
+    struct number_digit *d;
+    int n, cap;
+};
+
+static struct number_digit *list_next(struct digit_list *l)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        struct number_digit *d = realloc(l->d, (size_t)cap * sizeof *d);
+        if (!d)
+            return NULL;
+        l->d = d;
+        l->cap = cap;
+    }
+    return &l->d[l->n];
+}
+
+/* Adds the digit of group gi in columns [c0, c1) (nothing if they hold none of its pixels). */
+static int add_digit(struct digit_list *l, const struct picture *p, int gi, const struct group *g,
+                     int c0, int c1, struct rm_status *st)
+{
+    struct number_digit *d = list_next(l);
+    if (!d)
+        return rm_fail(st, "out of memory");
+    int rc = render(p, gi, g, c0, c1, d, st);
+    if (rc < 0)
+        return -1;
+    l->n += rc;
+    return 0;
+}
+
+/* Step 4 without a scorer: the cuts (cuts[0] = x0, cuts[k] = x1) of an even spacing, each moved
+ * to the least ink nearby. Returns k. cuts has room for width + 1. */
+static int cuts_by_width(const double *prof, const struct group *g, double height, int *cuts)
+{
+    int gw = g->x1 - g->x0;
+    int k = 1;
+    if (gw > SPLIT_WIDE * height) {
+        k = (int)lround(gw / (SPLIT_DIGIT_W * height));
+        k = k < 2 ? 2 : k;
+        k = k > gw ? gw : k;
+    }
+    cuts[0] = g->x0;
+    for (int i = 1; i < k; i++) {
+        double step = (double)gw / k, at = i * step;
+        int lo = (int)floor(at - SPLIT_CUT_SLACK * step),
+            hi = (int)ceil(at + SPLIT_CUT_SLACK * step);
+        lo = lo < cuts[i - 1] - g->x0 + 1 ? cuts[i - 1] - g->x0 + 1 : lo;
+        hi = hi > gw - 1 ? gw - 1 : hi;
+        cuts[i] = g->x0 + (hi > lo ? least_ink(prof, lo, hi) : lo);
+    }
+    cuts[k] = g->x1;
+    return k;
+}
+
+/* Step 4 with a scorer: the cutting of [g->x0, g->x1) at candidate columns whose digits score
+ * best, by dynamic programming over the candidates (each digit rendered and scored once).
+ * Returns k (cuts as cuts_by_width's), or -1 on failure (st). */
+static int cuts_by_score(const struct picture *p, int gi, const struct group *g, const double *prof,
+                         const struct number_scorer *sc, int *cuts, struct rm_status *st)
+{
+    double height = g->y1 - g->y0 > p->height ? g->y1 - g->y0 : p->height;
+    int gw = g->x1 - g->x0;
+    int step = (int)(height / SPLIT_CUT_STEPS);
+    step = step < 1 ? 1 : step;
+    int m = gw / step + 2; /* candidates: both ends and every step between */
+    int *cand = malloc((size_t)m * sizeof *cand), *prev = malloc((size_t)m * sizeof *prev);
+    double *best = malloc((size_t)m * sizeof *best);
+    struct number_digit *d = malloc(sizeof *d);
+    int k = -1;
+    if (!cand || !prev || !best || !d) {
+        rm_fail(st, "out of memory");
+        goto done;
+    }
+    double fullest = 0;
+    for (int x = 0; x < gw; x++)
+        fullest = prof[x] > fullest ? prof[x] : fullest;
+    int nc = 0;
+    cand[nc++] = 0;
+    for (int at = step; at <= gw - step; at += step) {
+        int lo = at - step / 2, hi = at + (step + 1) / 2;
+        int c = least_ink(prof, lo < 1 ? 1 : lo, hi > gw ? gw : hi);
+        if (c > cand[nc - 1])
+            cand[nc++] = c;
+    }
+    cand[nc++] = gw;
+    for (int j = 0; j < nc; j++) {
+        best[j] = INFINITY;
+        prev[j] = -1;
+    }
+    best[0] = 0;
+    for (int j = 1; j < nc; j++)
+        for (int i = j - 1; i >= 0; i--) {
+            int sw = cand[j] - cand[i], whole = i == 0 && j == nc - 1;
+            if (sw > SPLIT_MAX_W * height && !whole) {
+                if (j < nc - 1 || i == 0)
+                    break;
+                i = 1; /* on to i = 0: the whole group */
+                continue;
+            }
+            if ((sw < SPLIT_MIN_W * height && !whole) || !isfinite(best[i]))
+                continue;
+            int rc = render(p, gi, g, g->x0 + cand[i], g->x0 + cand[j], d, st);
+            if (rc < 0)
+                goto done;
+            if (rc == 0)
+                continue;
+            double r = (d->x1 - d->x0) / height;
+            double cost = best[i] - sc->score(d->image, sc->ctx) + SPLIT_DIGIT_COST;
+            if (r > SPLIT_WIDE_FROM)
+                cost += SPLIT_WIDE_COST * (r - SPLIT_WIDE_FROM);
+            if (j < nc - 1 && fullest > 0)
+                cost += SPLIT_CUT_COST * prof[cand[j]] / fullest;
+            if (cost < best[j]) {
+                best[j] = cost;
+                prev[j] = i;
+            }
+        }
+    /* the last candidate is reached (the whole group is one of the choices) unless every
+     * choice scored -infinity: then the group is one digit */
+    if (!isfinite(best[nc - 1])) {
+        cuts[0] = g->x0;
+        cuts[1] = g->x1;
+        k = 1;
+        goto done;
+    }
+    k = 0;
+    for (int j = nc - 1; j > 0; j = prev[j])
+        k++;
+    cuts[k] = g->x1;
+    for (int j = nc - 1, t = k; j > 0; j = prev[j])
+        cuts[--t] = g->x0 + cand[prev[j]];
+done:
+    free(cand);
+    free(prev);
+    free(best);
+    free(d);
+    return k;
+}
+
+int number_split(const float *ink, const uint8_t *mask, int w, int h,
+                 const struct number_split_options *opt, struct number_digit **digits, int *count,
+                 struct rm_status *st)
+{
+    *digits = NULL;
+    *count = 0;
+    if (w < 1 || h < 1 || (long long)w * h > IMAGE_MAX_PIXELS)
+        return rm_fail(st, "invalid size %dx%d for a number", w, h);
+    int32_t *labels = malloc((size_t)w * h * sizeof *labels);
+    struct blob *b = NULL;
+    struct group *g = NULL;
+    int *keep = NULL, *group_of = NULL, *heights = NULL, *cuts = NULL, n = 0, ng = 0, rc = -1;
+    double *prof = NULL;
+    struct digit_list list = {0};
+    if (!labels) {
+        rm_fail(st, "out of memory");
+        goto done;
+    }
+    if (blobs_find(mask, w, h, ink, labels, &b, &n, st) != 0)
+        goto done;
+    keep = malloc((size_t)(n > 0 ? n : 1) * sizeof *keep);
+    group_of = malloc((size_t)(n > 0 ? n : 1) * sizeof *group_of);
+    heights = malloc((size_t)(n > 0 ? n : 1) * sizeof *heights);
+    prof = malloc((size_t)w * sizeof *prof);
+    cuts = malloc(((size_t)w + 1) * sizeof *cuts);
+    if (!keep || !group_of || !heights || !prof || !cuts) {
+        rm_fail(st, "out of memory");
+        goto done;
+    }
+    double height = choose_blobs(b, n, w, h, keep, heights);
+    if (make_groups(b, n, keep, opt->merge_strokes, height, group_of, &g, &ng) != 0) {
+        rm_fail(st, "out of memory");
+        goto done;
+    }
+    /* the digits' height again, from the groups: a digit in pieces counts whole */
+    for (int i = 0; i < ng; i++)
+        heights[i] = g[i].y1 - g[i].y0;
+    height = tall_median(heights, ng);
+    off_line(g, ng, height, heights); /* heights: room for ng flags */
+    struct picture p = {ink, w, h, labels, group_of, height};
+    for (int gi = 0; gi < ng; gi++) {
+        int k = 1;
+        if (heights[gi]) /* off the line */
+            continue;
+        cuts[0] = g[gi].x0;
+        cuts[1] = g[gi].x1;
+        if (opt->split_touching) {
+            column_ink(&p, gi, &g[gi], prof);
+            int gw = g[gi].x1 - g[gi].x0;
+            if (!opt->scorer.score)
+                k = cuts_by_width(prof, &g[gi], height, cuts);
+            else if (gw > SPLIT_TRY_W * height)
+                k = cuts_by_score(&p, gi, &g[gi], prof, &opt->scorer, cuts, st);
+            if (k < 0)
+                goto done;
+        }
+        for (int i = 0; i < k; i++)
+            if (add_digit(&list, &p, gi, &g[gi], cuts[i], cuts[i + 1], st) != 0)
+                goto done;
+    }
+    if (list.n == 0) {
+        rm_fail(st, "no digit found");
+        goto done;
+    }
+    *digits = list.d;
+    *count = list.n;
+    list.d = NULL;
+    rc = 0;
+done:
+    free(list.d);
+    free(cuts);
+    free(prof);
+    free(g);
+    free(heights);
+    free(group_of);
+    free(keep);
+    free(b);
+    free(labels);
+    return rc;
+}

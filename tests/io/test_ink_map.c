@@ -1,0 +1,270 @@
+/* Tests of ink_map.c on tiny hand-made pictures: grey levels from colour and alpha; polarity;
+ * Otsu's threshold between the modes of a bimodal set (balanced or not); the threshold and the
+ * dilation; the flattening (exact when the background is the reference); the background of a
+ * lighting gradient found under a dark stroke; and ink_map_build finding the stroke, and not
+ * the gradient, dark on light or light on dark, where a single paper level would take the dark
+ * side of the gradient for ink. */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resnet_mnist/io/ink_map.h"
+
+static void test_ink_map_grey(void **state)
+{
+    (void)state;
+    const uint8_t grey[2] = {0, 200}, ga[4] = {0, 255, 0, 0};
+    const uint8_t rgb[6] = {255, 0, 0, 0, 0, 255}, rgba[8] = {0, 255, 0, 255, 0, 0, 0, 51};
+    float g[2];
+    ink_map_grey(g, grey, 2, 1);
+    assert_float_equal(g[0], 0.0f, 0.0f);
+    assert_float_equal(g[1], 200.0f, 0.0f);
+    ink_map_grey(g, ga, 2, 2); /* opaque black; fully transparent is white */
+    assert_float_equal(g[0], 0.0f, 1e-4f);
+    assert_float_equal(g[1], 255.0f, 1e-4f);
+    ink_map_grey(g, rgb, 2, 3);
+    assert_float_equal(g[0], 0.299f * 255.0f, 1e-3f);
+    assert_float_equal(g[1], 0.114f * 255.0f, 1e-3f);
+    ink_map_grey(g, rgba, 2, 4); /* green; black at 20% over white */
+    assert_float_equal(g[0], 0.587f * 255.0f, 1e-3f);
+    assert_float_equal(g[1], 0.8f * 255.0f, 1e-3f);
+}
+
+static void test_ink_map_polarity(void **state)
+{
+    (void)state;
+    float g[16], border, contrast;
+    for (int i = 0; i < 16; i++)
+        g[i] = 230.0f;
+    g[5] = 30.0f; /* a dark dot inside a light 4 x 4 picture */
+    assert_int_equal(ink_map_polarity(g, 4, 4, &border, &contrast), 1);
+    assert_float_equal(border, 230.0f, 0.0f);
+    assert_float_equal(contrast, 200.0f, 0.0f);
+    for (int i = 0; i < 16; i++)
+        g[i] = 255.0f - g[i]; /* light on dark */
+    assert_int_equal(ink_map_polarity(g, 4, 4, &border, &contrast), 0);
+    assert_float_equal(contrast, 200.0f, 0.0f);
+    /* a tie: dark ink when the background is light */
+    g[5] = 0.0f;
+    g[6] = 50.0f;
+    for (int i = 0; i < 16; i++)
+        if (i != 5 && i != 6)
+            g[i] = 25.0f;
+    assert_int_equal(ink_map_polarity(g, 4, 4, &border, &contrast), 0);
+}
+
+/* n values around two levels, the second one's share given. */
+static float *bimodal(size_t n, float lo, float hi, double share, uint32_t seed)
+{
+    float *v = malloc(n * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        float jitter = ((float)(seed >> 8) / 16777216.0f - 0.5f) * 0.1f;
+        v[i] = ((double)i / n < share ? hi : lo) + jitter;
+    }
+    return v;
+}
+
+static void test_ink_map_otsu_between_modes(void **state)
+{
+    (void)state;
+    const double share[] = {0.5, 0.1, 0.01};
+    for (size_t k = 0; k < sizeof share / sizeof share[0]; k++) {
+        float *v = bimodal(10000, 0.1f, 0.8f, share[k], 3);
+        float t = ink_map_otsu(v, 10000);
+        if (!(t > 0.15f && t < 0.75f))
+            fail_msg("share %.2f: threshold %.3f, not between the modes", share[k], t);
+        free(v);
+    }
+    /* exact two levels: the middle of the gap */
+    float two[4] = {0.0f, 0.0f, 1.0f, 1.0f};
+    assert_float_equal(ink_map_otsu(two, 4), 0.5f, 1.0f / 255.0f);
+    /* one level: nothing to split */
+    float one[3] = {0.4f, 0.4f, 0.4f};
+    assert_float_equal(ink_map_otsu(one, 3), 1.0f, 0.0f);
+}
+
+static void test_ink_map_threshold_and_dilate(void **state)
+{
+    (void)state;
+    float v[25] = {0};
+    v[12] = 0.7f; /* the centre of 5 x 5 */
+    v[0] = 0.5f;  /* a corner */
+    uint8_t m[25];
+    ink_map_threshold(m, v, 25, 0.6f);
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(m[i], i == 12);
+    assert_int_equal(ink_map_dilate(m, 5, 5, 1), 0);
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 5; x++)
+            assert_int_equal(m[y * 5 + x], abs(x - 2) <= 1 && abs(y - 2) <= 1);
+    ink_map_threshold(m, v, 25, 0.5f);
+    assert_int_equal(ink_map_dilate(m, 5, 5, 2), 0);
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 5; x++)
+            assert_int_equal(m[y * 5 + x], 1); /* the centre's 5 x 5 covers all */
+    ink_map_threshold(m, v, 25, 0.65f);
+    m[12] = 0;
+    m[0] = 1;
+    assert_int_equal(ink_map_dilate(m, 5, 5, 2), 0); /* clipped at the corner */
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 5; x++)
+            assert_int_equal(m[y * 5 + x], x <= 2 && y <= 2);
+}
+
+static void test_ink_map_flatten(void **state)
+{
+    (void)state;
+    const float g[4] = {200.0f, 50.0f, 250.0f, 100.0f}, same[4] = {200, 200, 200, 200};
+    const float half[4] = {100, 100, 100, 100};
+    float ink[4];
+    ink_map_flatten(ink, g, same, 4, 200.0f); /* background = reference: plain difference */
+    assert_float_equal(ink[0], 0.0f, 0.0f);
+    assert_float_equal(ink[1], 150.0f, 0.0f);
+    assert_float_equal(ink[2], 0.0f, 0.0f); /* lighter than paper: no ink */
+    assert_float_equal(ink[3], 100.0f, 0.0f);
+    /* paper lit half as brightly: its ink counts twice */
+    const float dim[4] = {100.0f, 25.0f, 100.0f, 50.0f};
+    ink_map_flatten(ink, dim, half, 4, 200.0f);
+    assert_float_equal(ink[1], 150.0f, 1e-3f);
+    assert_float_equal(ink[3], 100.0f, 1e-3f);
+    float v[3] = {0.5f, 2.0f, 1.0f};
+    assert_float_equal(ink_map_normalise(v, 3), 2.0f, 0.0f);
+    assert_float_equal(v[0], 0.25f, 0.0f);
+    assert_float_equal(v[1], 1.0f, 0.0f);
+}
+
+#define GW 160
+#define GH 100
+
+/* Paper lit from the left (brightness 90 at x = 0 to 240 at the right), a dark vertical stroke
+ * (a quarter of the paper's brightness) at x 70..78, y 20..80. */
+static int in_stroke(int x, int y)
+{
+    return x >= 70 && x < 78 && y >= 20 && y < 80;
+}
+
+static float paper_at(int x)
+{
+    return 90.0f + 150.0f * x / (GW - 1);
+}
+
+static uint8_t *gradient_picture(int light_ink)
+{
+    uint8_t *px = malloc(GW * GH);
+    assert_non_null(px);
+    for (int y = 0; y < GH; y++)
+        for (int x = 0; x < GW; x++) {
+            float v = paper_at(x) * (in_stroke(x, y) ? 0.25f : 1.0f);
+            px[y * GW + x] = (uint8_t)lroundf(light_ink ? 255.0f - v : v);
+        }
+    return px;
+}
+
+static void test_ink_map_background_of_gradient(void **state)
+{
+    (void)state;
+    uint8_t *px = gradient_picture(0);
+    float g[GW * GH], bg[GW * GH];
+    uint8_t mask[GW * GH];
+    ink_map_grey(g, px, GW * GH, 1);
+    for (int i = 0; i < GW * GH; i++)
+        mask[i] = in_stroke(i % GW, i / GW);
+    struct rm_status st;
+    assert_int_equal(ink_map_background(bg, g, mask, GW, GH, &st), 0);
+    /* the stroke is left out: under it too the paper's brightness, within the error a box mean
+     * makes of a gradient near the picture's edges */
+    double worst = 0.0;
+    for (int y = 0; y < GH; y++)
+        for (int x = 20; x < GW - 20; x++) {
+            double e = fabs(bg[y * GW + x] - paper_at(x));
+            worst = e > worst ? e : worst;
+        }
+    if (worst > 4.0)
+        fail_msg("background off by %.2f levels away from the sides", worst);
+    /* with the stroke counted as paper, the background under it is darker */
+    assert_int_equal(ink_map_background(bg, g, NULL, GW, GH, &st), 0);
+    assert_true(bg[50 * GW + 74] < paper_at(74) - 5.0f);
+    free(px);
+}
+
+static void test_ink_map_build_finds_stroke_not_gradient(void **state)
+{
+    (void)state;
+    for (int light = 0; light <= 1; light++) {
+        uint8_t *px = gradient_picture(light);
+        float ink[GW * GH];
+        uint8_t mask[GW * GH];
+        struct ink_map_info info;
+        struct rm_status st;
+        if (ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st) != 0)
+            fail_msg("%s", st.msg);
+        assert_int_equal(info.dark_ink, !light);
+        assert_int_equal(info.flat, 0);
+        int missed = 0, extra = 0;
+        float paper_max = 0.0f;
+        for (int i = 0; i < GW * GH; i++) {
+            int s = in_stroke(i % GW, i / GW);
+            missed += s && !mask[i];
+            extra += !s && mask[i];
+            if (!s)
+                paper_max = ink[i] > paper_max ? ink[i] : paper_max;
+        }
+        if (missed || extra)
+            fail_msg("light %d: %d stroke pixels missed, %d paper pixels taken for ink", light,
+                     missed, extra);
+        /* the paper stays faint everywhere: below the crop level of digit_prep */
+        if (paper_max >= 0.1f)
+            fail_msg("light %d: paper at ink %.3f", light, paper_max);
+        free(px);
+    }
+    /* what one paper level (the border's median) makes of it: the dark side is ink */
+    uint8_t *px = gradient_picture(0);
+    float g[GW * GH], border, contrast;
+    ink_map_grey(g, px, GW * GH, 1);
+    assert_int_equal(ink_map_polarity(g, GW, GH, &border, &contrast), 1);
+    assert_true((border - g[50 * GW + 2]) / contrast > 0.3f);
+    free(px);
+}
+
+static void test_ink_map_build_blank_and_even(void **state)
+{
+    (void)state;
+    uint8_t px[GW * GH];
+    float ink[GW * GH];
+    uint8_t mask[GW * GH];
+    struct rm_status st;
+    memset(px, 180, sizeof px);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, NULL, &st), -1);
+    assert_string_equal(st.msg, "no ink found (blank image)");
+    /* evenly lit: the paper is the border's median, the ink the plain difference */
+    px[40 * GW + 30] = 60;
+    px[41 * GW + 30] = 120;
+    struct ink_map_info info;
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st), 0);
+    assert_int_equal(info.flat, 1);
+    assert_float_equal(info.background, 180.0f, 0.0f);
+    assert_float_equal(info.range, 120.0f, 0.0f);
+    assert_float_equal(ink[40 * GW + 30], 1.0f, 0.0f);
+    assert_float_equal(ink[41 * GW + 30], 0.5f, 0.0f);
+    assert_float_equal(ink[0], 0.0f, 0.0f);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ink_map_grey),
+        cmocka_unit_test(test_ink_map_polarity),
+        cmocka_unit_test(test_ink_map_otsu_between_modes),
+        cmocka_unit_test(test_ink_map_threshold_and_dilate),
+        cmocka_unit_test(test_ink_map_flatten),
+        cmocka_unit_test(test_ink_map_background_of_gradient),
+        cmocka_unit_test(test_ink_map_build_finds_stroke_not_gradient),
+        cmocka_unit_test(test_ink_map_build_blank_and_even),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,330 @@
+/* Tests of number_split.c on hand-drawn pictures (ink 1 where the mask is set): separate digits
+ * in order with their boxes, a digit's own ink only, strokes of one digit joined (and not when
+ * that step is off), touching digits cut (two and three; not when off), specks and the paper's
+ * edge left out, blots off the number's line left out, a scorer deciding the cut, and the
+ * errors. */
+#include "test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resnet_mnist/io/number_split.h"
+
+struct pic {
+    int w, h;
+    uint8_t *mask;
+    float *ink;
+};
+
+static void pic_init(struct pic *p, int w, int h)
+{
+    p->w = w;
+    p->h = h;
+    p->mask = calloc((size_t)w * h, 1);
+    p->ink = calloc((size_t)w * h, sizeof *p->ink);
+    assert_non_null(p->mask);
+    assert_non_null(p->ink);
+}
+
+static void pic_free(struct pic *p)
+{
+    free(p->mask);
+    free(p->ink);
+}
+
+/* Ink in [x0, x1) x [y0, y1). */
+static void fill(struct pic *p, int x0, int y0, int x1, int y1)
+{
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            p->mask[(size_t)y * p->w + x] = 1;
+            p->ink[(size_t)y * p->w + x] = 1.0f;
+        }
+}
+
+/* A hollow rectangle with strokes t thick: a "0". */
+static void ring(struct pic *p, int x0, int y0, int x1, int y1, int t)
+{
+    fill(p, x0, y0, x1, y0 + t);
+    fill(p, x0, y1 - t, x1, y1);
+    fill(p, x0, y0, x0 + t, y1);
+    fill(p, x1 - t, y0, x1, y1);
+}
+
+static int split(const struct pic *p, const struct number_split_options *opt,
+                 struct number_digit **d)
+{
+    struct rm_status st = {{0}};
+    int n = -1;
+    if (number_split(p->ink, p->mask, p->w, p->h, opt, d, &n, &st) != 0)
+        fail_msg("%s", st.msg);
+    return n;
+}
+
+static void assert_box(const struct number_digit *d, int x0, int y0, int x1, int y1)
+{
+    if (d->x0 != x0 || d->y0 != y0 || d->x1 != x1 || d->y1 != y1)
+        fail_msg("box [%d,%d,%d,%d], expected [%d,%d,%d,%d]", d->x0, d->y0, d->x1, d->y1, x0, y0,
+                 x1, y1);
+}
+
+static long ink_of(const uint8_t *img)
+{
+    long s = 0;
+    for (int i = 0; i < DIGIT_PREP_SIZE * DIGIT_PREP_SIZE; i++)
+        s += img[i];
+    return s;
+}
+
+/* Three digits apart, drawn right to left: found left to right with their exact boxes. */
+static void test_number_split_separate_digits_in_order(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 80);
+    ring(&p, 140, 20, 170, 60, 5); /* drawn first, rightmost */
+    fill(&p, 90, 18, 96, 62);      /* a "1" */
+    ring(&p, 20, 22, 48, 60, 4);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 20, 22, 48, 60);
+    assert_box(&d[1], 90, 18, 96, 62);
+    assert_box(&d[2], 140, 20, 170, 60);
+    for (int i = 0; i < n; i++)
+        assert_true(ink_of(d[i].image) > 0);
+    free(d);
+    pic_free(&p);
+}
+
+/* A digit's image holds its own ink only: a ring beside a bar that reaches into its box (a
+ * neighbour's long stroke) comes out as the ring alone does. */
+static void test_number_split_digit_has_only_its_own_ink(void **state)
+{
+    (void)state;
+    struct pic alone, both;
+    pic_init(&alone, 160, 100);
+    pic_init(&both, 160, 100);
+    ring(&alone, 30, 20, 70, 80, 6);
+    ring(&both, 30, 20, 70, 80, 6);
+    /* an L whose foot runs under the ring's right half, below it (rows 84..88), not touching */
+    fill(&both, 90, 20, 97, 88);
+    fill(&both, 58, 84, 97, 88);
+    struct number_split_options opt = number_split_defaults();
+    opt.merge_strokes = 0;
+    struct number_digit *a, *b;
+    assert_int_equal(split(&alone, &opt, &a), 1);
+    assert_int_equal(split(&both, &opt, &b), 2);
+    assert_box(&b[0], 30, 20, 70, 80);
+    assert_memory_equal(a[0].image, b[0].image, sizeof a[0].image);
+    free(a);
+    free(b);
+    pic_free(&alone);
+    pic_free(&both);
+}
+
+/* A "5" whose top bar is not joined to its body, and a "4" whose right stroke does not touch
+ * its L, beside a whole digit: one digit each; six pieces without step 3. */
+static void test_number_split_strokes_of_one_digit_join(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 220, 100);
+    /* the 5: bar at rows 15..21 over columns 40..70; body an S-like path starting at row 25 */
+    fill(&p, 42, 15, 72, 21);
+    fill(&p, 40, 25, 46, 50);
+    fill(&p, 40, 45, 70, 51);
+    fill(&p, 64, 45, 70, 80);
+    fill(&p, 38, 74, 70, 80);
+    /* the 4: an L (down, then right) whose foot crosses the right stroke's line, and the
+     * right stroke in two pieces that stop 2 pixels short of the foot, above and below */
+    fill(&p, 120, 15, 126, 60);
+    fill(&p, 120, 54, 162, 60);
+    fill(&p, 152, 20, 158, 52);
+    fill(&p, 152, 62, 158, 85);
+    ring(&p, 180, 15, 214, 85, 6); /* a whole digit, as tall as the 4 */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 38, 15, 72, 80);
+    assert_box(&d[1], 120, 15, 162, 85);
+    assert_box(&d[2], 180, 15, 214, 85);
+    free(d);
+    opt.merge_strokes = 0;
+    opt.split_touching = 0;
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 6);
+    free(d);
+    pic_free(&p);
+}
+
+/* Two rings joined by a thin bridge, twice as wide as high: cut in two at the bridge; three
+ * joined rings: three digits; one digit each without step 4. */
+static void test_number_split_touching_digits_cut(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 260, 100);
+    ring(&p, 20, 20, 56, 80, 6);
+    ring(&p, 60, 20, 96, 80, 6);
+    fill(&p, 56, 48, 60, 52); /* the bridge */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 2);
+    /* the cut falls in the bridge (columns 56..59): each side keeps its ring whole */
+    assert_true(d[0].x0 == 20 && d[0].x1 >= 56 && d[0].x1 <= 60);
+    assert_true(d[1].x0 >= 56 && d[1].x0 <= 60 && d[1].x1 == 96);
+    free(d);
+
+    pic_free(&p);
+    pic_init(&p, 260, 100);
+    for (int k = 0; k < 3; k++)
+        ring(&p, 20 + 40 * k, 20, 56 + 40 * k, 80, 6);
+    fill(&p, 56, 48, 60, 52);
+    fill(&p, 96, 30, 100, 34);
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_true(d[1].x0 >= 56 && d[1].x0 <= 60 && d[1].x1 >= 96 && d[1].x1 <= 100);
+    assert_true(d[2].x1 == 136);
+    free(d);
+    opt.split_touching = 0;
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 1);
+    assert_box(&d[0], 20, 20, 136, 80);
+    free(d);
+    pic_free(&p);
+}
+
+/* Specks (a few pixels) and the paper's edge (ink along the picture's side) are left out. */
+static void test_number_split_specks_and_edge_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 120);
+    fill(&p, 0, 0, 300, 8); /* the table above the paper's edge */
+    ring(&p, 60, 30, 96, 90, 6);
+    ring(&p, 130, 30, 166, 90, 6);
+    fill(&p, 110, 100, 113, 103); /* specks */
+    fill(&p, 20, 50, 22, 52);
+    fill(&p, 250, 40, 254, 43);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 2);
+    assert_box(&d[0], 60, 30, 96, 90);
+    assert_box(&d[1], 130, 30, 166, 90);
+    free(d);
+    pic_free(&p);
+}
+
+/* With a scorer, the cut is the scorer's choice. A scorer that gives every digit -5 makes two
+ * rings joined by a bridge one digit (one digit costs 5 plus its width, two cost 10); one that
+ * gives 0 makes them two. */
+static double score_minus5(const uint8_t *image, void *ctx)
+{
+    (void)image;
+    (*(int *)ctx)++;
+    return -5.0;
+}
+
+static double score_zero(const uint8_t *image, void *ctx)
+{
+    (void)image;
+    (*(int *)ctx)++;
+    return 0.0;
+}
+
+static void test_number_split_scorer_decides(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 100);
+    ring(&p, 20, 20, 56, 80, 6);
+    ring(&p, 60, 20, 96, 80, 6);
+    fill(&p, 56, 48, 60, 52);
+    struct number_split_options opt = number_split_defaults();
+    int calls = 0;
+    opt.scorer.score = score_minus5;
+    opt.scorer.ctx = &calls;
+    struct number_digit *d;
+    assert_int_equal(split(&p, &opt, &d), 1);
+    assert_true(calls > 2);
+    free(d);
+    calls = 0;
+    opt.scorer.score = score_zero;
+    assert_int_equal(split(&p, &opt, &d), 2);
+    assert_true(calls > 2);
+    assert_true(d[0].x1 >= 56 && d[0].x1 <= 60);
+    free(d);
+    /* a digit alone, not wide: never scored */
+    pic_free(&p);
+    pic_init(&p, 200, 100);
+    ring(&p, 20, 20, 56, 80, 6);
+    calls = 0;
+    assert_int_equal(split(&p, &opt, &d), 1);
+    assert_int_equal(calls, 0);
+    free(d);
+    pic_free(&p);
+}
+
+/* Specks the size of a digit's stroke far above and below the number, and a speck below a
+ * digit within its columns: left out (not joined to the digit above them). */
+static void test_number_split_off_the_line_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 260);
+    ring(&p, 60, 100, 96, 160, 6);
+    ring(&p, 130, 100, 166, 160, 6);
+    ring(&p, 200, 104, 236, 164, 6);
+    fill(&p, 140, 20, 170, 46);   /* a blot far above */
+    fill(&p, 62, 200, 90, 228);   /* and far below the first digit */
+    fill(&p, 206, 180, 232, 196); /* below the third, 16 pixels under it */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 60, 100, 96, 160);
+    assert_box(&d[1], 130, 100, 166, 160);
+    assert_box(&d[2], 200, 104, 236, 164);
+    free(d);
+    pic_free(&p);
+}
+
+static void test_number_split_errors(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 50, 40);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d = (struct number_digit *)p.mask;
+    int n = 7;
+    struct rm_status st = {{0}};
+    assert_int_equal(number_split(p.ink, p.mask, p.w, p.h, &opt, &d, &n, &st), -1);
+    assert_string_equal(st.msg, "no digit found");
+    assert_null(d);
+    assert_int_equal(n, 0);
+    assert_int_equal(number_split(p.ink, p.mask, 0, 5, &opt, &d, &n, &st), -1);
+    assert_string_equal(st.msg, "invalid size 0x5 for a number");
+    pic_free(&p);
+}
+
+int main(int argc, char **argv)
+{
+    tu_select_case(argc, argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_number_split_separate_digits_in_order),
+        cmocka_unit_test(test_number_split_digit_has_only_its_own_ink),
+        cmocka_unit_test(test_number_split_strokes_of_one_digit_join),
+        cmocka_unit_test(test_number_split_touching_digits_cut),
+        cmocka_unit_test(test_number_split_specks_and_edge_dropped),
+        cmocka_unit_test(test_number_split_scorer_decides),
+        cmocka_unit_test(test_number_split_off_the_line_dropped),
+        cmocka_unit_test(test_number_split_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
