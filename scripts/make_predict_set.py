@@ -53,7 +53,7 @@ MIN_DIGIT = 16  # the smallest height of a digit in a picture, in pixels
 REF = 112  # height in pixels at which a digit's shape is composed, before scaling to the picture
 MANIFEST_FIELDS = ["file", "kind", "truth", "part", "source", "width", "height", "format",
                    "quality", "grey", "angle", "blur", "board", "edge", "shadow", "light",
-                   "specks", "orient", "stroke", "clean"]
+                   "specks", "orient", "stroke", "touching", "clean"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,10 +133,12 @@ def text_shape(text, font_path, height):
 
 
 def number_shape(rng, digits, images, fonts, printed):
-    """Digits side by side: variable gaps (some touching or overlapping), jittered baseline."""
+    """Digits side by side: variable gaps (some touching or overlapping), jittered baseline.
+    Returns the shape, its source and how many gaps were drawn touching (MNIST digits only)."""
     if printed:
         font = fonts[rng.integers(len(fonts))][0]
-        return text_shape("".join(str(d) for d in digits), font, REF), os.path.basename(font)
+        return (text_shape("".join(str(d) for d in digits), font, REF), os.path.basename(font),
+                "")
     parts = []
     for img in images:
         parts.append(mnist_shape(img, REF * rng.uniform(0.85, 1.1)))
@@ -159,7 +161,8 @@ def number_shape(rng, digits, images, fonts, printed):
         np.maximum(region, p, out=region)
         x += p.shape[1] + (gaps[i] if i < len(gaps) else 0)
     ys, xs = np.nonzero(canvas > 0.02)
-    return np.pad(canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 2), "mnist"
+    touching = sum(1 for g in gaps if g <= 0)
+    return np.pad(canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 2), "mnist", touching
 
 
 def rotate(v, angle):
@@ -393,6 +396,7 @@ def make_picture(task):
     images, labels, fonts = _INPUT["images"], _INPUT["labels"], _INPUT["fonts"]
     rng = np.random.default_rng([seed, stream, KIND_IDS[kind], i])
     rec = {"kind": kind, "part": part, "file": "", "truth": "", "source": "", "quality": "",
+           "touching": "",
            "board": int(rng.random() < 0.05), "angle": 0.0,
            "stroke": round(float(rng.uniform(0.15, 0.5)), 3)}
     printed_stroke = round(float(rng.uniform(0.35, 0.6)), 3)
@@ -416,7 +420,7 @@ def make_picture(task):
             ks = [int(k) for k in rng.integers(lo, hi, n)]
             digits = [int(labels[k]) for k in ks]
             imgs = [images[k] for k in ks]
-        v, src = number_shape(rng, digits, imgs, fonts, printed)
+        v, src, rec["touching"] = number_shape(rng, digits, imgs, fonts, printed)
         rec["truth"] = "".join(str(d) for d in digits)
         rec["source"] = src if printed else "mnist:" + "+".join(str(k) for k in ks)
         fill, aspect = rng.uniform(0.15, 0.6), float(rng.uniform(1.0, 2.2))
