@@ -317,6 +317,37 @@ static void test_ink_map_closing_follows_shadow_edge(void **state)
     free(bg);
 }
 
+/* A clean wide picture of six dark rings (digits of a number) on white: dark ink, found. */
+static void test_ink_map_polarity_wide_number(void **state)
+{
+    (void)state;
+    const int w = 700, h = 140;
+    uint8_t *px = malloc((size_t)w * h);
+    float *g = malloc((size_t)w * h * sizeof *g), *ink = malloc((size_t)w * h * sizeof *ink);
+    uint8_t *mask = malloc((size_t)w * h);
+    assert_non_null(px && g && ink && mask);
+    memset(px, 255, (size_t)w * h);
+    for (int k = 0; k < 6; k++)
+        for (int y = 28; y < 112; y++)
+            for (int x = 40 + 105 * k; x < 100 + 105 * k; x++)
+                if (y < 36 || y >= 104 || x < 48 + 105 * k || x >= 92 + 105 * k)
+                    px[y * w + x] = 20;
+    ink_map_grey(g, px, (size_t)w * h, 1);
+    float border, contrast;
+    assert_int_equal(ink_map_polarity(g, w, h, &border, &contrast), 1);
+    assert_float_equal(contrast, 235.0f, 0.0f);
+    struct rm_status st;
+    struct ink_map_info info;
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, 0.0f, &info, &st), 0);
+    assert_int_equal(info.flat, 1);
+    assert_int_equal(mask[30 * w + 50], 1);
+    assert_int_equal(mask[60 * w + 70], 0);
+    free(px);
+    free(g);
+    free(ink);
+    free(mask);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -331,6 +362,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ink_map_build_blank_and_even),
         cmocka_unit_test(test_ink_map_stroke_width),
         cmocka_unit_test(test_ink_map_closing_follows_shadow_edge),
+        cmocka_unit_test(test_ink_map_polarity_wide_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
