@@ -178,6 +178,9 @@ def main():
                 and (not args.kind or r["kind"] == args.kind)]
     if not rows:
         fail("%s: no picture matches --part %r --kind %r" % (manifest, args.part, args.kind))
+    for col in args.by:
+        if col not in rows[0]:
+            fail("--by %s: no such column in %s (%s)" % (col, manifest, ", ".join(rows[0])))
     for r in rows:
         if args.clean and not r.get("clean"):
             fail("%s: no clean pictures in this set (regenerate it)" % manifest)
@@ -257,8 +260,6 @@ def main():
                 print("  digits confused (same length): " + ", ".join(
                     "%s->%s: %d" % (t, p, n) for (t, p), n in digit_pairs.most_common(10)))
         for col in args.by:
-            if rows and col not in rows[0]:
-                fail("--by %s: no such column in the manifest" % col)
             name = bins_of(rows, col)
             groups = collections.defaultdict(list)
             for r in rows:
