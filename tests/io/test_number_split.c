@@ -295,6 +295,42 @@ static void test_number_split_off_the_line_dropped(void **state)
     pic_free(&p);
 }
 
+/* A filled disc of radius r centred at (cx, cy): a blot of ink. */
+static void disc(struct pic *p, int cx, int cy, int r)
+{
+    for (int y = cy - r; y <= cy + r; y++)
+        for (int x = cx - r; x <= cx + r; x++)
+            if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
+                fill(p, x, y, x + 1, y + 1);
+}
+
+/* Round blots two thirds and half as tall as the digits, on the number's line: left out (too
+ * large for specks, but as thick as they are wide); a short thin stroke and a bold bar are
+ * kept. */
+static void test_number_split_blots_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 400, 200);
+    ring(&p, 40, 60, 76, 120, 6);
+    disc(&p, 110, 95, 20);       /* between the first two digits */
+    fill(&p, 150, 60, 160, 120); /* a bold "1" */
+    fill(&p, 190, 70, 220, 76);  /* a short "7": a bar... */
+    fill(&p, 214, 70, 220, 115); /* ...and its stem */
+    disc(&p, 260, 105, 15);      /* a dot at the foot of the line */
+    ring(&p, 300, 60, 336, 120, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 4);
+    assert_box(&d[0], 40, 60, 76, 120);
+    assert_box(&d[1], 150, 60, 160, 120);
+    assert_box(&d[2], 190, 70, 220, 115);
+    assert_box(&d[3], 300, 60, 336, 120);
+    free(d);
+    pic_free(&p);
+}
+
 static void test_number_split_errors(void **state)
 {
     (void)state;
@@ -324,6 +360,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_specks_and_edge_dropped),
         cmocka_unit_test(test_number_split_scorer_decides),
         cmocka_unit_test(test_number_split_off_the_line_dropped),
+        cmocka_unit_test(test_number_split_blots_dropped),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
