@@ -45,6 +45,11 @@
 #define SPLIT_LINE_TALL  0.6
 #define SPLIT_LINE_SLOPE 0.25
 #define SPLIT_LINE_DIST  0.6
+/* ...and the digits of a number are close together: gaps wider than SPLIT_RUN_GAP heights
+ * between groups (left to right) break them into runs, and the runs with fewer groups than
+ * the largest (the table's texture beyond the paper's edge, a word) are left out; runs as large
+ * as the largest are all kept (digits spaced out). */
+#define SPLIT_RUN_GAP 1.2
 /* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
  * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
  * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */
@@ -327,6 +332,33 @@ static void off_line(const struct group *g, int ng, double height, int *off)
     }
 }
 
+/* Step 2 again: off[i] = 1 for the groups (left to right, those already off left as they are)
+ * of the runs with fewer members than the largest run, runs being broken by gaps wider than
+ * SPLIT_RUN_GAP heights (runs as large as the largest are all kept). run: room for ng ints. */
+static void off_run(const struct group *g, int ng, double height, int *off, int *run)
+{
+    int most = 0;
+    for (int i = 0, right = 0, start = -1; i < ng; i++) {
+        run[i] = 0;
+        if (off[i])
+            continue;
+        if (start < 0 || g[i].x0 - right > SPLIT_RUN_GAP * height) {
+            start = i;
+            right = g[i].x1;
+        }
+        right = g[i].x1 > right ? g[i].x1 : right;
+        run[start]++; /* the run's size, counted at its first member */
+        run[i] = i == start ? run[i] : -start - 1;
+        most = run[start] > most ? run[start] : most;
+    }
+    for (int i = 0; i < ng; i++) {
+        if (off[i])
+            continue;
+        int size = run[i] > 0 ? run[i] : run[-run[i] - 1];
+        off[i] = size < most;
+    }
+}
+
 /* 1 if the pixel (x, y) belongs to group gi. */
 static int member(const struct picture *p, int gi, int x, int y)
 {
@@ -590,7 +622,8 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
     for (int i = 0; i < ng; i++)
         heights[i] = g[i].y1 - g[i].y0;
     height = tall_median(heights, ng);
-    off_line(g, ng, height, heights); /* heights: room for ng flags */
+    off_line(g, ng, height, heights);      /* heights: room for ng flags */
+    off_run(g, ng, height, heights, keep); /* keep: done with, room for ng ints */
     struct picture p = {ink, w, h, labels, group_of, height};
     for (int gi = 0; gi < ng; gi++) {
         int k = 1;

@@ -313,20 +313,43 @@ static void test_number_split_blots_dropped(void **state)
     struct pic p;
     pic_init(&p, 400, 200);
     ring(&p, 40, 60, 76, 120, 6);
-    disc(&p, 110, 95, 20);       /* between the first two digits */
-    fill(&p, 150, 60, 160, 120); /* a bold "1" */
-    fill(&p, 190, 70, 220, 76);  /* a short "7": a bar... */
-    fill(&p, 214, 70, 220, 115); /* ...and its stem */
-    disc(&p, 260, 105, 15);      /* a dot at the foot of the line */
-    ring(&p, 300, 60, 336, 120, 6);
+    disc(&p, 105, 95, 20);       /* between the first two digits */
+    fill(&p, 135, 60, 145, 120); /* a bold "1" */
+    fill(&p, 170, 70, 200, 76);  /* a short "7": a bar... */
+    fill(&p, 194, 70, 200, 115); /* ...and its stem */
+    disc(&p, 230, 105, 15);      /* a dot at the foot of the line */
+    ring(&p, 260, 60, 296, 120, 6);
     struct number_split_options opt = number_split_defaults();
     struct number_digit *d;
     int n = split(&p, &opt, &d);
     assert_int_equal(n, 4);
     assert_box(&d[0], 40, 60, 76, 120);
-    assert_box(&d[1], 150, 60, 160, 120);
-    assert_box(&d[2], 190, 70, 220, 115);
-    assert_box(&d[3], 300, 60, 336, 120);
+    assert_box(&d[1], 135, 60, 145, 120);
+    assert_box(&d[2], 170, 70, 200, 115);
+    assert_box(&d[3], 260, 60, 296, 120);
+    free(d);
+    pic_free(&p);
+}
+
+/* Pieces of ink more than 1.2 digit heights to the left of the number (the table's texture
+ * beyond the paper's edge) are left out; digits 0.8 heights apart are one number. */
+static void test_number_split_far_pieces_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 500, 200);
+    fill(&p, 20, 60, 26, 120); /* two strokes of texture, 90 pixels (1.5 heights) away */
+    fill(&p, 50, 70, 56, 125);
+    ring(&p, 146, 60, 182, 120, 6);
+    ring(&p, 230, 60, 266, 120, 6); /* 48 pixels (0.8 heights) from the first digit */
+    ring(&p, 280, 60, 316, 120, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 146, 60, 182, 120);
+    assert_box(&d[1], 230, 60, 266, 120);
+    assert_box(&d[2], 280, 60, 316, 120);
     free(d);
     pic_free(&p);
 }
@@ -361,6 +384,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_scorer_decides),
         cmocka_unit_test(test_number_split_off_the_line_dropped),
         cmocka_unit_test(test_number_split_blots_dropped),
+        cmocka_unit_test(test_number_split_far_pieces_dropped),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
