@@ -49,7 +49,7 @@
  * between groups (left to right) break them into runs, and the runs with fewer groups than
  * the largest (the table's texture beyond the paper's edge, a word) are left out; runs as large
  * as the largest are all kept (digits spaced out). */
-#define SPLIT_RUN_GAP 1.2
+#define SPLIT_RUN_GAP 1.5
 /* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
  * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
  * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */

@@ -331,25 +331,36 @@ static void test_number_split_blots_dropped(void **state)
     pic_free(&p);
 }
 
-/* Pieces of ink more than 1.2 digit heights to the left of the number (the table's texture
- * beyond the paper's edge) are left out; digits 0.8 heights apart are one number. */
+/* Pieces of ink more than 1.5 digit heights to the left of the number (the table's texture
+ * beyond the paper's edge) are left out; digits 0.8 heights apart are one number, and so is a
+ * "1" 1.33 heights from the next digit. */
 static void test_number_split_far_pieces_dropped(void **state)
 {
     (void)state;
     struct pic p;
     pic_init(&p, 500, 200);
-    fill(&p, 20, 60, 26, 120); /* two strokes of texture, 90 pixels (1.5 heights) away */
+    fill(&p, 20, 60, 26, 120); /* two strokes of texture, 130 pixels (2.2 heights) away */
     fill(&p, 50, 70, 56, 125);
-    ring(&p, 146, 60, 182, 120, 6);
-    ring(&p, 230, 60, 266, 120, 6); /* 48 pixels (0.8 heights) from the first digit */
-    ring(&p, 280, 60, 316, 120, 6);
+    ring(&p, 186, 60, 222, 120, 6);
+    ring(&p, 270, 60, 306, 120, 6); /* 48 pixels (0.8 heights) from the first digit */
+    ring(&p, 320, 60, 356, 120, 6);
     struct number_split_options opt = number_split_defaults();
     struct number_digit *d;
     int n = split(&p, &opt, &d);
     assert_int_equal(n, 3);
-    assert_box(&d[0], 146, 60, 182, 120);
-    assert_box(&d[1], 230, 60, 266, 120);
-    assert_box(&d[2], 280, 60, 316, 120);
+    assert_box(&d[0], 186, 60, 222, 120);
+    assert_box(&d[1], 270, 60, 306, 120);
+    assert_box(&d[2], 320, 60, 356, 120);
+    free(d);
+    pic_free(&p);
+    /* a "1" 1.33 heights from the next digit (written at a digit's pitch) stays */
+    pic_init(&p, 300, 200);
+    fill(&p, 40, 60, 48, 120);
+    ring(&p, 128, 60, 164, 120, 6);
+    ring(&p, 200, 60, 236, 120, 6);
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 40, 60, 48, 120);
     free(d);
     pic_free(&p);
 }
