@@ -424,7 +424,7 @@ int ink_map_dilate(uint8_t *mask, int w, int h, int r)
 }
 
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  float stroke, struct ink_map_info *info, struct rm_status *st)
+                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st)
 {
     size_t n = (size_t)w * h;
     struct ink_map_info local;
@@ -442,6 +442,16 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
     if (dark < 0) {
         rm_fail(st, "out of memory (%dx%d pixels)", w, h);
         goto done;
+    }
+    if (polarity != INK_MAP_DECIDE && polarity != dark) {
+        /* the caller's polarity: the contrast from the border's level on that side */
+        float lo = 255.0f, hi = 0.0f;
+        for (size_t i = 0; i < n; i++) {
+            lo = g[i] < lo ? g[i] : lo;
+            hi = g[i] > hi ? g[i] : hi;
+        }
+        dark = polarity;
+        contrast = dark ? border - lo : hi - border;
     }
     info->dark_ink = dark;
     info->background = border;

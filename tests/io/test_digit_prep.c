@@ -468,6 +468,35 @@ static void test_digit_prep_noisy_paper(void **state)
     assert_true(sum / N_DIGITS < MAD_NOISY_M);
 }
 
+/* A digit in grey ink on paper under a bright spot of light beside it (the paper 120 levels,
+ * 250 at the spot's centre): the median is the dim paper, from which the spot reaches farther up
+ * (130 levels) than the ink reaches down (66). The ink is still the dark digit, not the spot: the
+ * mask of the right polarity is the smaller. */
+static void test_digit_prep_lit_spot_polarity(void **state)
+{
+    (void)state;
+    double sum = 0.0;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 2.0, 40, 30, 1);
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < PIC_W; x++) {
+                double d2 = (x - 150.0) * (x - 150.0) + (y - 75.0) * (y - 75.0);
+                double paper = 120.0 + 130.0 * exp(-d2 / (2.0 * 30.0 * 30.0));
+                double v = pic[y * PIC_W + x] / 255.0;
+                pic[y * PIC_W + x] = (uint8_t)lround(paper * (0.45 + 0.55 * v));
+            }
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        sum += mad;
+        if (mad > MAD_RESCALED)
+            fail_msg("lit spot, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+    }
+    if (report())
+        printf("lit spot x2: mean difference %.3f\n", sum / 10);
+}
+
 /* Clean pictures come out byte for byte as the preparation before lighting estimation and
  * connected components (commit 8a50afd, the crop to all ink >= 0.1) made them: the expected
  * CRC-32s of each group's outputs were computed by that code, on these same pictures (the test
@@ -1004,6 +1033,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_antialiased),
         cmocka_unit_test(test_digit_prep_colour_alpha_and_contrast),
         cmocka_unit_test(test_digit_prep_noisy_paper),
+        cmocka_unit_test(test_digit_prep_lit_spot_polarity),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_choose),
         cmocka_unit_test(test_digit_prep_invalid_arguments),

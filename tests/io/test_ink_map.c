@@ -200,7 +200,7 @@ static void test_ink_map_build_finds_stroke_not_gradient(void **state)
         uint8_t mask[GW * GH];
         struct ink_map_info info;
         struct rm_status st;
-        if (ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st) != 0)
+        if (ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st) != 0)
             fail_msg("%s", st.msg);
         assert_int_equal(info.dark_ink, !light);
         assert_int_equal(info.flat, 0);
@@ -238,13 +238,13 @@ static void test_ink_map_build_blank_and_even(void **state)
     uint8_t mask[GW * GH];
     struct rm_status st;
     memset(px, 180, sizeof px);
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, NULL, &st), -1);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, NULL, &st), -1);
     assert_string_equal(st.msg, "no ink found (blank image)");
     /* evenly lit: the paper is the border's median, the ink the plain difference */
     px[40 * GW + 30] = 60;
     px[41 * GW + 30] = 120;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
     assert_int_equal(info.flat, 1);
     assert_float_equal(info.background, 180.0f, 0.0f);
     assert_float_equal(info.range, 120.0f, 0.0f);
@@ -338,7 +338,7 @@ static void test_ink_map_polarity_wide_number(void **state)
     assert_float_equal(contrast, 235.0f, 0.0f);
     struct rm_status st;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
     assert_int_equal(info.flat, 1);
     assert_int_equal(mask[30 * w + 50], 1);
     assert_int_equal(mask[60 * w + 70], 0);

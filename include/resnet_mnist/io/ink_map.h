@@ -104,16 +104,19 @@ struct ink_map_info {
     float level;      /* Otsu's threshold on the ink map, 0..1: mask = ink >= level */
 };
 
-/* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (light ink is turned into
- * dark ink); the background: with stroke 0, a first one from all pixels (ink_map_background),
- * then INK_MAP_PASSES more each leaving out the ink the previous one showed (down to
- * INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256 pixels); with the width
- * of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even background becomes
- * the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's
- * level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with "no ink
- * found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
+/* ink_map_build's polarity: decide it (ink_map_polarity); else 1 for dark ink, 0 for light. */
+#define INK_MAP_DECIDE (-1)
+
+/* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (ink_map_polarity unless
+ * the caller gives it; light ink is turned into dark ink); the background: with stroke 0, a first
+ * one from all pixels (ink_map_background), then INK_MAP_PASSES more each leaving out the ink the
+ * previous one showed (down to INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256
+ * pixels); with the width of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even
+ * background becomes the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the
+ * mask of Otsu's level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with
+ * "no ink found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
  * memory". */
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  float stroke, struct ink_map_info *info, struct rm_status *st);
+                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st);
 
 #endif
