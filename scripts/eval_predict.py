@@ -12,7 +12,9 @@ only when the whole string is.
 --failures FILE writes every wrong picture (file,kind,part,truth,predicted,confidence);
 --montage FILE.png draws up to --montage-max of them: the picture, what the network saw
 (`predict --show`) and the truth and prediction. --by COLUMN adds the accuracy per value of a
-manifest column (format, board, orient, ...; numeric columns in four bins).
+manifest column (format, board, orient, ...; numeric columns in four bins). --clean measures the
+same digits without any damage instead (for a handwritten digit the MNIST image itself): what
+the network can do with a perfect preparation.
 
 Needs Debian's python3-numpy and python3-pil only for --montage (run with /usr/bin/python3).
 Exit status 0 when every picture was predicted, 1 on a failure, 2 on a usage error.
@@ -156,6 +158,8 @@ def main():
     ap.add_argument("--montage-max", type=int, default=40)
     ap.add_argument("--by", action="append", default=[], help="also by this manifest column")
     ap.add_argument("--json", action="store_true", help="print the table as one JSON object")
+    ap.add_argument("--clean", action="store_true",
+                    help="measure the same digits without damage instead (the ceiling)")
     args = ap.parse_args()
     if args.batch < 1:
         ap.error("--batch must be >= 1")
@@ -174,8 +178,13 @@ def main():
                 and (not args.kind or r["kind"] == args.kind)]
     if not rows:
         fail("%s: no picture matches --part %r --kind %r" % (manifest, args.part, args.kind))
+    for col in args.by:
+        if col not in rows[0]:
+            fail("--by %s: no such column in %s (%s)" % (col, manifest, ", ".join(rows[0])))
     for r in rows:
-        r["path"] = os.path.join(args.set, r["file"])
+        if args.clean and not r.get("clean"):
+            fail("%s: no clean pictures in this set (regenerate it)" % manifest)
+        r["path"] = os.path.join(args.set, r["clean"] if args.clean else r["file"])
         if not os.path.isfile(r["path"]):
             fail("%s: missing (regenerate the set)" % r["path"])
 
@@ -237,7 +246,9 @@ def main():
             digit_pairs = collections.Counter()
             for r in nums:
                 t, p = r["truth"], r["predicted"]
-                if len(p) == len(t):
+                if p == "error":
+                    lens["no result (an error)"] += 1
+                elif len(p) == len(t):
                     lens["right length, wrong digit"] += 1
                     digit_pairs.update((a, b) for a, b in zip(t, p) if a != b)
                 elif len(p) < len(t):
@@ -249,8 +260,6 @@ def main():
                 print("  digits confused (same length): " + ", ".join(
                     "%s->%s: %d" % (t, p, n) for (t, p), n in digit_pairs.most_common(10)))
         for col in args.by:
-            if rows and col not in rows[0]:
-                fail("--by %s: no such column in the manifest" % col)
             name = bins_of(rows, col)
             groups = collections.defaultdict(list)
             for r in rows:
@@ -267,8 +276,8 @@ def main():
             wr = csv.writer(f)
             wr.writerow(["file", "kind", "part", "truth", "predicted", "confidence"])
             for r in fails:
-                wr.writerow([r["file"], r["kind"], r["part"], r["truth"], r["predicted"],
-                             "%.4f" % r["confidence"]])
+                wr.writerow([os.path.relpath(r["path"], args.set), r["kind"], r["part"],
+                             r["truth"], r["predicted"], "%.4f" % r["confidence"]])
     if args.montage:
         n = montage(args, fails, args.montage)
         print("\nwrote %s: %d wrong pictures" % (args.montage, n) if n else

@@ -24,8 +24,9 @@ Needs Debian's python3-numpy and python3-pil (run with /usr/bin/python3) and the
   scripts/make_predict_set.py                         # out/predict-set/, both parts
   scripts/make_predict_set.py --out DIR --seed 3 --hand 100 --print 50 --number 50
 
-Writes DIR/<part>/<kind>-NNNN.{png,jpg} and DIR/manifest.csv (file,kind,truth,part and how each
-picture was made). Exit status 0, 1 on a failure, 2 on a usage error.
+Writes DIR/<part>/<kind>-NNNN.{png,jpg}, DIR/manifest.csv (file,kind,truth,part and how each
+picture was made) and, for a ceiling, the same digits without any damage in
+DIR/<part>/clean/<kind>-NNNN.png (manifest column clean; a handwritten one is the MNIST image). Exit status 0, 1 on a failure, 2 on a usage error.
 """
 import argparse
 import csv
@@ -52,7 +53,7 @@ MIN_DIGIT = 16  # the smallest height of a digit in a picture, in pixels
 REF = 112  # height in pixels at which a digit's shape is composed, before scaling to the picture
 MANIFEST_FIELDS = ["file", "kind", "truth", "part", "source", "width", "height", "format",
                    "quality", "grey", "angle", "blur", "board", "edge", "shadow", "light",
-                   "specks", "orient", "stroke"]
+                   "specks", "orient", "stroke", "touching", "clean"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,10 +133,12 @@ def text_shape(text, font_path, height):
 
 
 def number_shape(rng, digits, images, fonts, printed):
-    """Digits side by side: variable gaps (some touching or overlapping), jittered baseline."""
+    """Digits side by side: variable gaps (some touching or overlapping), jittered baseline.
+    Returns the shape, its source and how many gaps were drawn touching (MNIST digits only)."""
     if printed:
         font = fonts[rng.integers(len(fonts))][0]
-        return text_shape("".join(str(d) for d in digits), font, REF), os.path.basename(font)
+        return (text_shape("".join(str(d) for d in digits), font, REF), os.path.basename(font),
+                "")
     parts = []
     for img in images:
         parts.append(mnist_shape(img, REF * rng.uniform(0.85, 1.1)))
@@ -158,7 +161,8 @@ def number_shape(rng, digits, images, fonts, printed):
         np.maximum(region, p, out=region)
         x += p.shape[1] + (gaps[i] if i < len(gaps) else 0)
     ys, xs = np.nonzero(canvas > 0.02)
-    return np.pad(canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 2), "mnist"
+    touching = sum(1 for g in gaps if g <= 0)
+    return np.pad(canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 2), "mnist", touching
 
 
 def rotate(v, angle):
@@ -392,6 +396,7 @@ def make_picture(task):
     images, labels, fonts = _INPUT["images"], _INPUT["labels"], _INPUT["fonts"]
     rng = np.random.default_rng([seed, stream, KIND_IDS[kind], i])
     rec = {"kind": kind, "part": part, "file": "", "truth": "", "source": "", "quality": "",
+           "touching": "",
            "board": int(rng.random() < 0.05), "angle": 0.0,
            "stroke": round(float(rng.uniform(0.15, 0.5)), 3)}
     printed_stroke = round(float(rng.uniform(0.35, 0.6)), 3)
@@ -415,7 +420,7 @@ def make_picture(task):
             ks = [int(k) for k in rng.integers(lo, hi, n)]
             digits = [int(labels[k]) for k in ks]
             imgs = [images[k] for k in ks]
-        v, src = number_shape(rng, digits, imgs, fonts, printed)
+        v, src, rec["touching"] = number_shape(rng, digits, imgs, fonts, printed)
         rec["truth"] = "".join(str(d) for d in digits)
         rec["source"] = src if printed else "mnist:" + "+".join(str(k) for k in ks)
         fill, aspect = rng.uniform(0.15, 0.6), float(rng.uniform(1.0, 2.2))
@@ -425,6 +430,16 @@ def make_picture(task):
     out = _INPUT["out"]
     base = os.path.join(out, part, "%s-%04d" % (kind, i))
     rec["file"] = os.path.relpath(save(rng, pic, base, rec), out)
+    # the same digits without any damage: the MNIST image itself, or the shape dark on white
+    clean = os.path.join(out, part, "clean", "%s-%04d.png" % (kind, i))
+    if kind == "hand":
+        Image.fromarray(images[k]).save(clean)
+    else:
+        m = REF // 2
+        a = np.full((v.shape[0] + 2 * m, v.shape[1] + 2 * m), 255, np.uint8)
+        a[m:-m, m:-m] = (255 - np.clip(v, 0, 1) * 255).astype(np.uint8)
+        Image.fromarray(a).save(clean)
+    rec["clean"] = os.path.relpath(clean, out)
     return rec
 
 
@@ -459,7 +474,7 @@ def main():
     tasks = []
     for p in parts:
         shutil.rmtree(os.path.join(args.out, p), ignore_errors=True)
-        os.makedirs(os.path.join(args.out, p))
+        os.makedirs(os.path.join(args.out, p, "clean"))
         for kind, n in (("hand", args.hand), ("print", args.print), ("number", args.number)):
             tasks += [(args.seed, p, kind, i) for i in range(n)]
     if args.jobs > 1:

@@ -19,8 +19,8 @@
 #include "resnet_mnist/io/image.h"
 
 /* ink_map_build into new buffers (stroke 0: the paper by blurring, else by a closing). */
-static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float stroke, float **ink,
-                    uint8_t **mask, struct ink_map_info *info, struct rm_status *st)
+static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polarity, float stroke,
+                    float **ink, uint8_t **mask, struct ink_map_info *info, struct rm_status *st)
 {
     *ink = NULL;
     *mask = NULL;
@@ -37,7 +37,7 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, float str
         free(m);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-    if (ink_map_build(f, m, pixels, w, h, channels, stroke, info, st) != 0) {
+    if (ink_map_build(f, m, pixels, w, h, channels, polarity, stroke, info, st) != 0) {
         free(f);
         free(m);
         return -1;
@@ -51,7 +51,7 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
                    struct rm_status *st)
 {
     struct ink_map_info info;
-    if (prep_ink(pixels, w, h, channels, 0.0f, ink, mask, &info, st) != 0)
+    if (prep_ink(pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, ink, mask, &info, st) != 0)
         return -1;
     if (info.flat)
         return 0;
@@ -66,7 +66,7 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
     }
     free(*ink);
     free(*mask);
-    return prep_ink(pixels, w, h, channels, stroke, ink, mask, &info, st);
+    return prep_ink(pixels, w, h, channels, info.dark_ink, stroke, ink, mask, &info, st);
 }
 
 /* The gap between a blob's box and a box (x1/y1 exclusive), in pixels: 0 when they touch or
@@ -245,53 +245,94 @@ static int choose_pieces(const float *ink, const uint8_t *mask, int w, int h, in
     return 0;
 }
 
+/* One preparation of a picture up to the choice of the digit's pieces. */
+struct pass {
+    float *ink;
+    uint8_t *mask, *keep;
+    int32_t *labels;
+    struct blob *b;
+    int count;
+    float stroke; /* the chosen pieces' strokes' width, pixels */
+    size_t inked; /* pixels of the mask */
+    struct ink_map_info info;
+};
+
+static void pass_free(struct pass *p)
+{
+    free(p->ink);
+    free(p->mask);
+    free(p->keep);
+    free(p->labels);
+    free(p->b);
+    memset(p, 0, sizeof *p);
+}
+
+/* ink_map_build (polarity, stroke as there) and choose_pieces into p. scratch: w*h bytes. */
+static int pass_run(struct pass *p, const uint8_t *pixels, int w, int h, int channels, int polarity,
+                    float stroke, uint8_t *scratch, struct rm_status *st)
+{
+    memset(p, 0, sizeof *p);
+    if (prep_ink(pixels, w, h, channels, polarity, stroke, &p->ink, &p->mask, &p->info, st) != 0)
+        return -1;
+    p->labels = malloc((size_t)w * h * sizeof *p->labels);
+    if (!p->labels)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    if (choose_pieces(p->ink, p->mask, w, h, p->labels, scratch, &p->b, &p->count, &p->keep,
+                      &p->stroke, st) != 0)
+        return -1;
+    size_t n = (size_t)w * h;
+    p->inked = 0;
+    for (size_t i = 0; i < n; i++)
+        p->inked += p->mask[i] != 0;
+    return 0;
+}
+
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st)
 {
     if (!out)
         return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
-    float *ink;
-    uint8_t *mask, *keep = NULL, *scratch = NULL;
-    struct ink_map_info info;
-    if (prep_ink(pixels, w, h, channels, 0.0f, &ink, &mask, &info, st) != 0)
-        return -1;
-    size_t n = (size_t)w * h;
-    int32_t *labels = malloc(n * sizeof *labels);
-    scratch = malloc(n);
-    struct blob *b = NULL;
-    int count = 0, rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-    float stroke;
-    if (!labels || !scratch) {
-        rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-        goto done;
+    struct pass p, q;
+    memset(&q, 0, sizeof q);
+    uint8_t *scratch = NULL;
+    int rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    memset(&p, 0, sizeof p);
+    if (w > 0 && h > 0 && (long long)w * h <= DIGIT_PREP_MAX_PIXELS) {
+        scratch = malloc((size_t)w * h);
+        if (!scratch)
+            return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-    if (choose_pieces(ink, mask, w, h, labels, scratch, &b, &count, &keep, &stroke, st) != 0)
+    if (pass_run(&p, pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, scratch, st) != 0)
         goto done;
-    if (!info.flat) {
+    if (!p.info.flat) {
+        /* uneven light: the median of the picture may be a shadow, a table or a lit patch, not
+         * the paper; ink covers less of a picture than its paper, so the polarity whose mask is
+         * the smaller wins */
+        struct rm_status why;
+        if (pass_run(&q, pixels, w, h, channels, !p.info.dark_ink, 0.0f, scratch, &why) == 0 &&
+            q.inked < p.inked) {
+            struct pass t = p;
+            p = q;
+            q = t;
+        }
+        pass_free(&q);
+    }
+    if (!p.info.flat) {
         /* uneven light: the paper again, by a closing as wide as the digit's strokes, which
          * follows a shadow's edge; and the digit chosen again on that */
-        free(ink);
-        free(mask);
-        free(b);
-        free(keep);
-        b = NULL;
-        keep = NULL;
-        if (prep_ink(pixels, w, h, channels, stroke, &ink, &mask, &info, st) != 0)
-            goto done;
-        if (choose_pieces(ink, mask, w, h, labels, scratch, &b, &count, &keep, &stroke, st) != 0)
+        int dark = p.info.dark_ink;
+        float stroke = p.stroke;
+        pass_free(&p);
+        if (pass_run(&p, pixels, w, h, channels, dark, stroke, scratch, st) != 0)
             goto done;
     }
-    if (info.flat ? grow_chosen(ink, labels, keep, w, h, 1, &x0, &y0, &x1, &y1, st)
-                  : grow_near(ink, labels, keep, mask, w, h, &x0, &y0, &x1, &y1, st))
+    if (p.info.flat ? grow_chosen(p.ink, p.labels, p.keep, w, h, 1, &x0, &y0, &x1, &y1, st)
+                    : grow_near(p.ink, p.labels, p.keep, p.mask, w, h, &x0, &y0, &x1, &y1, st))
         goto done;
-    rc = digit_prep_fit(out, ink, w, h, x0, y0, x1, y1, st);
+    rc = digit_prep_fit(out, p.ink, w, h, x0, y0, x1, y1, st);
 done:
-    free(ink);
-    free(mask);
-    free(labels);
+    pass_free(&p);
     free(scratch);
-    free(b);
-    free(keep);
     return rc;
 }
 

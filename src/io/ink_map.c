@@ -58,36 +58,6 @@ int ink_map_border_median(const float *g, int w, int h, float *median)
     return 0;
 }
 
-static int ink_map_closing_r(float *bg, const float *g, int w, int h, float stroke);
-
-/* The sums of the black top-hat (closing - g) and of the white one (g - opening) of g, with a
- * window for strokes up to a twentieth of the picture's longer side. */
-static int top_hats(const float *g, int w, int h, double *black, double *white)
-{
-    size_t n = (size_t)w * h;
-    float *c = malloc(n * sizeof *c), *neg = malloc(n * sizeof *neg);
-    int rc = -1;
-    float stroke = (float)(w > h ? w : h) / 20.0f;
-    stroke = stroke < 1.0f ? 1.0f : stroke;
-    if (!c || !neg || ink_map_closing_r(c, g, w, h, stroke) != 0)
-        goto done;
-    *black = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        *black += c[i] > g[i] ? c[i] - g[i] : 0.0f;
-        neg[i] = 255.0f - g[i];
-    }
-    if (ink_map_closing_r(c, neg, w, h, stroke) != 0)
-        goto done;
-    *white = 0.0;
-    for (size_t i = 0; i < n; i++)
-        *white += c[i] > neg[i] ? c[i] - neg[i] : 0.0f;
-    rc = 0;
-done:
-    free(c);
-    free(neg);
-    return rc;
-}
-
 int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast)
 {
     float lo = 255.0f, hi = 0.0f;
@@ -112,16 +82,6 @@ int ink_map_polarity(const float *g, int w, int h, float *border, float *contras
     }
     float dark = bg - lo, light = hi - bg;
     int dark_ink = dark > light || (dark == light && bg > 127.5f);
-    /* narrow features decide when there are any: strokes are narrow, and dark strokes show in
-     * the closing's excess over the picture, light ones in the picture's excess over the
-     * opening (a table's or a shadow's edge is a step and shows in neither) */
-    double tb = 0.0, tw = 0.0;
-    if ((w > h ? w : h) >= INK_MAP_TOP_HAT_MIN && top_hats(g, w, h, &tb, &tw) != 0)
-        return -1;
-    if (tb > INK_MAP_TOP_HAT_RATIO * tw)
-        dark_ink = 1;
-    else if (tw > INK_MAP_TOP_HAT_RATIO * tb)
-        dark_ink = 0;
     /* the contrast from the border's level, as before, on the side chosen */
     *contrast = dark_ink ? *border - lo : hi - *border;
     return dark_ink;
@@ -342,13 +302,6 @@ static void square_filter(float *v, float *tmp, int w, int h, int r, int mode)
 
 int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struct rm_status *st)
 {
-    if (ink_map_closing_r(bg, g, w, h, stroke) != 0)
-        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    return 0;
-}
-
-static int ink_map_closing_r(float *bg, const float *g, int w, int h, float stroke)
-{
     int longer = w > h ? w : h;
     double f = stroke / 3.0;
     f = f > (double)longer / INK_MAP_CLOSING_GRID ? f : (double)longer / INK_MAP_CLOSING_GRID;
@@ -360,18 +313,18 @@ static int ink_map_closing_r(float *bg, const float *g, int w, int h, float stro
     int r = (int)ceil(INK_MAP_CLOSING_WIDTH * stroke / f) + 1;
     float *small = malloc(2 * sn * sizeof *small);
     if (!small)
-        return -1;
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     float *tmp = small + sn;
     if (resize(g, w, h, small, sw, sh, STBIR_FILTER_BOX) != 0) {
         free(small);
-        return -1;
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
     square_filter(small, tmp, sw, sh, r, 1);
     square_filter(small, tmp, sw, sh, r, 0);
     square_filter(small, tmp, sw, sh, r / 3 > 1 ? r / 3 : 1, 2);
     int rc = resize(small, sw, sh, bg, w, h, STBIR_FILTER_TRIANGLE);
     free(small);
-    return rc;
+    return rc == 0 ? 0 : rm_fail(st, "out of memory (%dx%d pixels)", w, h);
 }
 
 void ink_map_flatten(float *ink, const float *g, const float *bg, size_t n, float ref)
@@ -471,7 +424,7 @@ int ink_map_dilate(uint8_t *mask, int w, int h, int r)
 }
 
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  float stroke, struct ink_map_info *info, struct rm_status *st)
+                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st)
 {
     size_t n = (size_t)w * h;
     struct ink_map_info local;
@@ -489,6 +442,16 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
     if (dark < 0) {
         rm_fail(st, "out of memory (%dx%d pixels)", w, h);
         goto done;
+    }
+    if (polarity != INK_MAP_DECIDE && polarity != dark) {
+        /* the caller's polarity: the contrast from the border's level on that side */
+        float lo = 255.0f, hi = 0.0f;
+        for (size_t i = 0; i < n; i++) {
+            lo = g[i] < lo ? g[i] : lo;
+            hi = g[i] > hi ? g[i] : hi;
+        }
+        dark = polarity;
+        contrast = dark ? border - lo : hi - border;
     }
     info->dark_ink = dark;
     info->background = border;

@@ -23,6 +23,12 @@
 /* a component not touching the edge counts as a candidate digit (the edge's are then dropped)
  * when its longer side reaches this fraction of the picture's longer side */
 #define SPLIT_INNER_SIDE 0.03
+/* ...and a blot (a round speck of ink, a dot) is a speck too however large, up to
+ * SPLIT_BLOT_SIDE of the digits' height: a component whose thickness (twice the largest
+ * distance from its pixels to the background) reaches SPLIT_BLOT_THICK of its longer side. A
+ * digit's strokes are much thinner than it is long; a dot is as thick as it is wide. */
+#define SPLIT_BLOT_SIDE  0.9
+#define SPLIT_BLOT_THICK 0.5
 /* Step 3: columns overlapping by at least this fraction of the narrower width join... */
 #define SPLIT_MERGE_OVERLAP 0.5
 /* ...unless both are this tall (relative to the digits' height) and overlap less than this */
@@ -39,6 +45,11 @@
 #define SPLIT_LINE_TALL  0.6
 #define SPLIT_LINE_SLOPE 0.25
 #define SPLIT_LINE_DIST  0.6
+/* ...and the digits of a number are close together: gaps wider than SPLIT_RUN_GAP heights
+ * between groups (left to right) break them into runs, and the runs with fewer groups than
+ * the largest (the table's texture beyond the paper's edge, a word) are left out; runs as large
+ * as the largest are all kept (digits spaced out). */
+#define SPLIT_RUN_GAP 1.5
 /* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
  * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
  * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */
@@ -108,6 +119,54 @@ static double tall_median(int *heights, int k)
     return m % 2 ? heights[m / 2] : 0.5 * (heights[m / 2 - 1] + heights[m / 2]);
 }
 
+/* Blob b's thickness: twice the largest distance from one of its pixels (labels == label) to a
+ * pixel not its own, by a two-pass 3-4 chamfer distance over its box. dist: room for the box's
+ * pixels. */
+static double thickness(const int32_t *labels, int w, int32_t label, const struct blob *b,
+                        int *dist)
+{
+    int bw = b->x1 - b->x0, bh = b->y1 - b->y0, most = 0;
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            int d = 0;
+            if (labels[(size_t)(b->y0 + y) * w + b->x0 + x] == label) {
+                d = 3 + 3 * (x < y ? x : y); /* the box's edge is next to the background */
+                if (x > 0)
+                    d = dist[y * bw + x - 1] + 3 < d ? dist[y * bw + x - 1] + 3 : d;
+                if (y > 0) {
+                    int up = dist[(y - 1) * bw + x] + 3;
+                    d = up < d ? up : d;
+                    if (x > 0 && dist[(y - 1) * bw + x - 1] + 4 < d)
+                        d = dist[(y - 1) * bw + x - 1] + 4;
+                    if (x + 1 < bw && dist[(y - 1) * bw + x + 1] + 4 < d)
+                        d = dist[(y - 1) * bw + x + 1] + 4;
+                }
+            }
+            dist[y * bw + x] = d;
+        }
+    for (int y = bh - 1; y >= 0; y--)
+        for (int x = bw - 1; x >= 0; x--) {
+            int d = dist[y * bw + x];
+            if (d == 0)
+                continue;
+            int edge = 3 + 3 * (bw - 1 - x < bh - 1 - y ? bw - 1 - x : bh - 1 - y);
+            d = edge < d ? edge : d;
+            if (x + 1 < bw && dist[y * bw + x + 1] + 3 < d)
+                d = dist[y * bw + x + 1] + 3;
+            if (y + 1 < bh) {
+                if (dist[(y + 1) * bw + x] + 3 < d)
+                    d = dist[(y + 1) * bw + x] + 3;
+                if (x + 1 < bw && dist[(y + 1) * bw + x + 1] + 4 < d)
+                    d = dist[(y + 1) * bw + x + 1] + 4;
+                if (x > 0 && dist[(y + 1) * bw + x - 1] + 4 < d)
+                    d = dist[(y + 1) * bw + x - 1] + 4;
+            }
+            dist[y * bw + x] = d;
+            most = d > most ? d : most;
+        }
+    return 2.0 * most / 3.0;
+}
+
 /* Step 2: keep[i] for each blob; returns the digits' height (0 when nothing is kept). heights:
  * room for n ints. */
 static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep, int *heights)
@@ -126,6 +185,24 @@ static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep,
         if (keep[i] && side(&b[i]) < SPLIT_SPECK_SIDE * height)
             keep[i] = 0;
     return height;
+}
+
+/* Step 2, blots: keep[i] = 0 for the blots among the kept blobs (labels as blobs_find's).
+ * Returns 0, or -1 when out of memory. */
+static int drop_blots(const struct blob *b, int n, const int32_t *labels, int w, double height,
+                      int *keep)
+{
+    for (int i = 0; i < n; i++) {
+        if (!keep[i] || side(&b[i]) >= SPLIT_BLOT_SIDE * height)
+            continue;
+        int *dist = malloc((size_t)(b[i].x1 - b[i].x0) * (b[i].y1 - b[i].y0) * sizeof *dist);
+        if (!dist)
+            return -1;
+        if (thickness(labels, w, i + 1, &b[i], dist) >= SPLIT_BLOT_THICK * side(&b[i]))
+            keep[i] = 0;
+        free(dist);
+    }
+    return 0;
 }
 
 static int overlap(const struct group *a, const struct group *b)
@@ -252,6 +329,33 @@ static void off_line(const struct group *g, int ng, double height, int *off)
     for (int i = 0; i < ng; i++) {
         double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
         off[i] = fabs(y - (at + slope * x)) > SPLIT_LINE_DIST * height;
+    }
+}
+
+/* Step 2 again: off[i] = 1 for the groups (left to right, those already off left as they are)
+ * of the runs with fewer members than the largest run, runs being broken by gaps wider than
+ * SPLIT_RUN_GAP heights (runs as large as the largest are all kept). run: room for ng ints. */
+static void off_run(const struct group *g, int ng, double height, int *off, int *run)
+{
+    int most = 0;
+    for (int i = 0, right = 0, start = -1; i < ng; i++) {
+        run[i] = 0;
+        if (off[i])
+            continue;
+        if (start < 0 || g[i].x0 - right > SPLIT_RUN_GAP * height) {
+            start = i;
+            right = g[i].x1;
+        }
+        right = g[i].x1 > right ? g[i].x1 : right;
+        run[start]++; /* the run's size, counted at its first member */
+        run[i] = i == start ? run[i] : -start - 1;
+        most = run[start] > most ? run[start] : most;
+    }
+    for (int i = 0; i < ng; i++) {
+        if (off[i])
+            continue;
+        int size = run[i] > 0 ? run[i] : run[-run[i] - 1];
+        off[i] = size < most;
     }
 }
 
@@ -506,6 +610,10 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
         goto done;
     }
     double height = choose_blobs(b, n, w, h, keep, heights);
+    if (drop_blots(b, n, labels, w, height, keep) != 0) {
+        rm_fail(st, "out of memory");
+        goto done;
+    }
     if (make_groups(b, n, keep, opt->merge_strokes, height, group_of, &g, &ng) != 0) {
         rm_fail(st, "out of memory");
         goto done;
@@ -514,7 +622,8 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
     for (int i = 0; i < ng; i++)
         heights[i] = g[i].y1 - g[i].y0;
     height = tall_median(heights, ng);
-    off_line(g, ng, height, heights); /* heights: room for ng flags */
+    off_line(g, ng, height, heights);      /* heights: room for ng flags */
+    off_run(g, ng, height, heights, keep); /* keep: done with, room for ng ints */
     struct picture p = {ink, w, h, labels, group_of, height};
     for (int gi = 0; gi < ng; gi++) {
         int k = 1;

@@ -468,6 +468,35 @@ static void test_digit_prep_noisy_paper(void **state)
     assert_true(sum / N_DIGITS < MAD_NOISY_M);
 }
 
+/* A digit in grey ink on paper under a bright spot of light beside it (the paper 120 levels,
+ * 250 at the spot's centre): the median is the dim paper, from which the spot reaches farther up
+ * (130 levels) than the ink reaches down (66). The ink is still the dark digit, not the spot: the
+ * mask of the right polarity is the smaller. */
+static void test_digit_prep_lit_spot_polarity(void **state)
+{
+    (void)state;
+    double sum = 0.0;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 2.0, 40, 30, 1);
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < PIC_W; x++) {
+                double d2 = (x - 150.0) * (x - 150.0) + (y - 75.0) * (y - 75.0);
+                double paper = 120.0 + 130.0 * exp(-d2 / (2.0 * 30.0 * 30.0));
+                double v = pic[y * PIC_W + x] / 255.0;
+                pic[y * PIC_W + x] = (uint8_t)lround(paper * (0.45 + 0.55 * v));
+            }
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        sum += mad;
+        if (mad > MAD_RESCALED)
+            fail_msg("lit spot, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+    }
+    if (report())
+        printf("lit spot x2: mean difference %.3f\n", sum / 10);
+}
+
 /* Clean pictures come out byte for byte as the preparation before lighting estimation and
  * connected components (commit 8a50afd, the crop to all ink >= 0.1) made them: the expected
  * CRC-32s of each group's outputs were computed by that code, on these same pictures (the test
@@ -572,6 +601,49 @@ static void test_digit_prep_clean_pictures_as_before(void **state)
         }
     }
     assert_int_equal(bad, 0);
+}
+
+/* A piece of ink for digit_prep_choose: box, ink (= area), border flag. */
+static struct blob piece(int x0, int y0, int x1, int y1, double ink, int border)
+{
+    struct blob b = {.x0 = x0,
+                     .y0 = y0,
+                     .x1 = x1,
+                     .y1 = y1,
+                     .area = (int)ink,
+                     .ink = ink,
+                     .touches_border = border};
+    return b;
+}
+
+/* The choice of the digit's pieces in a 400 x 300 picture with strokes 10 pixels wide: the
+ * paper's edge along the border goes when the digit is inside, specks go, a detached bar near
+ * the digit stays, a round blot as near does not, a stroke piece touching the digit's box stays
+ * whatever its size; with nothing inside, the border's pieces stay. */
+static void test_digit_prep_choose(void **state)
+{
+    (void)state;
+    struct blob b[7];
+    b[0] = piece(0, 0, 30, 300, 9000, 1);      /* the paper's edge: more ink than the digit */
+    b[1] = piece(150, 100, 230, 220, 3000, 0); /* the digit's main piece */
+    b[2] = piece(160, 70, 240, 85, 600, 0);    /* a 5's bar, 15 pixels above it */
+    b[3] = piece(250, 130, 262, 142, 140, 0);  /* a blot 20 pixels right, 12 across */
+    b[4] = piece(350, 40, 354, 44, 16, 0);     /* a speck far away */
+    b[5] = piece(225, 210, 232, 216, 20, 0);   /* a bit of stroke overlapping the box */
+    b[6] = piece(100, 280, 140, 292, 300, 0);  /* a stroke 60 pixels below: too far */
+    uint8_t keep[7];
+    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 10.0f, keep), 3);
+    const uint8_t want[7] = {0, 1, 1, 0, 0, 1, 0};
+    assert_memory_equal(keep, want, 7);
+    /* unknown stroke width (0): the blot is as long as a stroke */
+    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 0.0f, keep), 4);
+    assert_int_equal(keep[3], 1);
+    /* only the border's pieces and a speck: the largest border piece is the digit */
+    struct blob e[2] = {piece(0, 0, 30, 300, 9000, 1), piece(350, 40, 354, 44, 16, 0)};
+    assert_int_equal(digit_prep_choose(e, 2, 400, 300, 10.0f, keep), 1);
+    assert_int_equal(keep[0], 1);
+    assert_int_equal(keep[1], 0);
+    assert_int_equal(digit_prep_choose(e, 0, 400, 300, 10.0f, keep), 0);
 }
 
 static void test_digit_prep_invalid_arguments(void **state)
@@ -961,7 +1033,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_antialiased),
         cmocka_unit_test(test_digit_prep_colour_alpha_and_contrast),
         cmocka_unit_test(test_digit_prep_noisy_paper),
+        cmocka_unit_test(test_digit_prep_lit_spot_polarity),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
+        cmocka_unit_test(test_digit_prep_choose),
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),

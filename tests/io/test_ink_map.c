@@ -200,7 +200,7 @@ static void test_ink_map_build_finds_stroke_not_gradient(void **state)
         uint8_t mask[GW * GH];
         struct ink_map_info info;
         struct rm_status st;
-        if (ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st) != 0)
+        if (ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st) != 0)
             fail_msg("%s", st.msg);
         assert_int_equal(info.dark_ink, !light);
         assert_int_equal(info.flat, 0);
@@ -238,19 +238,114 @@ static void test_ink_map_build_blank_and_even(void **state)
     uint8_t mask[GW * GH];
     struct rm_status st;
     memset(px, 180, sizeof px);
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, NULL, &st), -1);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, NULL, &st), -1);
     assert_string_equal(st.msg, "no ink found (blank image)");
     /* evenly lit: the paper is the border's median, the ink the plain difference */
     px[40 * GW + 30] = 60;
     px[41 * GW + 30] = 120;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
     assert_int_equal(info.flat, 1);
     assert_float_equal(info.background, 180.0f, 0.0f);
     assert_float_equal(info.range, 120.0f, 0.0f);
     assert_float_equal(ink[40 * GW + 30], 1.0f, 0.0f);
     assert_float_equal(ink[41 * GW + 30], 0.5f, 0.0f);
     assert_float_equal(ink[0], 0.0f, 0.0f);
+}
+
+static void test_ink_map_stroke_width(void **state)
+{
+    (void)state;
+    uint8_t m[40 * 50];
+    float width;
+    memset(m, 0, sizeof m);
+    for (int y = 5; y < 45; y++)
+        for (int x = 10; x < 15; x++)
+            m[y * 40 + x] = 1; /* a vertical bar 5 wide */
+    assert_int_equal(ink_map_stroke_width(m, 40, 50, &width), 0);
+    assert_float_equal(width, 5.0f, 0.0f);
+    memset(m, 0, sizeof m);
+    for (int y = 20; y < 24; y++)
+        for (int x = 3; x < 37; x++)
+            m[y * 40 + x] = 1; /* a horizontal bar 4 high */
+    assert_int_equal(ink_map_stroke_width(m, 40, 50, &width), 0);
+    assert_float_equal(width, 4.0f, 0.0f);
+    memset(m, 0, sizeof m);
+    assert_int_equal(ink_map_stroke_width(m, 40, 50, &width), 0);
+    assert_float_equal(width, 1.0f, 0.0f);
+}
+
+#define SW 200
+#define SH 120
+
+/* Paper 220 in the left half, in a shadow (110) in the right half (a sharp edge at x = 100), and
+ * a dark stroke 6 pixels wide (a third of the paper's brightness) across both, at y 57..62. */
+static float shadow_paper(int x)
+{
+    return x < 100 ? 220.0f : 110.0f;
+}
+
+static int shadow_stroke(int x, int y)
+{
+    return y >= 57 && y < 63 && x >= 20 && x < 180;
+}
+
+static void test_ink_map_closing_follows_shadow_edge(void **state)
+{
+    (void)state;
+    float *g = malloc(SW * SH * sizeof *g), *bg = malloc(SW * SH * sizeof *bg);
+    assert_non_null(g && bg);
+    for (int y = 0; y < SH; y++)
+        for (int x = 0; x < SW; x++)
+            g[y * SW + x] = shadow_paper(x) / (shadow_stroke(x, y) ? 3.0f : 1.0f);
+    struct rm_status st;
+    assert_int_equal(ink_map_closing(bg, g, SW, SH, 6.0f, &st), 0);
+    /* the paper's level under the stroke too, on both sides, up to a few pixels from the edge */
+    double worst = 0.0;
+    for (int y = 0; y < SH; y++)
+        for (int x = 0; x < SW; x++)
+            if (abs(x - 100) > 16) {
+                double e = fabs(bg[y * SW + x] - shadow_paper(x)) / shadow_paper(x);
+                worst = e > worst ? e : worst;
+            }
+    if (worst > 0.02)
+        fail_msg("closing off by %.1f%% of the paper away from the edge", 100.0 * worst);
+    /* the blur does not follow the edge: 4 pixels into the shadow it is far too bright */
+    assert_int_equal(ink_map_background(bg, g, NULL, SW, SH, &st), 0);
+    assert_true(bg[30 * SW + 104] > 1.15f * shadow_paper(104));
+    free(g);
+    free(bg);
+}
+
+/* A clean wide picture of six dark rings (digits of a number) on white: dark ink, found. */
+static void test_ink_map_polarity_wide_number(void **state)
+{
+    (void)state;
+    const int w = 700, h = 140;
+    uint8_t *px = malloc((size_t)w * h);
+    float *g = malloc((size_t)w * h * sizeof *g), *ink = malloc((size_t)w * h * sizeof *ink);
+    uint8_t *mask = malloc((size_t)w * h);
+    assert_non_null(px && g && ink && mask);
+    memset(px, 255, (size_t)w * h);
+    for (int k = 0; k < 6; k++)
+        for (int y = 28; y < 112; y++)
+            for (int x = 40 + 105 * k; x < 100 + 105 * k; x++)
+                if (y < 36 || y >= 104 || x < 48 + 105 * k || x >= 92 + 105 * k)
+                    px[y * w + x] = 20;
+    ink_map_grey(g, px, (size_t)w * h, 1);
+    float border, contrast;
+    assert_int_equal(ink_map_polarity(g, w, h, &border, &contrast), 1);
+    assert_float_equal(contrast, 235.0f, 0.0f);
+    struct rm_status st;
+    struct ink_map_info info;
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
+    assert_int_equal(info.flat, 1);
+    assert_int_equal(mask[30 * w + 50], 1);
+    assert_int_equal(mask[60 * w + 70], 0);
+    free(px);
+    free(g);
+    free(ink);
+    free(mask);
 }
 
 int main(int argc, char **argv)
@@ -265,6 +360,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ink_map_background_of_gradient),
         cmocka_unit_test(test_ink_map_build_finds_stroke_not_gradient),
         cmocka_unit_test(test_ink_map_build_blank_and_even),
+        cmocka_unit_test(test_ink_map_stroke_width),
+        cmocka_unit_test(test_ink_map_closing_follows_shadow_edge),
+        cmocka_unit_test(test_ink_map_polarity_wide_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -295,6 +295,76 @@ static void test_number_split_off_the_line_dropped(void **state)
     pic_free(&p);
 }
 
+/* A filled disc of radius r centred at (cx, cy): a blot of ink. */
+static void disc(struct pic *p, int cx, int cy, int r)
+{
+    for (int y = cy - r; y <= cy + r; y++)
+        for (int x = cx - r; x <= cx + r; x++)
+            if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
+                fill(p, x, y, x + 1, y + 1);
+}
+
+/* Round blots two thirds and half as tall as the digits, on the number's line: left out (too
+ * large for specks, but as thick as they are wide); a short thin stroke and a bold bar are
+ * kept. */
+static void test_number_split_blots_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 400, 200);
+    ring(&p, 40, 60, 76, 120, 6);
+    disc(&p, 105, 95, 20);       /* between the first two digits */
+    fill(&p, 135, 60, 145, 120); /* a bold "1" */
+    fill(&p, 170, 70, 200, 76);  /* a short "7": a bar... */
+    fill(&p, 194, 70, 200, 115); /* ...and its stem */
+    disc(&p, 230, 105, 15);      /* a dot at the foot of the line */
+    ring(&p, 260, 60, 296, 120, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 4);
+    assert_box(&d[0], 40, 60, 76, 120);
+    assert_box(&d[1], 135, 60, 145, 120);
+    assert_box(&d[2], 170, 70, 200, 115);
+    assert_box(&d[3], 260, 60, 296, 120);
+    free(d);
+    pic_free(&p);
+}
+
+/* Pieces of ink more than 1.5 digit heights to the left of the number (the table's texture
+ * beyond the paper's edge) are left out; digits 0.8 heights apart are one number, and so is a
+ * "1" 1.33 heights from the next digit. */
+static void test_number_split_far_pieces_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 500, 200);
+    fill(&p, 20, 60, 26, 120); /* two strokes of texture, 130 pixels (2.2 heights) away */
+    fill(&p, 50, 70, 56, 125);
+    ring(&p, 186, 60, 222, 120, 6);
+    ring(&p, 270, 60, 306, 120, 6); /* 48 pixels (0.8 heights) from the first digit */
+    ring(&p, 320, 60, 356, 120, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 186, 60, 222, 120);
+    assert_box(&d[1], 270, 60, 306, 120);
+    assert_box(&d[2], 320, 60, 356, 120);
+    free(d);
+    pic_free(&p);
+    /* a "1" 1.33 heights from the next digit (written at a digit's pitch) stays */
+    pic_init(&p, 300, 200);
+    fill(&p, 40, 60, 48, 120);
+    ring(&p, 128, 60, 164, 120, 6);
+    ring(&p, 200, 60, 236, 120, 6);
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 40, 60, 48, 120);
+    free(d);
+    pic_free(&p);
+}
+
 static void test_number_split_errors(void **state)
 {
     (void)state;
@@ -324,6 +394,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_specks_and_edge_dropped),
         cmocka_unit_test(test_number_split_scorer_decides),
         cmocka_unit_test(test_number_split_off_the_line_dropped),
+        cmocka_unit_test(test_number_split_blots_dropped),
+        cmocka_unit_test(test_number_split_far_pieces_dropped),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,12 +29,6 @@
 #define INK_MAP_PROVISIONAL 0.25f
 /* A background window needs at least this share of paper; else a twice wider one is used. */
 #define INK_MAP_MIN_PAPER 0.1
-/* Polarity by narrow features: dark ink when the black top-hat's sum is more than this many
- * times the white one's, light ink when the other way round; else by the median. */
-#define INK_MAP_TOP_HAT_RATIO 3.0
-/* ... on pictures at least this long (in smaller ones a digit's holes are as narrow as its
- * strokes). */
-#define INK_MAP_TOP_HAT_MIN 64
 /* ink_map_closing's window, in stroke widths either side, and its largest grid. */
 #define INK_MAP_CLOSING_WIDTH 1.5
 #define INK_MAP_CLOSING_GRID  512
@@ -50,17 +44,11 @@ void ink_map_grey(float *g, const uint8_t *px, size_t n, int channels);
  * one or two pixels thick). Returns 0, or -1 when out of memory. */
 int ink_map_border_median(const float *g, int w, int h, float *median);
 
-/* Step 2, polarity: strokes are narrow, so on a picture at least INK_MAP_TOP_HAT_MIN long the
- * ink is dark when a grey closing (window for
- * strokes up to a twentieth of the picture's longer side, ink_map_closing) rises above the
- * picture INK_MAP_TOP_HAT_RATIO times more in sum than the picture rises above the opening, and
- * light when the other way round (a table's or a shadow's edge is a step: neither). Between the
- * two, the ink lies on the side (darker or lighter) of the median of all pixels
- * (to the grey level: the paper, which covers most of a picture even when a table, a shadow or
- * a vignette darkens its border) that the picture reaches farther into (on a tie: darker when
- * the median is light). Returns 1 for dark ink, 0 for light ink, -1 when out of memory;
- * *border gets the median of the border pixels and *contrast how far the ink's side reaches
- * from it (0..255). */
+/* Step 2, polarity: the ink lies on the side (darker or lighter) of the median of all pixels
+ * (to the grey level: the paper, which covers most of a picture even when a shadow or a vignette
+ * darkens its border) that the picture reaches farther into (on a tie: darker when the median
+ * is light). Returns 1 for dark ink, 0 for light ink, -1 when out of memory; *border gets the
+ * median of the border pixels and *contrast how far the ink's side reaches from it (0..255). */
 int ink_map_polarity(const float *g, int w, int h, float *border, float *contrast);
 
 /* Step 3, the paper's brightness at every pixel: the mean of g over a window about a quarter of
@@ -116,16 +104,19 @@ struct ink_map_info {
     float level;      /* Otsu's threshold on the ink map, 0..1: mask = ink >= level */
 };
 
-/* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (light ink is turned into
- * dark ink); the background: with stroke 0, a first one from all pixels (ink_map_background),
- * then INK_MAP_PASSES more each leaving out the ink the previous one showed (down to
- * INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256 pixels); with the width
- * of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even background becomes
- * the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's
- * level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with "no ink
- * found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
+/* ink_map_build's polarity: decide it (ink_map_polarity); else 1 for dark ink, 0 for light. */
+#define INK_MAP_DECIDE (-1)
+
+/* Steps 1-5 on h rows of w pixels of `channels` bytes: grey; polarity (ink_map_polarity unless
+ * the caller gives it; light ink is turned into dark ink); the background: with stroke 0, a first
+ * one from all pixels (ink_map_background), then INK_MAP_PASSES more each leaving out the ink the
+ * previous one showed (down to INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256
+ * pixels); with the width of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even
+ * background becomes the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the
+ * mask of Otsu's level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with
+ * "no ink found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
  * memory". */
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  float stroke, struct ink_map_info *info, struct rm_status *st);
+                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st);
 
 #endif
