@@ -159,8 +159,15 @@ static int grow_chosen(float *ink, const int32_t *labels, const uint8_t *keep, i
     for (size_t i = 0; i < n; i++)
         if (labels[i] > 0 && wanted[wl[i]] != 1)
             wanted[wl[i]] = keep[labels[i] - 1] ? 1 : 2;
+    /* faint ink alone is kept when there are only a few such pieces off the picture's edge (a
+     * clean picture's own faint specks); scattered, it is the paper's grain; on the edge, a
+     * shadow's or the paper's rim */
+    int faint = 0;
     for (int k = 1; k <= wn; k++)
-        wanted[k] = wanted[k] == 1 || (faint_kept && wanted[k] == 0);
+        faint += wanted[k] == 0;
+    for (int k = 1; k <= wn; k++)
+        wanted[k] = wanted[k] == 1 || (faint_kept && wanted[k] == 0 && !wb[k - 1].touches_border &&
+                                       faint <= DIGIT_PREP_FAINT_PIECES);
     *x0 = w;
     *y0 = h;
     *x1 = *y1 = 0;

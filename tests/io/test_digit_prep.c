@@ -468,6 +468,29 @@ static void test_digit_prep_noisy_paper(void **state)
     assert_true(sum / N_DIGITS < MAD_NOISY_M);
 }
 
+/* An evenly lit picture with faint grain scattered over the paper (single pixels 40 levels
+ * below it: above the crop level, below Otsu's): the grain is left out, not cropped with the
+ * digit, which would then be drawn small in a box of noise. */
+static void test_digit_prep_faint_grain_left_out(void **state)
+{
+    (void)state;
+    uint32_t seed = 777;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 2.0, 40, 30, 1);
+        for (int i = 0; i < 40; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            int x = 110 + (int)((seed >> 8) % 88), y = 2 + (int)((seed >> 20) % 146);
+            pic[y * PIC_W + x] = 215;
+        }
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        if (mad > MAD_RESCALED)
+            fail_msg("faint grain, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+    }
+}
+
 /* A digit in grey ink on paper under a bright spot of light beside it (the paper 120 levels,
  * 250 at the spot's centre): the median is the dim paper, from which the spot reaches farther up
  * (130 levels) than the ink reaches down (66). The ink is still the dark digit, not the spot: the
@@ -1034,6 +1057,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_colour_alpha_and_contrast),
         cmocka_unit_test(test_digit_prep_noisy_paper),
         cmocka_unit_test(test_digit_prep_lit_spot_polarity),
+        cmocka_unit_test(test_digit_prep_faint_grain_left_out),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_choose),
         cmocka_unit_test(test_digit_prep_invalid_arguments),

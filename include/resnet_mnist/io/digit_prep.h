@@ -28,6 +28,10 @@
 /* On an unevenly lit picture, the chosen pieces grow only this many stroke widths (at least 2
  * pixels) through ink >= DIGIT_PREP_CROP_LEVEL, and ink farther from them is erased. */
 #define DIGIT_PREP_RIM 0.5
+/* On an evenly lit picture, pieces of ink >= DIGIT_PREP_CROP_LEVEL that hold none of Otsu's
+ * are kept only when there are at most this many and they do not touch the picture's edge (a
+ * clean picture's own faint specks; not the paper's grain, nor a shadow's or the paper's rim). */
+#define DIGIT_PREP_FAINT_PIECES 3
 /* A piece of ink with less than this share of the main piece's ink is a speck. */
 #define DIGIT_PREP_SPECK_SHARE 0.05
 /* A piece of ink is a stroke of the digit when its box comes within this share of the digit's
