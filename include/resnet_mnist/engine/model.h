@@ -62,9 +62,9 @@ extern const char *const model_stage_names[MODEL_STAGES];
 extern const double model_stage_flops[MODEL_STAGES];
 
 /* How the convolutions compute. DIRECT: conv2d (implicit GEMM, im2col + GEMM). FAST: conv2's
- * forward pass and input gradient by Winograd F(2x2,3x3) (conv_winograd.h), the one place where
- * fewer multiplications measured faster (README, "Fewer multiplications"); its results differ
- * from DIRECT's by rounding. */
+ * forward pass and input gradient by Winograd F(2x2,3x3) (conv_winograd.h), the one layer whose
+ * forward pass alone measured faster that way; the whole step did not (README, "Fewer
+ * multiplications"). Its results differ from DIRECT's by rounding, within the golden 1e-5. */
 enum model_conv { MODEL_CONV_DIRECT, MODEL_CONV_FAST };
 
 struct model {
