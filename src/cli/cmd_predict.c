@@ -104,6 +104,21 @@ static int show_write(const char *path, const struct shown *s)
     return 0;
 }
 
+/* Prints o as one line of JSON and frees it (o may be NULL: out of memory). Returns 0 or 1
+ * (out of memory, said on stderr for file). */
+static int print_json_line(const char *file, cJSON *o)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text) {
+        error_line("%s: out of memory", file);
+        return 1;
+    }
+    puts(text);
+    cJSON_free(text);
+    return 0;
+}
+
 /* One result on stdout. Returns 0 or 1 (out of memory for the JSON text). */
 static int print_result(const char *file, int digit, const double *p, int json)
 {
@@ -116,23 +131,14 @@ static int print_result(const char *file, int digit, const double *p, int json)
         return 0;
     }
     cJSON *o = cJSON_CreateObject(), *arr = NULL;
-    char *text = NULL;
     if (o && cJSON_AddStringToObject(o, "file", file) &&
         cJSON_AddNumberToObject(o, "digit", digit) &&
         (arr = cJSON_CreateDoubleArray(p, MODEL_CLASSES)) != NULL &&
-        cJSON_AddItemToObject(o, "probabilities", arr)) {
-        arr = NULL; /* owned by o now */
-        text = cJSON_PrintUnformatted(o);
-    }
+        cJSON_AddItemToObject(o, "probabilities", arr))
+        return print_json_line(file, o); /* arr owned by o */
     cJSON_Delete(arr);
     cJSON_Delete(o);
-    if (!text) {
-        error_line("%s: out of memory", file);
-        return 1;
-    }
-    puts(text);
-    cJSON_free(text);
-    return 0;
+    return print_json_line(file, NULL);
 }
 
 /* The result for a whole number on stdout: n digits, digit i with probabilities p[i * 10..].
@@ -152,7 +158,7 @@ static int print_number(const char *file, const struct number_digit *d, const in
         puts(")");
         return 0;
     }
-    char *number = malloc((size_t)n + 1), *text = NULL;
+    char *number = malloc((size_t)n + 1);
     if (number) {
         for (int i = 0; i < n; i++)
             number[i] = (char)('0' + digit[i]);
@@ -182,17 +188,12 @@ static int print_number(const char *file, const struct number_digit *d, const in
         if (!ok)
             cJSON_Delete(pr);
     }
-    if (ok)
-        text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
     free(number);
-    if (!text) {
-        error_line("%s: out of memory", file);
-        return 1;
+    if (!ok) {
+        cJSON_Delete(o);
+        o = NULL;
     }
-    puts(text);
-    cJSON_free(text);
-    return 0;
+    return print_json_line(file, o);
 }
 
 /* --show must not name an input of the same command: the checkpoint or a picture. A usage error
