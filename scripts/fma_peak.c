@@ -35,7 +35,7 @@ __attribute__((target("avx512f"))) static void loop_zmm(long n)
     __asm__ volatile("vxorps %%xmm12, %%xmm12, %%xmm12\n\t"
                      "vxorps %%xmm13, %%xmm13, %%xmm13\n\t"
                      "1:\n\t" FMA12("zmm") "dec %0\n\t"
-                     "jnz 1b\n\t"
+                                           "jnz 1b\n\t"
                      : "+r"(n)
                      :
                      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
@@ -47,7 +47,7 @@ __attribute__((target("avx2,fma"))) static void loop_ymm(long n)
     __asm__ volatile("vxorps %%xmm12, %%xmm12, %%xmm12\n\t"
                      "vxorps %%xmm13, %%xmm13, %%xmm13\n\t"
                      "1:\n\t" FMA12("ymm") "dec %0\n\t"
-                     "jnz 1b\n\t"
+                                           "jnz 1b\n\t"
                      : "+r"(n)
                      :
                      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",

@@ -24,7 +24,7 @@
 #endif
 /* Independent chains: an FMA's latency (4 cycles on Zen 4/5 and recent Intel) times the FMAs
  * a core can start a cycle (2) is 8; 12 leaves slack and still fits the 16 registers of AVX2. */
-#define CHAINS 12
+#define CHAINS         12
 #define TRIAL_SECONDS  0.002 /* short, so that most trials run uninterrupted */
 #define WARMUP_SECONDS 0.05
 #define MIN_TRIALS     5

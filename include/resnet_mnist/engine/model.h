@@ -69,7 +69,7 @@ enum model_conv { MODEL_CONV_DIRECT, MODEL_CONV_FAST };
 
 struct model {
     int max_batch;
-    enum model_conv conv; /* DIRECT after model_init; the caller may set it */
+    enum model_conv conv;    /* DIRECT after model_init; the caller may set it */
     struct thread_pool pool; /* runs the per-image-group tasks of every layer */
     /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
     float *params;
