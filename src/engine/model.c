@@ -106,6 +106,7 @@ struct conv_layer {
     int group;
 };
 enum { L_CONV1, L_RB1A, L_RB1B, L_CONV2, L_RB2A, L_RB2B, L_COUNT };
+_Static_assert(L_COUNT == MODEL_CONV_LAYERS, "the conv layers of model.h");
 static const struct conv_layer layers[L_COUNT] = {
     [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 1},
     [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 5},
@@ -132,32 +133,25 @@ static size_t layer_weights(int layer)
     return (size_t)l->oc * l->ic * l->k * l->k;
 }
 
-/* Where layer's packed weights (conv2d_pack) start in m->packs; the packing does not depend on
- * the group's size. */
-static size_t pack_offset(int layer)
-{
-    size_t off = 0;
-    for (int l = 0; l < layer; l++) {
-        struct conv2d_shape s = layer_shape(l, 1);
-        off += conv2d_pack_floats(&s);
-    }
-    return off;
-}
-
 /* Floats of one group's partial gradient of layer: its weights, then its biases. */
 static size_t partial_stride(int layer)
 {
     return layer_weights(layer) + (size_t)layers[layer].oc;
 }
 
-/* Where layer's partial gradients start in m->partials: every layer has a slot per group of a
- * max_batch batch, since all of them are summed after the whole backward pass. */
-static size_t partial_offset(int layer, int max_batch)
+/* Where each layer's packed weights (conv2d_pack, whose size does not depend on the group's)
+ * start in m->packs, and its partial gradients in m->partials: every layer has a slot per
+ * group of a max_batch batch, since all of them are summed after the whole backward pass.
+ * Element L_COUNT holds the totals. Worked out once, in model_init. */
+static void conv_offsets(struct model *m, int max_batch)
 {
-    size_t off = 0;
-    for (int l = 0; l < layer; l++)
-        off += (size_t)groups_of(l, max_batch) * partial_stride(l);
-    return off;
+    m->pack_at[0] = m->partial_at[0] = 0;
+    for (int l = 0; l < L_COUNT; l++) {
+        struct conv2d_shape s = layer_shape(l, 1);
+        m->pack_at[l + 1] = m->pack_at[l] + conv2d_pack_floats(&s);
+        m->partial_at[l + 1] =
+            m->partial_at[l] + (size_t)groups_of(l, max_batch) * partial_stride(l);
+    }
 }
 
 void model_free(struct model *m)
@@ -204,7 +198,7 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
     if (threads < 1)
         return rm_fail(st, "thread count must be at least 1");
     m->max_batch = max_batch;
-    size_t nb = (size_t)max_batch, scratch = 0, partials = 0;
+    size_t nb = (size_t)max_batch, scratch = 0;
     for (int l = 0; l < L_COUNT; l++) {
         int g = layers[l].group < max_batch ? layers[l].group : max_batch;
         struct conv2d_shape s = layer_shape(l, g);
@@ -213,7 +207,7 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
             need = conv_winograd_scratch_floats(&s);
         scratch = need > scratch ? need : scratch;
     }
-    partials = partial_offset(L_COUNT, max_batch);
+    conv_offsets(m, max_batch);
     m->scratch_per_thread = scratch;
     m->params = calloc(MODEL_PARAM_FLOATS, sizeof(float));
     m->grads = calloc(MODEL_PARAM_FLOATS, sizeof(float));
@@ -223,9 +217,9 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
     m->argmax1 = calloc(nb * A_P1, 1);
     m->argmax2 = calloc(nb * A_P2, 1);
     m->scratch = calloc(scratch * (size_t)threads, sizeof(float));
-    m->partials = calloc(partials, sizeof(float));
+    m->partials = calloc(m->partial_at[L_COUNT], sizeof(float));
     m->thread_stage_seconds = calloc((size_t)threads * MODEL_STAGES, sizeof(double));
-    m->packs = calloc(pack_offset(L_COUNT) + 1, sizeof(float));
+    m->packs = calloc(m->pack_at[L_COUNT] + 1, sizeof(float));
     if (!m->params || !m->grads || !m->momentum || !m->acts || !m->dacts || !m->argmax1 ||
         !m->argmax2 || !m->scratch || !m->partials || !m->thread_stage_seconds || !m->packs) {
         model_free(m);
@@ -259,7 +253,7 @@ void model_init_params(struct model *m, struct rng *r)
  * the dense layer). */
 struct job {
     struct model *m;
-    int layer, n;
+    int n;
     struct act_views d; /* gradient views (backward) */
 };
 
@@ -306,7 +300,7 @@ static void forward_group(struct model *m, int layer, int n, int g, float *scrat
     const struct conv_layer *l = &layers[layer];
     struct conv2d_shape s = layer_shape(layer, c);
     const float *w = m->params + l->w, *b = m->params + l->b;
-    const float *pack = m->packs + pack_offset(layer);
+    const float *pack = m->packs + m->pack_at[layer];
     size_t f = (size_t)first;
     switch (layer) {
     case L_CONV1: {
@@ -348,7 +342,7 @@ static void pack_task(void *ctx, int layer, int thread)
     (void)thread;
     struct model *m = ctx;
     struct conv2d_shape s = layer_shape(layer, 1);
-    conv2d_pack(m->packs + pack_offset(layer), m->params + layers[layer].w, &s);
+    conv2d_pack(m->packs + m->pack_at[layer], m->params + layers[layer].w, &s);
 }
 
 /* All six convolutions on one chunk of images, group by group. */
@@ -424,9 +418,8 @@ static void backward_group(struct model *m, const struct act_views *d, int layer
     const struct conv_layer *l = &layers[layer];
     struct conv2d_shape s = layer_shape(layer, c);
     const float *w = m->params + l->w;
-    const float *pack = m->packs + pack_offset(layer);
-    float *dw =
-        m->partials + partial_offset(layer, m->max_batch) + (size_t)g * partial_stride(layer);
+    const float *pack = m->packs + m->pack_at[layer];
+    float *dw = m->partials + m->partial_at[layer] + (size_t)g * partial_stride(layer);
     float *db = dw + layer_weights(layer);
     memset(dw, 0, partial_stride(layer) * sizeof(float));
     size_t f = (size_t)first;
@@ -529,7 +522,7 @@ static void reduce_task(void *ctx, int task, int thread)
     float *gw = r->m->grads + layers[layer].w;
     size_t lo = (size_t)task * REDUCE_CHUNK,
            hi = lo + REDUCE_CHUNK < stride ? lo + REDUCE_CHUNK : stride;
-    const float *p0 = r->m->partials + partial_offset(layer, r->m->max_batch);
+    const float *p0 = r->m->partials + r->m->partial_at[layer];
     for (size_t i = lo; i < hi; i++)
         gw[i] = p0[i];
     for (int g = 1; g < groups; g++) {

@@ -20,6 +20,7 @@
 #define MODEL_PARAM_FLOATS 210882
 #define MODEL_INPUT_FLOATS 784 /* per image */
 #define MODEL_CLASSES      10
+#define MODEL_CONV_LAYERS  6 /* conv1, RB1's two, conv2, RB2's two */
 
 /* The parameter table: names and shapes as PyTorch's state_dict gives them, in its order. It
  * drives initialisation, the optimizer, checkpoints and the tests. */
@@ -85,6 +86,8 @@ struct model {
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
     double *thread_stage_seconds;       /* [thread][stage], folded into stage_seconds */
     float *packs; /* the conv weights packed by model_forward, for it and model_backward */
+    /* where each conv layer's packed weights and partial gradients start (model.c) */
+    size_t pack_at[MODEL_CONV_LAYERS + 1], partial_at[MODEL_CONV_LAYERS + 1];
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
