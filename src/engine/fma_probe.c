@@ -1,9 +1,9 @@
-/* The machine's FMA peak, measured so that it can be trusted: a one-shot timing read 72.7
- * GFLOP/s on a 209 GFLOP/s core when the core was still clocking up or another process took
- * part of the interval, and bench then printed "132.5% of peak". So every thread first warms
- * up (frequency, the wide-vector power state), then times many short trials and keeps its best:
- * a trial that nothing interrupted is the core's rate. scripts/fma_peak.c measures the same
- * with a hand-written assembly loop; the two agree within 5% (README, "Speed"). */
+/* The machine's FMA peak, measured so that it can be trusted. The probe once read 72.7 GFLOP/s
+ * on a 209 GFLOP/s core, and bench then printed "132.5% of peak": its chains went through the
+ * stack (see fma_block), and one timing caught whatever the core was doing. So every thread
+ * first warms up (frequency, the wide-vector power state), then times many short trials and
+ * keeps its best: a trial that nothing interrupted is the core's rate. scripts/fma_peak.c
+ * measures the same with a hand-written assembly loop; the two agree within 2.5% (README). */
 #include "resnet_mnist/engine/fma_probe.h"
 
 #include <string.h>

@@ -41,6 +41,8 @@ int trainer_batches(const struct trainer *t)
 /* 1 if every one of the n floats is finite. Reads the bits (an exponent of all ones is an
  * infinity or a NaN) and ORs the verdicts, integer work the compiler vectorises, so that the
  * check costs little beside a step. */
+/* The epoch's permutation, drawn from the stream as it was when the epoch began, so that a
+ * resumed epoch sees the same order (and leaves the stream where an uninterrupted one would). */
 static void build_order(struct trainer *t)
 {
     t->rng = t->epoch_rng;
