@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <jpeglib.h>
+
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/engine/run_state.h"
@@ -432,4 +434,33 @@ void tu_edit_resumable(const char *path, const char *key, const char *value)
         fail_msg("%s", st.msg);
     ckpt_meta_free(&meta);
     free(buf);
+}
+
+uint8_t *tu_write_jpeg(const uint8_t *px, int w, int h, int channels, int quality,
+                       const uint8_t *app1, size_t app1_len, size_t *len)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned char *buf = NULL;
+    unsigned long n = 0;
+    jpeg_mem_dest(&c, &buf, &n);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = channels;
+    c.in_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    if (app1)
+        jpeg_write_marker(&c, JPEG_APP0 + 1, app1, (unsigned)app1_len);
+    for (int y = 0; y < h; y++) {
+        JSAMPROW row = (JSAMPROW)(px + (size_t)y * w * channels);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    *len = n;
+    return buf;
 }

@@ -43,6 +43,11 @@ void tu_remove_dir(char *path);
 char *tu_path(const char *dir, const char *name);
 /* Writes len bytes to path (fails the test on error). */
 void tu_write_file(const char *path, const void *data, size_t len);
+/* A JPEG of h rows of w pixels of `channels` bytes (1 grey, 3 RGB, 4 CMYK) at a libjpeg quality,
+ * written by libjpeg in memory, with an APP1 marker (EXIF) when app1 is not NULL; the caller
+ * frees it. */
+uint8_t *tu_write_jpeg(const uint8_t *px, int w, int h, int channels, int quality,
+                       const uint8_t *app1, size_t app1_len, size_t *len);
 /* Reads a whole file; fails the test on error. The buffer has room for a NUL after *len
  * bytes. Caller frees. */
 uint8_t *tu_read_file(const char *path, size_t *len);

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jpeglib.h>
 #include <zlib.h>
 
 #include "resnet_mnist/io/digit_prep.h"
@@ -822,33 +821,6 @@ static void test_digit_prep_file_errors(void **state)
     tu_remove_dir(dir);
 }
 
-/* A JPEG of a grey picture, encoded with libjpeg (caller frees). */
-static uint8_t *encode_jpeg(const uint8_t *grey, int w, int h, size_t *len)
-{
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr err;
-    c.err = jpeg_std_error(&err);
-    jpeg_create_compress(&c);
-    unsigned char *buf = NULL;
-    unsigned long n = 0;
-    jpeg_mem_dest(&c, &buf, &n);
-    c.image_width = (JDIMENSION)w;
-    c.image_height = (JDIMENSION)h;
-    c.input_components = 1;
-    c.in_color_space = JCS_GRAYSCALE;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 95, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    for (int y = 0; y < h; y++) {
-        JSAMPROW row = (JSAMPROW)(grey + (size_t)y * w);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    *len = n;
-    return buf;
-}
-
 /* The picture of digit 3 in each format, as the bytes of a file: PNG (png_write), JPEG, PGM
  * (P5), PPM (P6) and a 24-bit BMP. Caller frees. */
 enum { FMT_PNG, FMT_JPEG, FMT_PGM, FMT_PPM, FMT_BMP, FMT_COUNT };
@@ -867,7 +839,7 @@ static uint8_t *picture_file(int fmt, const char *dir, size_t *len)
         unlink(p);
         free(p);
     } else if (fmt == FMT_JPEG) {
-        buf = encode_jpeg(grey, PIC_W, PIC_H, len);
+        buf = tu_write_jpeg(grey, PIC_W, PIC_H, 1, 95, NULL, 0, len);
     } else if (fmt == FMT_PGM || fmt == FMT_PPM) {
         int ch = fmt == FMT_PGM ? 1 : 3;
         hl = snprintf(head, sizeof head, "P%d\n%d %d\n255\n", ch == 1 ? 5 : 6, PIC_W, PIC_H);
@@ -974,7 +946,7 @@ static void test_digit_prep_oversize_named_as_such(void **state)
          *ppm = tu_path(dir, "h.ppm");
     uint8_t *small = draw_picture(digit(1), 1.0, 0, 0, 1);
     size_t jlen;
-    uint8_t *j = encode_jpeg(small, 16, 16, &jlen);
+    uint8_t *j = tu_write_jpeg(small, 16, 16, 1, 95, NULL, 0, &jlen);
     for (size_t i = 0; i + 8 < jlen; i++)
         if (j[i] == 0xff && j[i + 1] == 0xc0) { /* SOF0: length, precision, height, width */
             j[i + 5] = 0xea, j[i + 6] = 0x60, j[i + 7] = 0xea, j[i + 8] = 0x60;

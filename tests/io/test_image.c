@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jpeglib.h>
 #include <png.h>
 
 #include "resnet_mnist/io/image.h"
@@ -191,48 +190,17 @@ static void test_image_png_variants(void **state)
 
 /* ---- JPEG, written by libjpeg ---- */
 
-static uint8_t *write_jpeg(const uint8_t *px, int w, int h, int ch, J_COLOR_SPACE cs, size_t *len)
-{
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr err;
-    c.err = jpeg_std_error(&err);
-    jpeg_create_compress(&c);
-    unsigned char *buf = NULL;
-    unsigned long n = 0;
-    jpeg_mem_dest(&c, &buf, &n);
-    c.image_width = (JDIMENSION)w;
-    c.image_height = (JDIMENSION)h;
-    c.input_components = ch;
-    c.in_color_space = cs;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 100, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    for (int y = 0; y < h; y++) {
-        JSAMPROW row = (JSAMPROW)(px + (size_t)y * w * ch);
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    *len = n;
-    return buf;
-}
-
 static void test_image_jpeg_grey_rgb_cmyk(void **state)
 {
     (void)state;
     enum { JW = 16, JH = 16 };
     uint8_t px[JW * JH * 4];
     memset(px, 100, sizeof px);
-    const struct {
-        int ch;
-        J_COLOR_SPACE cs;
-    } kinds[] = {{1, JCS_GRAYSCALE}, {3, JCS_RGB}};
-    for (size_t k = 0; k < 2; k++) {
-        int ch = kinds[k].ch;
+    for (int ch = 1; ch <= 3; ch += 2) {       /* grey, then RGB */
         for (int i = 0; i < JW * JH * ch; i++) /* smooth, so that JPEG keeps it well */
             px[i] = (uint8_t)(40 + i / ch % JW * 6 + i / ch / JW * 3 + i % ch * 10);
         size_t len;
-        uint8_t *j = write_jpeg(px, JW, JH, ch, kinds[k].cs, &len);
+        uint8_t *j = tu_write_jpeg(px, JW, JH, ch, 100, NULL, 0, &len);
         uint8_t *out;
         int w, h, c;
         struct rm_status st;
@@ -240,7 +208,7 @@ static void test_image_jpeg_grey_rgb_cmyk(void **state)
             fail_msg("%s", st.msg);
         assert_int_equal(w, JW);
         assert_int_equal(h, JH);
-        assert_int_equal(c, kinds[k].ch);
+        assert_int_equal(c, ch);
         int worst = 0; /* quality 100: close, not exact */
         for (int i = 0; i < JW * JH * c; i++) {
             int d = abs((int)out[i] - (int)px[i]);
@@ -253,7 +221,7 @@ static void test_image_jpeg_grey_rgb_cmyk(void **state)
         free(j);
     }
     size_t len;
-    uint8_t *j = write_jpeg(px, JW, JH, 4, JCS_CMYK, &len);
+    uint8_t *j = tu_write_jpeg(px, JW, JH, 4, 100, NULL, 0, &len);
     uint8_t *out;
     int w, h, c;
     struct rm_status st;

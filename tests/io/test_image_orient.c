@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jpeglib.h>
-
 #include "resnet_mnist/io/image.h"
 #include "resnet_mnist/io/image_orient.h"
 
@@ -153,30 +151,7 @@ static uint8_t *jpeg_with_exif(const uint8_t *app1, size_t app1_len, size_t *len
     for (int y = 0; y < 16; y++)
         for (int x = 0; x < 24; x++)
             px[y * 24 + x] = (uint8_t)(20 + 40 * (stored[(y / 8) * 3 + x / 8] - 'a'));
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr err;
-    c.err = jpeg_std_error(&err);
-    jpeg_create_compress(&c);
-    unsigned char *buf = NULL;
-    unsigned long n = 0;
-    jpeg_mem_dest(&c, &buf, &n);
-    c.image_width = 24;
-    c.image_height = 16;
-    c.input_components = 1;
-    c.in_color_space = JCS_GRAYSCALE;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 100, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    if (app1)
-        jpeg_write_marker(&c, JPEG_APP0 + 1, app1, (unsigned)app1_len);
-    for (int y = 0; y < 16; y++) {
-        JSAMPROW row = px + y * 24;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    *len = n;
-    return buf;
+    return tu_write_jpeg(px, 24, 16, 1, 100, app1, app1_len, len);
 }
 
 /* The block (bx, by) of a decoded picture, read at its centre: the letter it shows. */
