@@ -13,6 +13,7 @@
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/evaluation.h"
 #include "resnet_mnist/engine/trainer.h"
+#include "resnet_mnist/ops/isa.h"
 
 static void bench_help(FILE *fp)
 {
@@ -175,6 +176,8 @@ int cmd_bench(int argc, char **argv)
         cJSON *o = cJSON_CreateObject(), *layers = cJSON_AddArrayToObject(o, "stages");
         cJSON_AddStringToObject(o, "program", PROGRAM " " RESNET_MNIST_VERSION);
         cJSON_AddStringToObject(o, "isa", fma_probe_isa());
+        cJSON_AddStringToObject(o, "kernels", isa_path_name(isa_active_path()));
+        cJSON_AddNumberToObject(o, "vector_floats", isa_path_floats(isa_active_path()));
         cJSON_AddStringToObject(o, "conv", conv == MODEL_CONV_FAST ? "fast" : "direct");
         cJSON_AddNumberToObject(o, "threads", threads);
         cJSON_AddNumberToObject(o, "batch_size", batch);
@@ -213,6 +216,9 @@ int cmd_bench(int argc, char **argv)
         printf("machine peak (FMA probe): %.1f GFLOP/s on 1 thread", peak1);
         if (threads > 1)
             printf(", %.1f GFLOP/s on %d threads", peak, threads);
+        enum isa_path isa = isa_active_path();
+        printf("\nkernels: %s (%s, %d floats per vector)", isa_path_name(isa), isa_path_label(isa),
+               isa_path_floats(isa));
         printf("\n\n%-15s %10s %10s %7s\n", "stage", "ms/step", "GFLOP/s", "share");
         double total = 0;
         for (int s = 0; s < MODEL_STAGES; s++)

@@ -1,0 +1,82 @@
+/* Included first in every kernel source compiled for one path (CMake: -include, with
+ * RM_ISA_SUFFIX=_avx512, _avx2 or _baseline): the ops functions get the path's suffix
+ * (gemm_avx512), so that the three copies link side by side and call each other within their
+ * path; isa_dispatch.c defines the plain names, which call the active path's copy.
+ * A new ops function needs a line here and one in isa_dispatch.c's list (the link fails
+ * without them: "multiple definition", or "undefined reference to ..._avx512"). */
+#ifndef RESNET_MNIST_ISA_NAMES_H
+#define RESNET_MNIST_ISA_NAMES_H
+
+#define RM_ISA_CAT(f, s)  f##s
+#define RM_ISA_CAT2(f, s) RM_ISA_CAT(f, s)
+#define RM_ISA_NAME(f)    RM_ISA_CAT2(f, RM_ISA_SUFFIX)
+
+// clang-format off
+#define col2im_add RM_ISA_NAME(col2im_add)
+#define conv2d_backward RM_ISA_NAME(conv2d_backward)
+#define conv2d_backward_packed RM_ISA_NAME(conv2d_backward_packed)
+#define conv2d_backward_ref RM_ISA_NAME(conv2d_backward_ref)
+#define conv2d_forward RM_ISA_NAME(conv2d_forward)
+#define conv2d_forward_packed RM_ISA_NAME(conv2d_forward_packed)
+#define conv2d_forward_ref RM_ISA_NAME(conv2d_forward_ref)
+#define conv2d_forward_relu RM_ISA_NAME(conv2d_forward_relu)
+#define conv2d_out_h RM_ISA_NAME(conv2d_out_h)
+#define conv2d_out_w RM_ISA_NAME(conv2d_out_w)
+#define conv2d_pack RM_ISA_NAME(conv2d_pack)
+#define conv2d_pack_floats RM_ISA_NAME(conv2d_pack_floats)
+#define conv2d_scratch_floats RM_ISA_NAME(conv2d_scratch_floats)
+#define conv_implicit_forward RM_ISA_NAME(conv_implicit_forward)
+#define conv_implicit_input_grad RM_ISA_NAME(conv_implicit_input_grad)
+#define conv_implicit_ok RM_ISA_NAME(conv_implicit_ok)
+#define conv_implicit_pack RM_ISA_NAME(conv_implicit_pack)
+#define conv_implicit_pack_floats RM_ISA_NAME(conv_implicit_pack_floats)
+#define conv_implicit_scratch_floats RM_ISA_NAME(conv_implicit_scratch_floats)
+#define conv_implicit_weight_grad RM_ISA_NAME(conv_implicit_weight_grad)
+#define conv_implicit_weight_grad_cl RM_ISA_NAME(conv_implicit_weight_grad_cl)
+#define conv_implicit_weight_grad_cl_ok RM_ISA_NAME(conv_implicit_weight_grad_cl_ok)
+#define conv_implicit_weight_grad_cl_scratch_floats RM_ISA_NAME(conv_implicit_weight_grad_cl_scratch_floats)
+#define conv_implicit_weight_grad_ok RM_ISA_NAME(conv_implicit_weight_grad_ok)
+#define conv_implicit_weight_grad_scratch_floats RM_ISA_NAME(conv_implicit_weight_grad_scratch_floats)
+#define conv_winograd_default_tile RM_ISA_NAME(conv_winograd_default_tile)
+#define conv_winograd_forward RM_ISA_NAME(conv_winograd_forward)
+#define conv_winograd_input_grad RM_ISA_NAME(conv_winograd_input_grad)
+#define conv_winograd_mults RM_ISA_NAME(conv_winograd_mults)
+#define conv_winograd_ok RM_ISA_NAME(conv_winograd_ok)
+#define conv_winograd_scratch_floats RM_ISA_NAME(conv_winograd_scratch_floats)
+#define conv_winograd_tile_forward RM_ISA_NAME(conv_winograd_tile_forward)
+#define conv_winograd_tile_input_grad RM_ISA_NAME(conv_winograd_tile_input_grad)
+#define conv_winograd_tile_name RM_ISA_NAME(conv_winograd_tile_name)
+#define conv_winograd_tile_ok RM_ISA_NAME(conv_winograd_tile_ok)
+#define conv_winograd_tile_scratch_floats RM_ISA_NAME(conv_winograd_tile_scratch_floats)
+#define conv_winograd_tile_weight_grad RM_ISA_NAME(conv_winograd_tile_weight_grad)
+#define conv_winograd_weight_grad RM_ISA_NAME(conv_winograd_weight_grad)
+#define fma_chains_run RM_ISA_NAME(fma_chains_run)
+#define gemm RM_ISA_NAME(gemm)
+#define gemm_pack_b_row RM_ISA_NAME(gemm_pack_b_row)
+#define gemm_packed_b RM_ISA_NAME(gemm_packed_b)
+#define gemm_packed_b_floats RM_ISA_NAME(gemm_packed_b_floats)
+#define gemm_ref RM_ISA_NAME(gemm_ref)
+#define im2col_packed RM_ISA_NAME(im2col_packed)
+#define im2row_packed RM_ISA_NAME(im2row_packed)
+#define linear_backward RM_ISA_NAME(linear_backward)
+#define linear_backward_input_cols RM_ISA_NAME(linear_backward_input_cols)
+#define linear_backward_ref RM_ISA_NAME(linear_backward_ref)
+#define linear_backward_weights RM_ISA_NAME(linear_backward_weights)
+#define linear_forward RM_ISA_NAME(linear_forward)
+#define linear_forward_cols RM_ISA_NAME(linear_forward_cols)
+#define linear_forward_ref RM_ISA_NAME(linear_forward_ref)
+#define maxpool2d_backward RM_ISA_NAME(maxpool2d_backward)
+#define maxpool2d_forward RM_ISA_NAME(maxpool2d_forward)
+#define maxpool2d_relu_backward RM_ISA_NAME(maxpool2d_relu_backward)
+#define relu_add_backward RM_ISA_NAME(relu_add_backward)
+#define relu_add_forward RM_ISA_NAME(relu_add_forward)
+#define relu_backward RM_ISA_NAME(relu_backward)
+#define relu_forward RM_ISA_NAME(relu_forward)
+#define sgd_step RM_ISA_NAME(sgd_step)
+#define sgd_step_decayed RM_ISA_NAME(sgd_step_decayed)
+#define xent_backward RM_ISA_NAME(xent_backward)
+#define xent_forward RM_ISA_NAME(xent_forward)
+#define xent_softmax RM_ISA_NAME(xent_softmax)
+// clang-format on
+
+#endif
