@@ -20,6 +20,7 @@ static void main_help(FILE *fp)
                 "  test       evaluate a checkpoint on the MNIST test set\n"
                 "  predict    predict the digit in pictures (PNG, JPEG, BMP, PGM)\n"
                 "  bench      measure speed per layer against the machine's peak\n"
+                "  fetch      download a dataset (mnist, fashion-mnist), checked by SHA-256\n"
                 "\n"
                 "  -h, --help     show this help and exit\n"
                 "  --version      show the version and exit\n"
@@ -89,6 +90,8 @@ int cli_main(int argc, char **argv)
         rc = cmd_predict(argc - 1, argv + 1);
     else if (strcmp(cmd, "bench") == 0)
         rc = cmd_bench(argc - 1, argv + 1);
+    else if (strcmp(cmd, "fetch") == 0)
+        rc = cmd_fetch(argc - 1, argv + 1);
     else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         main_help(stdout);
         rc = 0;

@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "resnet_mnist/io/data_locate.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/io/strict_number.h"
 #include "resnet_mnist/io/status.h"
@@ -155,6 +157,31 @@ const char *default_data_dir(void)
 {
     const char *env = getenv("RESNET_MNIST_DATA");
     return env && *env ? env : "data/mnist";
+}
+
+static int resolve_dir(const char **dir, const char *dataset, int train_too)
+{
+    static char found[PATH_MAX];
+    struct rm_status st;
+    if (*dir)
+        return 0;
+    if (data_locate_splits(dataset ? dataset : "mnist", NULL, train_too, found, sizeof found,
+                           &st) != 0) {
+        error_line("%s", st.msg);
+        return 1;
+    }
+    *dir = found;
+    return 0;
+}
+
+int resolve_data_dir(const char **dir, const char *dataset)
+{
+    return resolve_dir(dir, dataset, 1);
+}
+
+int resolve_test_data_dir(const char **dir, const char *dataset)
+{
+    return resolve_dir(dir, dataset, 0);
 }
 
 int load_split(struct idx_dataset *ds, const char *dir, enum mnist_split split, int limit)

@@ -56,6 +56,13 @@ char *shell_quote(const char *s);
 
 /* $RESNET_MNIST_DATA, or data/mnist. */
 const char *default_data_dir(void);
+/* The data folder: *dir as it is when not NULL (--data, or a resumed run's folder), else the
+ * first folder of data_locate's search (data_locate.h) that holds dataset (NULL: "mnist"),
+ * kept in a static buffer. 0, or 1 after printing data_locate's error (the folders tried and
+ * the fetch command). */
+int resolve_data_dir(const char **dir, const char *dataset);
+/* The same for a command that reads only the test split (data_locate_splits). */
+int resolve_test_data_dir(const char **dir, const char *dataset);
 
 /* Loads an MNIST split, printing the loader's message on failure. 0 or 1. */
 int load_split(struct idx_dataset *ds, const char *dir, enum mnist_split split, int limit);
@@ -65,5 +72,6 @@ int cmd_train(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 #endif

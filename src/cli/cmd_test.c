@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/weights.h"
+#include "resnet_mnist/io/data_locate.h"
 #include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
@@ -34,7 +36,9 @@ static void test_help(FILE *fp)
             "  --weights FILE     checkpoint to evaluate (default best.bin): best.bin or\n"
             "                     last.bin written by train (last.bin's optimizer state is\n"
             "                     not used), or a safetensors file saved from PyTorch\n"
-            "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
+            "  --data DIR         the data folder (default: the first that holds the files\n"
+            "                     of $RESNET_MNIST_DATA, data/mnist,\n"
+            "                     $XDG_DATA_HOME/resnet-mnist/mnist, /usr/share/datasets/mnist)\n"
             "  --limit-test N     use only the first N test images\n"
             "  --batch-size N     images per forward pass (default 30; no effect on results)\n"
             "  --threads N        worker threads (default: the online CPUs)\n"
@@ -268,7 +272,10 @@ static int check_errors_path(const char *cmd, const char *errors, const char *we
     char *files[2] = {NULL, NULL};
     struct rm_status ignored;
     int rc = 0;
-    if (mnist_find_split(data_dir, MNIST_SPLIT_TEST, &files[0], &files[1], &ignored) == 0)
+    char found[PATH_MAX]; /* no --data: the folder the search will find (resolve_data_dir) */
+    if (!data_dir && data_locate_splits("mnist", NULL, 0, found, sizeof found, &ignored) == 0)
+        data_dir = found;
+    if (data_dir && mnist_find_split(data_dir, MNIST_SPLIT_TEST, &files[0], &files[1], &ignored) == 0)
         for (int i = 0; i < 2 && !rc; i++)
             if (file_same(errors, files[i]))
                 rc = usage_error(cmd,
@@ -306,7 +313,7 @@ int cmd_test(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    const char *cmd = "test", *weights = "best.bin", *data_dir = default_data_dir();
+    const char *cmd = "test", *weights = "best.bin", *data_dir = NULL; /* resolve_data_dir */
     const char *errors_path = NULL;
     int limit = 0, batch = 30, threads = thread_pool_online_cpus(), c, rc = 0;
     enum model_conv conv = MODEL_CONV_DIRECT;
@@ -374,7 +381,8 @@ int cmd_test(int argc, char **argv)
         error_line("%s", st.msg);
         goto done;
     }
-    if (load_split(&test, data_dir, MNIST_SPLIT_TEST, limit))
+    if (resolve_test_data_dir(&data_dir, "mnist") ||
+        load_split(&test, data_dir, MNIST_SPLIT_TEST, limit))
         goto done;
     predicted = malloc((size_t)test.n);
     confidence = malloc((size_t)test.n * sizeof *confidence);

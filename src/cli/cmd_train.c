@@ -301,7 +301,8 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     struct train_state s = {0};
-    if ((rc = open_run(&o, &s)) != 0 || (rc = prepare(&o, &s)) != 0)
+    if ((rc = open_run(&o, &s)) != 0 || (rc = resolve_data_dir(&o.data_dir, NULL)) != 0 ||
+        (rc = prepare(&o, &s)) != 0)
         goto done;
     struct train_progress p = {.mode = o.mode,
                                .log_every = o.log_every,

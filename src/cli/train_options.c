@@ -24,7 +24,9 @@ static void train_help(FILE *fp)
             "  --lr X             learning rate (default 0.005)\n"
             "  --momentum X       SGD momentum, PyTorch's form (default 0.5)\n"
             "  --seed S           seed for initialisation and shuffling (default 0)\n"
-            "  --data DIR         MNIST folder (default $RESNET_MNIST_DATA or data/mnist)\n"
+            "  --data DIR         the data folder (default: the first that holds the files\n"
+            "                     of $RESNET_MNIST_DATA, data/mnist,\n"
+            "                     $XDG_DATA_HOME/resnet-mnist/mnist, /usr/share/datasets/mnist)\n"
             "  --out DIR          the run's folder, made when missing (default ., or the folder\n"
             "                     of --resume); one that holds a run is refused unless\n"
             "                     --resume continues that run or --overwrite is given\n"
@@ -95,7 +97,7 @@ int train_parse(int argc, char **argv, struct train_cli *o)
                             .seed = 0,
                             .shuffle = 1,
                             .log_every = 300,
-                            .data_dir = default_data_dir(),
+                            .data_dir = NULL, /* searched: resolve_data_dir */
                             .out_dir = ".",
                             .threads = thread_pool_online_cpus()};
     const char *cmd = "train";

@@ -379,8 +379,8 @@ static int mnist_find(const char *dir, const char *prefix, const char *kind, con
         free(p);
     }
     return rm_fail(st,
-                   "%s: no %s-%s-%s-ubyte[.gz] or %s-%s.%s-ubyte[.gz] (run "
-                   "scripts/fetch_mnist.sh %s)",
+                   "%s: no %s-%s-%s-ubyte[.gz] or %s-%s.%s-ubyte[.gz] (get them with "
+                   "'resnet-mnist fetch [DATASET] --dir %s')",
                    dir, prefix, kind, idxn, prefix, kind, idxn, dir);
 }
 
@@ -391,7 +391,9 @@ int mnist_load(struct idx_dataset *ds, const char *dir, enum mnist_split split, 
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno == ENOENT)
-            return rm_fail(st, "%s: no such folder (run scripts/fetch_mnist.sh %s)", dir, dir);
+            return rm_fail(st, "%s: no such folder (get the data with 'resnet-mnist fetch "
+                               "[DATASET] --dir %s')",
+                           dir, dir);
         return rm_fail(st, "%s: cannot open folder: %s", dir, strerror(errno));
     }
     if (!S_ISDIR(sb.st_mode))

@@ -728,7 +728,7 @@ static void test_idx_refuses_missing_file(void **state)
     struct idx_dataset ds;
     assert_refused(mnist_load(&ds, f->dir, MNIST_SPLIT_TRAIN, 0, &st), &st, f->dir,
                    "no train-labels-idx1-ubyte[.gz] or train-labels.idx1-ubyte[.gz]");
-    assert_non_null(strstr(st.msg, "scripts/fetch_mnist.sh"));
+    assert_non_null(strstr(st.msg, "'resnet-mnist fetch [DATASET] --dir "));
     assert_zeroed(&ds);
     assert_refused(mnist_load(&ds, f->dir, MNIST_SPLIT_TEST, 0, &st), &st, f->dir,
                    "no t10k-images-idx3-ubyte[.gz]");
@@ -744,7 +744,7 @@ static void test_idx_refuses_missing_folder(void **state)
     struct rm_status st;
     assert_refused(mnist_load(&ds, dir, MNIST_SPLIT_TRAIN, 0, &st), &st, "no-such-mnist",
                    "no such folder");
-    assert_non_null(strstr(st.msg, "scripts/fetch_mnist.sh"));
+    assert_non_null(strstr(st.msg, "'resnet-mnist fetch [DATASET] --dir "));
     assert_zeroed(&ds);
 
     /* A file where the folder should be. */
