@@ -621,8 +621,14 @@ static void sgd_task(void *ctx, int task, int thread)
     struct sgd_job *j = ctx;
     size_t lo = (size_t)task * SGD_CHUNK;
     size_t n = MODEL_PARAM_FLOATS - lo < SGD_CHUNK ? MODEL_PARAM_FLOATS - lo : SGD_CHUNK;
-    sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
-             j->first);
+    if (j->m->weight_decay != 0 || j->m->nesterov) {
+        struct sgd_options o = {j->lr, j->momentum, j->m->weight_decay, j->m->nesterov};
+        sgd_step_decayed(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, &o,
+                         j->first);
+    } else { /* the tutorial's step, bit for bit */
+        sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
+                 j->first);
+    }
     j->bad[task] = any_non_finite(j->m->params + lo, n);
 }
 

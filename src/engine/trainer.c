@@ -15,6 +15,7 @@ int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *t
     t->shuffle = shuffle;
     t->lr = lr;
     t->momentum = momentum;
+    t->sched = (struct lr_schedule){.kind = LR_SCHEDULE_CONSTANT, .lr = lr, .momentum = momentum};
     rng_seed(&t->rng, seed);
     t->epoch_rng = t->rng;
     t->order = malloc((size_t)(train->n ? train->n : 1) * sizeof *t->order);
@@ -26,10 +27,55 @@ int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *t
     return 0;
 }
 
+int trainer_set_augment(struct trainer *t, const struct augment *a, uint64_t seed,
+                        struct rm_status *st)
+{
+    free(t->aug_images);
+    t->aug_images = malloc((size_t)t->m->max_batch * (MNIST_PIXELS + 1));
+    if (!t->aug_images)
+        return rm_fail(st, "out of memory for the augmented images");
+    t->augment = 1;
+    t->aug = *a;
+    t->aug_seed = seed;
+    return 0;
+}
+
+float trainer_current_lr(const struct trainer *t)
+{
+    int epoch = t->epoch, batch = t->batch - 1;
+    if (batch < 0 && epoch > 0) { /* between epochs: the last step of the one before */
+        epoch--;
+        batch = trainer_batches(t) - 1;
+    }
+    float lr = t->lr, momentum;
+    if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
+        lr_schedule_at(&t->sched, epoch, batch < 0 ? 0 : batch, &lr, &momentum);
+    return lr;
+}
+
+/* Batch `count` images of the epoch from order[first]: augmented copies of them in
+ * t->aug_images, normalised into the model's input by batch_load. */
+static void load_augmented(struct trainer *t, int first, int count)
+{
+    uint8_t *labels = t->aug_images + (size_t)t->m->max_batch * MNIST_PIXELS;
+    for (int b = 0; b < count; b++) {
+        int i = t->order[first + b];
+        struct rng r;
+        rng_seed(&r, augment_seed(t->aug_seed, t->epoch, i));
+        augment_image(t->aug_images + (size_t)b * MNIST_PIXELS,
+                      t->train->images + (size_t)i * MNIST_PIXELS, MNIST_COLS, MNIST_ROWS, &t->aug,
+                      &r);
+        labels[b] = t->train->labels[i];
+    }
+    struct idx_dataset view = {.n = count, .images = t->aug_images, .labels = labels};
+    batch_load(t->m, t->labels, &view, NULL, 0, count);
+}
+
 void trainer_free(struct trainer *t)
 {
     free(t->order);
     free(t->labels);
+    free(t->aug_images);
     memset(t, 0, sizeof *t);
 }
 
@@ -72,7 +118,10 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
         build_order(t);
     while (t->batch < batches) {
         int first = t->batch * size, n = ds->n - first < size ? ds->n - first : size;
-        batch_load(t->m, t->labels, ds, t->order + first, 0, n);
+        if (t->augment)
+            load_augmented(t, first, n);
+        else
+            batch_load(t->m, t->labels, ds, t->order + first, 0, n);
         model_forward(t->m, n);
         double loss = model_loss(t->m, t->labels, n);
         if (!isfinite(loss)) { /* stop before the step, so the weights stay finite */
@@ -80,7 +129,10 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
             return TRAINER_DIVERGED;
         }
         model_backward(t->m, t->labels, n);
-        if (model_sgd_step(t->m, t->lr, t->momentum) != 0) { /* the step itself overflowed */
+        float lr = t->lr, momentum = t->momentum; /* constant: the fields, as set */
+        if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
+            lr_schedule_at(&t->sched, t->epoch, t->batch, &lr, &momentum);
+        if (model_sgd_step(t->m, lr, momentum) != 0) { /* the step itself overflowed */
             *mean_loss = loss;
             return TRAINER_DIVERGED;
         }
@@ -94,5 +146,6 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
     *mean_loss = batches ? t->loss_sum / batches : 0.0;
     t->batch = 0;
     t->order_ready = 0;
+    t->epoch++;
     return TRAINER_EPOCH_DONE;
 }

@@ -71,6 +71,8 @@ enum model_conv { MODEL_CONV_DIRECT, MODEL_CONV_FAST };
 struct model {
     int max_batch;
     enum model_conv conv;    /* DIRECT after model_init; the caller may set it */
+    float weight_decay;      /* SGD's coupled L2 (0 after model_init; the caller may set it) */
+    int nesterov;            /* SGD's Nesterov momentum (0 after model_init; likewise) */
     struct thread_pool pool; /* runs the per-image-group tasks of every layer */
     /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
     float *params;
@@ -113,8 +115,9 @@ void model_forward(struct model *m, int n);
 double model_loss(struct model *m, const uint8_t *labels, int n);
 /* Sets m->grads to dL/dparams for the last forward pass and model_loss call. */
 void model_backward(struct model *m, const uint8_t *labels, int n);
-/* One SGD-with-momentum step over all parameters (sgd.h), using m->grads. Returns 0, or -1 when
- * a parameter is infinite or NaN after it (the step overflowed). */
+/* One SGD-with-momentum step over all parameters (sgd.h), using m->grads: sgd_step, or
+ * sgd_step_decayed with m->weight_decay and m->nesterov when either is set. Returns 0, or -1
+ * when a parameter is infinite or NaN after it (the step overflowed). */
 int model_sgd_step(struct model *m, float lr, float momentum);
 
 /* Index of the largest logit of image b of the last forward pass (first one on ties, as

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/engine/augment.h"
+#include "resnet_mnist/engine/lr_schedule.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/rng.h"
 #include "resnet_mnist/io/status.h"
@@ -30,6 +32,14 @@ struct trainer {
     int order_ready; /* order holds the current epoch's permutation */
     int *order;      /* train->n indices, owned */
     uint8_t *labels; /* m->max_batch labels of the current batch, owned */
+    /* The lr and momentum of every step: trainer_init makes it constant (lr, momentum); the
+     * caller may set another schedule (its epochs and batches) before training. */
+    struct lr_schedule sched;
+    int epoch;           /* the current epoch, 0-based: the epochs done before it */
+    int augment;         /* 1: every training image is augmented (trainer_set_augment) */
+    struct augment aug;  /* its ranges */
+    uint64_t aug_seed;   /* the run's seed, for augment_seed */
+    uint8_t *aug_images; /* m->max_batch augmented images, then their labels; owned */
 };
 
 enum trainer_status {
@@ -45,11 +55,23 @@ int trainer_init(struct trainer *t, struct model *m, const struct idx_dataset *t
                  int shuffle, float lr, float momentum, struct rm_status *st);
 void trainer_free(struct trainer *t);
 
+/* Turns augmentation on: from now on every training image is replaced, before it is
+ * normalised, by augment_image of it drawn from a stream seeded with augment_seed(seed, epoch,
+ * its index in train). Fails only for memory. */
+int trainer_set_augment(struct trainer *t, const struct augment *a, uint64_t seed,
+                        struct rm_status *st);
+
+/* The lr of the step taken last (the first step's before any): what t->sched gives at the
+ * trainer's position. */
+float trainer_current_lr(const struct trainer *t);
+
 /* Batches in an epoch: ceil(n / batch size), the last one smaller (DataLoader's default). */
 int trainer_batches(const struct trainer *t);
 
 /* Runs the current epoch from batch t->batch on: a fresh permutation of the training set when
- * the epoch begins (unless shuffle is off), then one SGD step per batch of m->max_batch images.
+ * the epoch begins (unless shuffle is off), then one SGD step per batch of m->max_batch images,
+ * with the lr and momentum t->sched gives for (t->epoch, the batch); t->epoch is incremented
+ * when the epoch completes.
  * Checks *stop (may be NULL) on entry and after every batch but the last; TRAINER_STOPPED leaves
  * t between two batches (or before the epoch, untouched), to be continued by the next call. On
  * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses. On TRAINER_DIVERGED
