@@ -1,5 +1,7 @@
-/* resnet-mnist predict: the digit that each picture shows, with the probabilities of all ten; or
- * with --number, the whole number it shows, digit by digit. */
+/* resnet-mnist predict: the digit (the class, named as the checkpoint's data set names them)
+ * that each picture shows, with the probabilities of all classes; or with --number, the whole
+ * number it shows, digit by digit. Pictures are prepared by the data set's kind: digits as
+ * MNIST's were made (digit_prep.h), other images by a plain resize (image_plain.h). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,11 +11,13 @@
 #include <cjson/cJSON.h>
 
 #include "cli_util.h"
+#include "resnet_mnist/engine/dataset.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/fileio.h"
+#include "resnet_mnist/io/image_plain.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/io/number_split.h"
 #include "resnet_mnist/ops/xent.h"
@@ -46,6 +50,11 @@ static void predict_help(FILE *fp)
         "                   every digit, in order\n"
         "  -h, --help       show this help and exit\n"
         "\n"
+        "Classes are named as the checkpoint's data set names them (MNIST: the digits;\n"
+        "Fashion-MNIST: T-shirt/top ... Ankle boot). For a data set of kind images (all\n"
+        "but digit sets, README) a picture is made grey, padded to a square with its\n"
+        "border's grey, resized to 28x28 and inverted when its border is light; --number\n"
+        "is for digit sets only. For digits:\n"
         "An IMAGE is a PNG, JPEG, BMP, PGM or PPM file of any size showing one digit,\n"
         "dark on light or light on dark: a drawing, a scan or a photograph. It is\n"
         "prepared as MNIST's digits were: made grey, turned upright by its EXIF\n"
@@ -119,21 +128,24 @@ static int print_json_line(const char *file, cJSON *o)
     return 0;
 }
 
-/* One result on stdout. Returns 0 or 1 (out of memory for the JSON text). */
-static int print_result(const char *file, int digit, const double *p, int json)
+/* One result on stdout, the classes by name (MNIST's are its digits). Returns 0 or 1 (out of
+ * memory for the JSON text). */
+static int print_result(const char *file, int digit, const double *p, int json,
+                        const struct dataset_info *ds)
 {
     if (!json) {
         print_escaped(stdout, file);
-        printf(": %d (%.1f%%)\n ", digit, 100.0 * p[digit]);
-        for (int i = 0; i < MODEL_CLASSES; i++)
-            printf(" %d:%.1f%%", i, 100.0 * p[i]);
+        printf(": %s (%.1f%%)\n ", ds->class_names[digit], 100.0 * p[digit]);
+        for (int i = 0; i < ds->classes; i++)
+            printf(" %s:%.1f%%", ds->class_names[i], 100.0 * p[i]);
         putchar('\n');
         return 0;
     }
     cJSON *o = cJSON_CreateObject(), *arr = NULL;
     if (o && cJSON_AddStringToObject(o, "file", file) &&
         cJSON_AddNumberToObject(o, "digit", digit) &&
-        (arr = cJSON_CreateDoubleArray(p, MODEL_CLASSES)) != NULL &&
+        cJSON_AddStringToObject(o, "name", ds->class_names[digit]) &&
+        (arr = cJSON_CreateDoubleArray(p, ds->classes)) != NULL &&
         cJSON_AddItemToObject(o, "probabilities", arr))
         return print_json_line(file, o); /* arr owned by o */
     cJSON_Delete(arr);
@@ -144,25 +156,26 @@ static int print_result(const char *file, int digit, const double *p, int json)
 /* The result for a whole number on stdout: n digits, digit i with probabilities p[i * 10..].
  * Returns 0 or 1 (out of memory for the JSON text). */
 static int print_number(const char *file, const struct number_digit *d, const int *digit,
-                        const double *p, int n, int json)
+                        const double *p, int n, int json, const struct dataset_info *ds)
 {
+    const int k = ds->classes;
     if (!json) {
         print_escaped(stdout, file);
         fputs(": ", stdout);
         for (int i = 0; i < n; i++)
-            putchar('0' + digit[i]);
+            fputs(ds->class_names[digit[i]], stdout);
         fputs("  (", stdout);
         for (int i = 0; i < n; i++)
-            printf("%s%d %.1f%%", i ? ", " : "", digit[i],
-                   100.0 * p[(size_t)i * MODEL_CLASSES + digit[i]]);
+            printf("%s%s %.1f%%", i ? ", " : "", ds->class_names[digit[i]],
+                   100.0 * p[(size_t)i * k + digit[i]]);
         puts(")");
         return 0;
     }
-    char *number = malloc((size_t)n + 1);
-    if (number) {
+    char *number = malloc((size_t)n * DATASET_CLASS_NAME_MAX + 1);
+    if (number) { /* the classes' names one after the other: MNIST's digits */
+        number[0] = '\0';
         for (int i = 0; i < n; i++)
-            number[i] = (char)('0' + digit[i]);
-        number[n] = '\0';
+            strcat(number, ds->class_names[digit[i]]);
     }
     cJSON *o = cJSON_CreateObject(), *arr = NULL;
     int ok = number && o && cJSON_AddStringToObject(o, "file", file) &&
@@ -183,7 +196,7 @@ static int print_number(const char *file, const struct number_digit *d, const in
             cJSON_Delete(b);
             break;
         }
-        cJSON *pr = cJSON_CreateDoubleArray(p + (size_t)i * MODEL_CLASSES, MODEL_CLASSES);
+        cJSON *pr = cJSON_CreateDoubleArray(p + (size_t)i * k, k);
         ok = pr && cJSON_AddItemToObject(e, "probabilities", pr);
         if (!ok)
             cJSON_Delete(pr);
@@ -224,14 +237,15 @@ static int outputs_finite(const float *z, const double *p, int n)
     return 1;
 }
 
-/* Runs the network on one prepared image: p gets the ten probabilities. Returns the digit, or
- * -1 when the output is not finite. */
+/* Runs the network on one prepared image: p gets the m->classes probabilities. Returns the
+ * class, or -1 when the output is not finite. */
 static int predict_image(struct model *m, const uint8_t *img, double *p)
 {
-    idx_normalize(m->x, img, MNIST_PIXELS);
+    for (int k = 0; k < MNIST_PIXELS; k++) /* as evaluation.h's batch_load */
+        m->x[k] = ((float)img[k] / 255.0f - m->in_mean) / m->in_std;
     model_forward(m, 1);
-    xent_softmax(p, m->z, MODEL_CLASSES);
-    if (!outputs_finite(m->z, p, MODEL_CLASSES))
+    xent_softmax(p, m->z, m->classes);
+    if (!outputs_finite(m->z, p, m->classes))
         return -1;
     return model_predicted(m, 0);
 }
@@ -240,7 +254,7 @@ static int predict_image(struct model *m, const uint8_t *img, double *p)
  * is not finite). */
 static double score_digit(const uint8_t *image, void *ctx)
 {
-    double p[MODEL_CLASSES];
+    double p[MODEL_MAX_CLASSES];
     int digit = predict_image(ctx, image, p);
     return digit < 0 ? -INFINITY : log(p[digit]);
 }
@@ -275,13 +289,13 @@ static int split_file(const char *path, struct model *m, struct number_digit **d
  * (when not NULL). Returns 0, 1 when the picture failed (the error printed; go on with the
  * others), -1 when out of memory for the output (stop). */
 static int predict_number(const char *path, const char *weights, struct model *m, int json,
-                          struct shown *seen)
+                          struct shown *seen, const struct dataset_info *ds)
 {
     struct number_digit *d = NULL;
     int n = 0, rc = 1;
     if (split_file(path, m, &d, &n) != 0)
         return 1;
-    double *p = malloc((size_t)n * MODEL_CLASSES * sizeof *p);
+    double *p = malloc((size_t)n * (size_t)m->classes * sizeof *p);
     int *digit = malloc((size_t)n * sizeof *digit);
     if (!p || !digit) {
         error_line("%s: out of memory", path);
@@ -289,13 +303,13 @@ static int predict_number(const char *path, const char *weights, struct model *m
         goto done;
     }
     for (int i = 0; i < n; i++)
-        if ((digit[i] = predict_image(m, d[i].image, p + (size_t)i * MODEL_CLASSES)) < 0) {
+        if ((digit[i] = predict_image(m, d[i].image, p + (size_t)i * (size_t)m->classes)) < 0) {
             error_line("%s: the network's output is not finite with the weights %s: no "
                        "prediction (unusable weights?)",
                        path, weights);
             goto done;
         }
-    if (print_number(path, d, digit, p, n, json) != 0) {
+    if (print_number(path, d, digit, p, n, json, ds) != 0) {
         rc = -1;
         goto done;
     }
@@ -310,6 +324,18 @@ done:
     free(p);
     free(digit);
     free(d);
+    return rc;
+}
+
+/* A picture of a data set of images: read as digit_prep_file reads it, then image_plain_28. */
+static int prepare_plain(uint8_t *out, const char *path, struct rm_status *st)
+{
+    uint8_t *pixels;
+    int w, h, c;
+    if (digit_prep_load_image(path, &pixels, &w, &h, &c, st) != 0)
+        return -1;
+    int rc = image_plain_28(out, pixels, w, h, c, st);
+    free(pixels);
     return rc;
 }
 
@@ -357,32 +383,44 @@ int cmd_predict(int argc, char **argv)
     struct shown seen = {0};
     struct rm_status st;
     struct weights_info info;
-    int failed = 0;
+    int failed = 0, classes;
+    struct dataset_info *ds = calloc(1, sizeof *ds);
     rc = 1;
-    if (model_init(&m, 1, 1, &st) != 0) { /* one image at a time: one thread */
+    if (!ds) {
+        error_line("out of memory");
+        goto done;
+    }
+    /* one image at a time: one thread; the model of the checkpoint's classes */
+    if (weights_peek_classes(weights, &classes, &st) != 0 ||
+        model_init_classes(&m, 1, 1, classes, &st) != 0 ||
+        weights_load_classes(weights, m.params, classes, &info, ds, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
-    if (weights_load(weights, m.params, &info, &st) != 0) {
-        error_line("%s", st.msg);
+    m.in_mean = ds->mean;
+    m.in_std = ds->std;
+    if (number && ds->kind != DATASET_DIGITS) {
+        error_line("--number reads digits, and %s was trained on %s, a data set of images", weights,
+                   ds->name);
         goto done;
     }
     /* one image at a time, so that results and errors come out in the order given */
     for (int i = optind; i < argc; i++) {
         if (number) {
-            int r = predict_number(argv[i], weights, &m, json, show ? &seen : NULL);
+            int r = predict_number(argv[i], weights, &m, json, show ? &seen : NULL, ds);
             if (r < 0)
                 goto done;
             failed |= r;
             continue;
         }
         uint8_t img[MNIST_PIXELS];
-        if (digit_prep_file(img, argv[i], &st) != 0) {
+        if ((ds->kind == DATASET_DIGITS ? digit_prep_file(img, argv[i], &st)
+                                        : prepare_plain(img, argv[i], &st)) != 0) {
             error_line("%s", st.msg);
             failed = 1;
             continue;
         }
-        double p[MODEL_CLASSES];
+        double p[MODEL_MAX_CLASSES];
         int digit = predict_image(&m, img, p);
         if (digit < 0) {
             /* NaN or infinite logits (weights that overflow): no digit to give */
@@ -392,7 +430,7 @@ int cmd_predict(int argc, char **argv)
             failed = 1;
             continue;
         }
-        if (print_result(argv[i], digit, p, json) != 0)
+        if (print_result(argv[i], digit, p, json, ds) != 0)
             goto done;
         if (show && shown_add(&seen, img) != 0) {
             error_line("%s: out of memory", show);
@@ -410,6 +448,7 @@ int cmd_predict(int argc, char **argv)
     rc = failed;
 done:
     free(seen.px);
+    free(ds);
     model_free(&m);
     return rc;
 }

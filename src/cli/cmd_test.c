@@ -1,5 +1,7 @@
-/* resnet-mnist test: a checkpoint's accuracy on the MNIST test set, per digit and as a confusion
- * matrix, optionally with a picture of the misclassified images or as one JSON object. */
+/* resnet-mnist test: a checkpoint's accuracy on its data set's test set (MNIST's by default), per
+ * class and as a confusion matrix, optionally with a picture of the misclassified images or as
+ * one JSON object. The data set the checkpoint records (dataset.h) gives the classes' names,
+ * the normalisation and the images' orientation. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,11 +16,14 @@
 #include <cjson/cJSON.h>
 
 #include "cli_util.h"
+#include "resnet_mnist/engine/dataset.h"
 #include "resnet_mnist/engine/evaluation.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/report.h"
 #include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/data_locate.h"
+#include "resnet_mnist/io/data_fingerprint.h"
+#include "resnet_mnist/io/data_identify.h"
 #include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
@@ -30,8 +35,11 @@ static void test_help(FILE *fp)
 {
     fprintf(fp,
             "Usage: " PROGRAM " test [OPTIONS]\n"
-            "Evaluate a checkpoint on the MNIST test set: accuracy and loss, the accuracy of\n"
-            "each digit, and the confusion matrix (rows: true digit, columns: predicted).\n"
+            "Evaluate a checkpoint on the MNIST test set (or that of the data set it was\n"
+            "trained on, --data): accuracy and loss, the accuracy of each class, and the\n"
+            "confusion matrix (rows: true class, columns: predicted). The checkpoint's\n"
+            "recorded data set gives the classes' names, the normalisation and the images'\n"
+            "orientation; test data other than the run's gets a one-line warning.\n"
             "\n"
             "  --weights FILE     checkpoint to evaluate (default best.bin): best.bin or\n"
             "                     last.bin written by train (last.bin's optimizer state is\n"
@@ -75,18 +83,37 @@ static int digits(int v)
     return d;
 }
 
-/* The per-digit table and the confusion matrix, for a terminal: 69 columns for MNIST's test
- * set (the columns widen only past 9999 images of a digit). */
-static void print_report(const struct eval_report *r)
+/* 1 when the classes are named 0..N-1 (MNIST's digits, or a data set without names). */
+static int numbered(const struct dataset_info *ds)
+{
+    for (int k = 0; k < ds->classes; k++) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", k);
+        if (strcmp(n, ds->class_names[k]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* The per-class table and the confusion matrix, for a terminal: 69 columns for MNIST's test
+ * set (the columns widen only past 9999 images of a digit). Named classes are listed by name
+ * in the table and by number in the matrix, with the names beside its rows. */
+static void print_report(const struct eval_report *r, const struct dataset_info *ds)
 {
     int wn = digits(r->total), wc = wn > 7 ? wn : 7, wt = wn > 5 ? wn : 5;
-    printf("\n%-5s  %*s  %*s  %8s\n", "digit", wc, "correct", wt, "total", "accuracy");
-    for (int d = 0; d <= REPORT_CLASSES; d++) {
-        int all = d == REPORT_CLASSES;
+    int named = !numbered(ds), wl = 5;
+    const char *what = named ? "class" : "digit"; /* numbered classes: digits, as before */
+    for (int k = 0; named && k < r->classes; k++)
+        wl = (int)strlen(ds->class_names[k]) > wl ? (int)strlen(ds->class_names[k]) : wl;
+    printf("\n%-*s  %*s  %*s  %8s\n", wl, what, wc, "correct", wt, "total", "accuracy");
+    for (int d = 0; d <= r->classes; d++) {
+        int all = d == r->classes;
         int right = all ? r->correct : r->class_correct[d];
         int total = all ? r->total : r->class_total[d];
         if (all)
-            printf("%5s", "all");
+            printf("%*s", wl, "all");
+        else if (named)
+            printf("%-*s", wl, ds->class_names[d]);
         else
             printf("%5d", d);
         printf("  %*d  %*d  ", wc, right, wt, total);
@@ -97,19 +124,22 @@ static void print_report(const struct eval_report *r)
     }
 
     int biggest = 0;
-    for (int t = 0; t < REPORT_CLASSES; t++)
-        for (int p = 0; p < REPORT_CLASSES; p++)
+    for (int t = 0; t < r->classes; t++)
+        for (int p = 0; p < r->classes; p++)
             biggest = r->confusion[t][p] > biggest ? r->confusion[t][p] : biggest;
     int cw = digits(biggest) + 2 > 6 ? digits(biggest) + 2 : 6;
-    printf("\nconfusion matrix: rows are the true digit, columns the predicted digit\n");
+    printf("\nconfusion matrix: rows are the true %s, columns the predicted %s%s\n", what, what,
+           named ? " (by number)" : "");
     printf("%-9s", "true\\pred");
-    for (int p = 0; p < REPORT_CLASSES; p++)
+    for (int p = 0; p < r->classes; p++)
         printf("%*d", cw, p);
     printf("\n");
-    for (int t = 0; t < REPORT_CLASSES; t++) {
+    for (int t = 0; t < r->classes; t++) {
         printf("%9d", t);
-        for (int p = 0; p < REPORT_CLASSES; p++)
+        for (int p = 0; p < r->classes; p++)
             printf("%*d", cw, r->confusion[t][p]);
+        if (named)
+            printf("  %s", ds->class_names[t]);
         printf("\n");
     }
 }
@@ -141,11 +171,21 @@ static cJSON *checkpoint_json(const struct weights_info *in)
 /* The JSON object of --json (NULL when out of memory); the caller frees the text. */
 static char *report_json(const char *weights, const struct weights_info *in,
                          const struct eval_result *ev, const struct eval_report *r,
-                         const char *errors_png)
+                         const struct dataset_info *ds, const char *errors_png)
 {
     cJSON *o = cJSON_CreateObject();
     int ok = o != NULL;
     ok = ok && cJSON_AddStringToObject(o, "weights", weights);
+    ok = ok && cJSON_AddStringToObject(o, "dataset", ds->name);
+    cJSON *names = ok ? cJSON_AddArrayToObject(o, "class_names") : NULL;
+    ok = names != NULL;
+    for (int k = 0; ok && k < ds->classes; k++) {
+        cJSON *s = cJSON_CreateString(ds->class_names[k]);
+        if (!s || !cJSON_AddItemToArray(names, s)) {
+            cJSON_Delete(s);
+            ok = 0;
+        }
+    }
     ok = ok && cJSON_AddNumberToObject(o, "correct", ev->correct);
     ok = ok && cJSON_AddNumberToObject(o, "total", ev->total);
     ok = ok && (ev->total ? cJSON_AddNumberToObject(o, "accuracy", (double)ev->correct / ev->total)
@@ -153,14 +193,15 @@ static char *report_json(const char *weights, const struct weights_info *in,
     ok = ok && cJSON_AddNumberToObject(o, "loss", ev->loss);
     cJSON *per = ok ? cJSON_AddArrayToObject(o, "per_class") : NULL;
     ok = per != NULL;
-    for (int d = 0; ok && d < REPORT_CLASSES; d++) {
+    for (int d = 0; ok && d < r->classes; d++) {
         cJSON *c = cJSON_CreateObject();
         if (!c || !cJSON_AddItemToArray(per, c)) {
             cJSON_Delete(c);
             ok = 0;
             break;
         }
-        ok = cJSON_AddNumberToObject(c, "digit", d) != NULL;
+        ok = cJSON_AddNumberToObject(c, "digit", d) != NULL; /* the class's number */
+        ok = ok && cJSON_AddStringToObject(c, "name", ds->class_names[d]);
         ok = ok && cJSON_AddNumberToObject(c, "correct", r->class_correct[d]);
         ok = ok && cJSON_AddNumberToObject(c, "total", r->class_total[d]);
         ok = ok && (r->class_total[d]
@@ -169,8 +210,8 @@ static char *report_json(const char *weights, const struct weights_info *in,
     }
     cJSON *conf = ok ? cJSON_AddArrayToObject(o, "confusion") : NULL;
     ok = conf != NULL;
-    for (int t = 0; ok && t < REPORT_CLASSES; t++) {
-        cJSON *row = cJSON_CreateIntArray(r->confusion[t], REPORT_CLASSES);
+    for (int t = 0; ok && t < r->classes; t++) {
+        cJSON *row = cJSON_CreateIntArray(r->confusion[t], r->classes);
         if (!row || !cJSON_AddItemToArray(conf, row)) {
             cJSON_Delete(row);
             ok = 0;
@@ -190,23 +231,26 @@ static char *report_json(const char *weights, const struct weights_info *in,
     return text;
 }
 
-/* "true 4  pred 9" over "p 0.998  #1234" (the index in the test set, from 0). A probability
- * below 1 is never shown as 1.000. */
-static void error_caption(char *buf, size_t n, const struct report_error *e)
+/* "true 4  pred 9" over "p 0.998  #1234" (the index in the test set, from 0), the classes by
+ * name ("true Shirt  pred Coat"). A probability below 1 is never shown as 1.000. */
+static void error_caption(char *buf, size_t n, const struct report_error *e,
+                          const struct dataset_info *ds)
 {
     char p[16];
     if (e->confidence < 1.0f && e->confidence >= 0.9995f)
         snprintf(p, sizeof p, ">0.999");
     else
         snprintf(p, sizeof p, "%.3f", (double)e->confidence);
-    snprintf(buf, n, "true %d  pred %d\np %s  #%d", e->label, e->predicted, p, e->index);
+    snprintf(buf, n, "true %s  pred %s\np %s  #%d", ds->class_names[e->label],
+             ds->class_names[e->predicted], p, e->index);
 }
 
 /* Draws the first `shown` of the k mistakes (already ordered) into path. */
 static int write_errors_png(const char *path, const char *weights, const struct idx_dataset *ds,
-                            const struct report_error *errs, int k, int shown, struct rm_status *st)
+                            const struct dataset_info *info, const struct report_error *errs, int k,
+                            int shown, struct rm_status *st)
 {
-    enum { CAPTION = 64 };
+    enum { CAPTION = 2 * DATASET_CLASS_NAME_MAX + 48 };
     uint8_t *images = malloc((size_t)shown * MNIST_PIXELS);
     char *text = malloc((size_t)shown * CAPTION);
     const char **captions = malloc((size_t)shown * sizeof *captions);
@@ -218,7 +262,7 @@ static int write_errors_png(const char *path, const char *weights, const struct 
     for (int i = 0; i < shown; i++) {
         memcpy(images + (size_t)i * MNIST_PIXELS, ds->images + (size_t)errs[i].index * MNIST_PIXELS,
                MNIST_PIXELS);
-        error_caption(text + (size_t)i * CAPTION, CAPTION, &errs[i]);
+        error_caption(text + (size_t)i * CAPTION, CAPTION, &errs[i], info);
         captions[i] = text + (size_t)i * CAPTION;
     }
     char title[512];
@@ -275,7 +319,8 @@ static int check_errors_path(const char *cmd, const char *errors, const char *we
     char found[PATH_MAX]; /* no --data: the folder the search will find (resolve_data_dir) */
     if (!data_dir && data_locate_splits("mnist", NULL, 0, found, sizeof found, &ignored) == 0)
         data_dir = found;
-    if (data_dir && mnist_find_split(data_dir, MNIST_SPLIT_TEST, &files[0], &files[1], &ignored) == 0)
+    if (data_dir &&
+        mnist_find_split(data_dir, MNIST_SPLIT_TEST, &files[0], &files[1], &ignored) == 0)
         for (int i = 0; i < 2 && !rc; i++)
             if (file_same(errors, files[i]))
                 rc = usage_error(cmd,
@@ -285,6 +330,50 @@ static int check_errors_path(const char *cmd, const char *errors, const char *we
     free(files[0]);
     free(files[1]);
     return rc;
+}
+
+/* One warning line when the test data is not what the checkpoint was trained with: by the
+ * SHA-256 of the test images and labels the run recorded, when it used as many as this test
+ * does; else when the test labels file is a known data set's (data_identify.h) other than the
+ * checkpoint's (one without a record is MNIST's). Nothing when it cannot tell. */
+static void warn_other_data(const char *weights, const char *data_dir,
+                            const struct weights_info *in, const struct dataset_info *ds,
+                            const struct idx_dataset *test)
+{
+    struct rm_status st;
+    const char *why = NULL;
+    char known[DATA_IDENTIFY_NAME] = "";
+    if (in->has_data && in->test_images == test->n) {
+        static uint8_t none[1];
+        struct idx_dataset empty = {0, none, none};
+        struct data_fingerprint fp;
+        if (data_fingerprint_compute(&fp, &empty, test, &st) == 0 &&
+            (memcmp(fp.sha256[2], in->data.sha256[2], 32) ||
+             memcmp(fp.sha256[3], in->data.sha256[3], 32)))
+            why = "the SHA-256 of its test files differs from the run's";
+    } else {
+        char *images = NULL, *labels = NULL;
+        struct data_labels_scan scan;
+        if (mnist_find_split(data_dir, MNIST_SPLIT_TEST, &images, &labels, &st) == 0 &&
+            data_identify_labels(labels, &scan, &st) == 0 && scan.name[0] &&
+            strcmp(scan.name, ds->name) != 0) {
+            snprintf(known, sizeof known, "%s", scan.name);
+            why = "";
+        }
+        free(images);
+        free(labels);
+    }
+    if (!why)
+        return;
+    fflush(stdout);
+    fprintf(stderr, PROGRAM ": warning: ");
+    print_escaped(stderr, data_dir);
+    fprintf(stderr, ": not the test data ");
+    print_escaped(stderr, weights);
+    if (known[0])
+        fprintf(stderr, " was trained with (this is %s, it was trained on %s)\n", known, ds->name);
+    else
+        fprintf(stderr, " was trained with (%s; it was trained on %s)\n", why, ds->name);
 }
 
 int cmd_test(int argc, char **argv)
@@ -370,20 +459,36 @@ int cmd_test(int argc, char **argv)
     uint8_t *predicted = NULL;
     float *confidence = NULL;
     struct report_error *errs = NULL;
+    struct eval_report *rep = NULL;
+    struct dataset_info *ds = calloc(1, sizeof *ds);
+    int classes;
     rc = 1;
-    if (model_init(&m, batch, threads, &st) != 0) {
+    if (!ds) {
+        error_line("out of memory");
+        goto done;
+    }
+    /* the checkpoint first: a wrong file is reported before the data is read */
+    if (weights_peek_classes(weights, &classes, &st) != 0 ||
+        model_init_classes(&m, batch, threads, classes, &st) != 0 ||
+        weights_load_classes(weights, m.params, classes, &info, ds, &st) != 0) {
         error_line("%s", st.msg);
         goto done;
     }
     m.conv = conv;
-    /* the checkpoint first: a wrong file is reported before the data is read */
-    if (weights_load(weights, m.params, &info, &st) != 0) {
-        error_line("%s", st.msg);
-        goto done;
-    }
-    if (resolve_test_data_dir(&data_dir, "mnist") ||
+    m.in_mean = ds->mean;
+    m.in_std = ds->std;
+    /* the data set the checkpoint was trained on, where --data does not say */
+    if (resolve_test_data_dir(&data_dir, ds->name) ||
         load_split(&test, data_dir, MNIST_SPLIT_TEST, limit))
         goto done;
+    if (dataset_check_labels(&test, classes, data_dir, &st) != 0) {
+        error_line("%s (the classes of %s)", st.msg, weights);
+        goto done;
+    }
+    if (!json)
+        warn_other_data(weights, data_dir, &info, ds, &test);
+    if (ds->transpose) /* after the fingerprint, which is of the files as stored */
+        dataset_transpose(&test);
     predicted = malloc((size_t)test.n);
     confidence = malloc((size_t)test.n * sizeof *confidence);
     errs = malloc((size_t)test.n * sizeof *errs);
@@ -401,8 +506,11 @@ int cmd_test(int argc, char **argv)
                    weights);
         goto done;
     }
-    struct eval_report rep;
-    report_build(&rep, test.labels, predicted, test.n);
+    if (!(rep = malloc(sizeof *rep))) {
+        error_line("out of memory");
+        goto done;
+    }
+    report_build_classes(rep, classes, test.labels, predicted, test.n);
     int nerr = report_errors(errs, test.labels, predicted, confidence, test.n);
     int shown = nerr < errors_max ? nerr : errors_max;
 
@@ -410,7 +518,7 @@ int cmd_test(int argc, char **argv)
      * failure the human report is still printed, then the error. */
     int png_failed = 0, png_written = 0;
     if (errors_path && shown > 0) {
-        if (write_errors_png(errors_path, weights, &test, errs, nerr, shown, &st) != 0)
+        if (write_errors_png(errors_path, weights, &test, ds, errs, nerr, shown, &st) != 0)
             png_failed = 1;
         else
             png_written = 1;
@@ -418,7 +526,8 @@ int cmd_test(int argc, char **argv)
 
     if (json) {
         if (!png_failed) {
-            char *text = report_json(weights, &info, &ev, &rep, png_written ? errors_path : NULL);
+            char *text =
+                report_json(weights, &info, &ev, rep, ds, png_written ? errors_path : NULL);
             if (!text) {
                 error_line("out of memory for the JSON report");
                 goto done;
@@ -432,7 +541,7 @@ int cmd_test(int argc, char **argv)
         printf(": test accuracy %.2f%% (%d/%d), test loss %.4f\n",
                ev.total ? 100.0 * ev.correct / ev.total : 0.0, ev.correct, ev.total, ev.loss);
         print_recorded(&info);
-        print_report(&rep);
+        print_report(rep, ds);
         if (errors_path && nerr == 0) {
             printf("\nno misclassified images; ");
             print_escaped(stdout, errors_path);
@@ -457,6 +566,8 @@ done:
     free(predicted);
     free(confidence);
     free(errs);
+    free(rep);
+    free(ds);
     idx_free(&test);
     model_free(&m);
     return rc;

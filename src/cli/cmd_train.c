@@ -18,6 +18,7 @@
 #include "resnet_mnist/engine/run_files.h"
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/engine/trainer.h"
+#include "resnet_mnist/engine/val_split.h"
 #include "resnet_mnist/io/data_fingerprint.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/idx.h"
@@ -64,7 +65,9 @@ static void catch_stop_signals(void)
 
 /* What one train command holds, freed in one place. */
 struct train_state {
-    struct idx_dataset train, test;
+    struct idx_dataset train, test; /* train: with --val, the images not held out */
+    struct idx_dataset val;         /* with --val: the held-out images */
+    struct dataset_info data;       /* the run's data set (dataset.h) */
     struct model m;
     struct trainer t;
     struct run_state run;
@@ -90,7 +93,18 @@ static int check_resume_options(const struct train_cli *o, const struct run_stat
                 {'s', o->seed != k->seed, "--seed"},
                 {'S', o->shuffle != k->shuffle, "--no-shuffle"},
                 {'N', o->limit_train != r->src.limit_train, "--limit-train"},
-                {'n', o->limit_test != r->src.limit_test, "--limit-test"}};
+                {'n', o->limit_test != r->src.limit_test, "--limit-test"},
+                {'V', o->val != k->val, "--val"},
+                {'M', o->monitor != k->monitor, "--monitor"},
+                {'K', o->training.schedule != k->schedule, "--schedule"},
+                {'Z', o->training.step_size != k->step_size, "--step-size"},
+                {'g', o->training.gamma != k->gamma, "--gamma"},
+                {'x', o->training.min_lr != k->min_lr, "--min-lr"},
+                {'w', o->training.warmup != k->warmup, "--warmup"},
+                {'W', o->training.weight_decay != k->weight_decay, "--weight-decay"},
+                {'y', o->training.nesterov != k->nesterov, "--nesterov"},
+                {'A', !k->augment || memcmp(&o->training.aug, &k->aug, sizeof k->aug) != 0,
+                 "--augment"}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (o->given[opts[i].letter] && opts[i].differs)
             return usage_error("train",
@@ -104,26 +118,41 @@ static int check_resume_options(const struct train_cli *o, const struct run_stat
 static int load_resume(struct train_cli *o, struct train_state *s)
 {
     struct rm_status st;
-    s->resumed = malloc(2 * MODEL_PARAM_FLOATS * sizeof(float));
+    s->resumed = malloc(2 * MODEL_MAX_PARAM_FLOATS * sizeof(float));
     if (!s->resumed) {
         error_line("out of memory");
         return 1;
     }
     struct run_state *r = &s->run;
-    if (run_load_resumable(s->resume_file, s->resumed, s->resumed + MODEL_PARAM_FLOATS, &s->at, r,
-                           &st) != 0) {
+    if (run_load_resumable(s->resume_file, s->resumed, s->resumed + MODEL_MAX_PARAM_FLOATS, &s->at,
+                           r, &st) != 0) {
         error_line("%s", st.msg);
         return 1;
     }
     int rc = check_resume_options(o, r, s->resume_file);
     if (rc)
         return rc;
+    for (const char *k = "1234567"; *k; k++) /* the data set's options: the run's own */
+        if (o->given[(unsigned char)*k])
+            return usage_error("train",
+                               "--resume continues the run in %s with its own data set (%s, %d "
+                               "classes); its data set options cannot change",
+                               s->resume_file, r->data.name, r->data.classes);
+    if (!r->opt.val && (o->given['M'] || o->given['P']))
+        return usage_error("train", "%s needs --val, and the run in %s holds no validation images",
+                           o->given['M'] ? "--monitor" : "--patience", s->resume_file);
+    o->val = r->opt.val;
+    o->monitor = r->opt.monitor;
+    if (o->given['P']) /* a stopping rule, as --epochs: the run continues under the new one */
+        r->opt.patience = o->patience;
+    o->patience = r->opt.patience;
     o->batch_size = r->opt.batch_size;
     o->lr = r->opt.lr;
     o->momentum = r->opt.momentum;
     o->conv = r->opt.conv;
     o->seed = r->opt.seed;
     o->shuffle = r->opt.shuffle;
+    o->training = r->opt;
     o->limit_train = r->src.limit_train;
     o->limit_test = r->src.limit_test;
     if (!o->given['d'])
@@ -133,6 +162,12 @@ static int load_resume(struct train_cli *o, struct train_state *s)
     if (o->epochs < r->epochs_done) {
         error_line("%s: the run has done %d epochs already; ask for more with --epochs",
                    s->resume_file, r->epochs_done);
+        return 1;
+    }
+    if (o->epochs != r->epochs && (r->opt.schedule == LR_SCHEDULE_COSINE ||
+                                   r->opt.schedule == LR_SCHEDULE_ONECYCLE)) {
+        error_line("%s: the run's %s schedule spans its %d epochs; --epochs cannot change them",
+                   s->resume_file, lr_schedule_kind_name(r->opt.schedule), r->epochs);
         return 1;
     }
     r->epochs = o->epochs;
@@ -181,6 +216,37 @@ static int open_run(struct train_cli *o, struct train_state *s)
     return 0;
 }
 
+/* The run's data set into s->data: a new run's described from the data and the options, a
+ * resumed run's its own (its data checked already); every label below its class count, and
+ * the images turned the right way when stored transposed. */
+static int describe_data(const struct train_cli *o, struct train_state *s, struct rm_status *st)
+{
+    if (o->resume_path) {
+        s->data = s->run.data;
+        if (dataset_check_labels(&s->train, s->data.classes, o->data_dir, st) != 0 ||
+            dataset_check_labels(&s->test, s->data.classes, o->data_dir, st) != 0)
+            return -1;
+    } else {
+        char *ti = NULL, *tl = NULL, *ei = NULL, *el = NULL;
+        struct dataset_options d = o->dataset;
+        d.has_mean = o->given['2'];
+        d.has_std = o->given['3'];
+        int rc = mnist_find_split(o->data_dir, MNIST_SPLIT_TRAIN, &ti, &tl, st);
+        if (rc == 0)
+            rc = mnist_find_split(o->data_dir, MNIST_SPLIT_TEST, &ei, &el, st);
+        if (rc == 0)
+            rc = dataset_describe(&s->data, &d, &s->train, &s->test, tl, el, o->data_dir, st);
+        free(ti), free(tl), free(ei), free(el);
+        if (rc != 0)
+            return -1;
+    }
+    if (s->data.transpose) {
+        dataset_transpose(&s->train);
+        dataset_transpose(&s->test);
+    }
+    return 0;
+}
+
 /* The data (checked against the run's fingerprint when resuming), then the model and trainer:
  * new, or where the run stopped; with --overwrite, the old run's files go now. */
 static int prepare(const struct train_cli *o, struct train_state *s)
@@ -194,22 +260,58 @@ static int prepare(const struct train_cli *o, struct train_state *s)
     int rc = data_fingerprint_compute(&fp, &s->train, &s->test, &st);
     if (rc == 0 && o->resume_path)
         rc = run_state_check_data(r, &s->train, &s->test, &fp, o->data_dir, s->resume_file, &st);
+    if (rc == 0)
+        rc = describe_data(o, s, &st);
+    int train_images = s->train.n; /* the run's, validation included */
+    if (rc == 0 && o->val) {       /* the held-out images, the same for the run's every part */
+        if (o->val >= s->train.n)
+            return usage_error("train", "--val %d: must be less than the %d training images the run uses",
+                               o->val, s->train.n);
+        struct idx_dataset fit;
+        rc = val_split_data(&fit, &s->val, &s->train, o->val, o->seed, &st);
+        if (rc == 0) {
+            idx_free(&s->train);
+            s->train = fit;
+        }
+    }
     if (rc == 0) { /* its worker threads inherit the blocked signals */
         block_stop_signals(1);
-        rc = model_init(&s->m, o->batch_size, o->threads, &st);
+        rc = model_init_classes(&s->m, o->batch_size, o->threads, s->data.classes, &st);
         s->m.conv = o->conv;
+        s->m.in_mean = s->data.mean;
+        s->m.in_std = s->data.std;
         block_stop_signals(0);
     }
     if (rc == 0 && o->resume_path) {
         rc = run_state_restore(&s->m, &s->t, &s->train, r, s->resumed,
-                               s->resumed + MODEL_PARAM_FLOATS, &s->at, s->resume_file, &st);
+                               s->resumed + MODEL_MAX_PARAM_FLOATS, &s->at, s->resume_file, &st);
         if (rc == 0 && o->given['d']) /* the data moved: the run continues from there */
             rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, r->src.init,
                                       &fp, &st);
     } else if (rc == 0) {
-        struct run_options opt = {o->batch_size, o->shuffle, o->lr,     o->momentum,
-                                  o->seed,       s->train.n, s->test.n, o->conv};
+        struct run_options opt = {.batch_size = o->batch_size,
+                                  .shuffle = o->shuffle,
+                                  .lr = o->lr,
+                                  .momentum = o->momentum,
+                                  .seed = o->seed,
+                                  .train_images = train_images,
+                                  .test_images = s->test.n,
+                                  .conv = o->conv,
+                                  .val = o->val,
+                                  .monitor = o->monitor,
+                                  .patience = o->patience,
+                                  .schedule = o->training.schedule,
+                                  .step_size = o->training.step_size,
+                                  .warmup = o->training.warmup,
+                                  .gamma = o->training.gamma,
+                                  .min_lr = o->training.min_lr,
+                                  .weight_decay = o->training.weight_decay,
+                                  .nesterov = o->training.nesterov,
+                                  .augment = o->training.augment,
+                                  .aug = o->training.aug};
+        memcpy(opt.recipe, o->training.recipe, sizeof opt.recipe);
         rc = run_state_begin(r, &s->m, &s->t, &s->train, &opt, o->epochs, o->init_path, &st);
+        r->data = s->data;
         if (rc == 0)
             rc = run_state_set_source(r, o->data_dir, o->limit_train, o->limit_test, o->init_path,
                                       &fp, &st);
@@ -234,7 +336,7 @@ static int prepare(const struct train_cli *o, struct train_state *s)
 static int train_epochs(const struct train_cli *o, struct train_state *s, struct train_progress *p)
 {
     struct rm_status st;
-    while (s->run.epochs_done < o->epochs) {
+    while (s->run.epochs_done < o->epochs && !run_state_out_of_patience(&s->run)) {
         train_progress_begin_epoch(p, s->run.epochs_done + 1);
         double train_loss;
         enum trainer_status ts =
@@ -253,8 +355,8 @@ static int train_epochs(const struct train_cli *o, struct train_state *s, struct
         }
         if (ts == TRAINER_STOPPED)
             return 0;
-        if (run_files_end_epoch(&s->out, &s->run, &s->m, &s->t, &s->test, train_loss,
-                                p->epoch_start, &st) != 0) {
+        if (run_files_end_epoch(&s->out, &s->run, &s->m, &s->t, o->val ? &s->val : NULL,
+                                &s->test, train_loss, p->epoch_start, &st) != 0) {
             train_progress_clear(p);
             fflush(stdout);
             error_line("%s", st.msg);
@@ -272,7 +374,7 @@ static int train_epochs(const struct train_cli *o, struct train_state *s, struct
 static int finish(const struct train_cli *o, struct train_state *s, struct train_progress *p)
 {
     struct rm_status st;
-    int complete = s->run.epochs_done >= o->epochs;
+    int complete = s->run.epochs_done >= o->epochs || run_state_out_of_patience(&s->run);
     if ((!complete || !s->out.best_written) &&
         run_files_save(&s->out, &s->m, &s->t, &s->run, 0, &st) != 0) {
         train_progress_clear(p);
@@ -301,7 +403,7 @@ int cmd_train(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     struct train_state s = {0};
-    if ((rc = open_run(&o, &s)) != 0 || (rc = resolve_data_dir(&o.data_dir, NULL)) != 0 ||
+    if ((rc = open_run(&o, &s)) != 0 || (rc = resolve_data_dir(&o.data_dir, o.dataset.name)) != 0 ||
         (rc = prepare(&o, &s)) != 0)
         goto done;
     struct train_progress p = {.mode = o.mode,
@@ -327,6 +429,7 @@ done:
     model_free(&s.m);
     idx_free(&s.train);
     idx_free(&s.test);
+    idx_free(&s.val);
     run_files_free(&s.out);
     free(s.resumed);
     free(s.resume_file);

@@ -10,6 +10,7 @@
 #include "cli_util.h"
 #include "resnet_mnist/engine/run_options.h"
 #include "resnet_mnist/engine/thread_pool.h"
+#include "resnet_mnist/io/strict_number.h"
 
 static void train_help(FILE *fp)
 {
@@ -25,14 +26,55 @@ static void train_help(FILE *fp)
             "  --momentum X       SGD momentum, PyTorch's form (default 0.5)\n"
             "  --seed S           seed for initialisation and shuffling (default 0)\n"
             "  --data DIR         the data folder (default: the first that holds the files\n"
-            "                     of $RESNET_MNIST_DATA, data/mnist,\n"
-            "                     $XDG_DATA_HOME/resnet-mnist/mnist, /usr/share/datasets/mnist)\n"
+            "                     of $RESNET_MNIST_DATA, data/NAME,\n"
+            "                     $XDG_DATA_HOME/resnet-mnist/NAME, /usr/share/datasets/NAME;\n"
+            "                     NAME: --dataset-name, else mnist)\n"
             "  --out DIR          the run's folder, made when missing (default ., or the folder\n"
             "                     of --resume); one that holds a run is refused unless\n"
             "                     --resume continues that run or --overwrite is given\n"
             "  --overwrite        start a new run in --out, replacing the run it holds\n"
             "  --limit-train N    use only the first N training images\n"
             "  --limit-test N     use only the first N test images\n"
+            "  --classes N        number of classes (default: 10 for MNIST and Fashion-MNIST,\n"
+            "                     else the largest training label + 1)\n"
+            "  --mean X, --std Y  input normalisation (default: MNIST's for MNIST, else\n"
+            "                     computed over the training images)\n"
+            "  --class-names FILE the classes' names, one per line (default: built in for\n"
+            "                     MNIST and Fashion-MNIST, else 0..N-1)\n"
+            "  --dataset-name S   the data set's name (default: mnist or fashion-mnist when\n"
+            "                     recognised, else the data folder's name)\n"
+            "  --kind KIND        digits (predict prepares pictures as MNIST's digits; the\n"
+            "                     default for MNIST) or images (a plain resize; the default\n"
+            "                     for other data)\n"
+            "  --transpose        the images are stored transposed (EMNIST)\n"
+            "  --val N            hold out N training images, chosen by the seed, to validate\n"
+            "                     on every epoch and choose best.bin (without it best.bin is\n"
+            "                     chosen on the test set, as the tutorial does)\n"
+            "  --monitor WHAT     accuracy (default) or loss: what on validation chooses\n"
+            "                     best.bin (the highest accuracy or the lowest loss; the\n"
+            "                     earliest epoch on ties); needs --val\n"
+            "  --patience N       stop when the monitored value has not improved for N epochs;\n"
+            "                     needs --val\n");
+    fprintf(fp,
+            "  --schedule NAME    the lr schedule, as PyTorch's: constant (default), step\n"
+            "                     (StepLR, per epoch), cosine (CosineAnnealingLR to --min-lr\n"
+            "                     over the epochs, per epoch) or onecycle (OneCycleLR with its\n"
+            "                     defaults, --lr its peak, per batch; it also cycles the\n"
+            "                     momentum from 0.95 to 0.85 and back)\n"
+            "  --step-size N      step: epochs between decays (default 10)\n"
+            "  --gamma X          step: the decay factor (default 0.1)\n"
+            "  --min-lr X         cosine: the final lr (default 0)\n"
+            "  --warmup N         first N epochs warm up linearly from lr/3 (LinearLR), then\n"
+            "                     the schedule starts (not with onecycle; default 0)\n"
+            "  --weight-decay X   SGD's L2 weight decay, PyTorch's form (default 0)\n"
+            "  --nesterov         Nesterov momentum, PyTorch's form\n"
+            "  --augment [SPEC]   random affine transforms of every training image, as\n"
+            "                     torchvision's RandomAffine; SPEC sets the ranges (default\n"
+            "                     rotate=10,shift=2,scale=0.1,shear=0: degrees, pixels,\n"
+            "                     1 +- scale, degrees)\n"
+            "  --recipe NAME      tutorial (the defaults), fast or accurate: a set of the\n"
+            "                     options above (README, Recipes); options given override it\n");
+    fprintf(fp,
             "  --no-shuffle       keep file order instead of reshuffling every epoch\n"
             "  --init FILE        start from the weights of a checkpoint (best.bin, last.bin\n"
             "                     or PyTorch's safetensors)\n"
@@ -67,7 +109,109 @@ static int by_rule(int failed, const struct rm_status *st)
     return failed ? usage_error("train", "%s", st->msg) : 0;
 }
 
+/* The flags each recipe stands for (README, "Recipes"), put before the command line's own so
+ * that an option given explicitly, parsed later, overrides the recipe's. */
+static const char *const recipe_fast[] = {"--epochs", "2", "--batch-size", "128",
+                                          "--schedule", "onecycle", "--lr", "0.1",
+                                          "--nesterov", "--weight-decay", "5e-4", NULL};
+static const char *const recipe_accurate[] = {
+    "--epochs", "12",       "--batch-size", "128",         "--schedule", "onecycle",
+    "--lr",     "0.1",      "--nesterov",   "--weight-decay", "5e-4",    "--augment",
+    "--val",    "5000",     NULL};
+
+static int train_parse_once(int argc, char **argv, struct train_cli *o, int expanded);
+
+/* The schedule's, SGD's, augmentation's and the recipe's options (train_cli.training). */
+static int parse_training(int c, int argc, char **argv, struct run_options *t)
+{
+    struct rm_status st;
+    if (c == 'A' && !optarg && optind < argc && argv[optind][0] != '-')
+        optarg = argv[optind++]; /* "--augment SPEC" as well as "--augment=SPEC" */
+    if (c == 'K')
+        return by_rule(lr_schedule_parse_kind("--schedule", optarg, &t->schedule, &st), &st);
+    if (c == 'Z')
+        return by_rule(run_parse_step_size("--step-size", optarg, &t->step_size, &st), &st);
+    if (c == 'g')
+        return by_rule(run_parse_gamma("--gamma", optarg, &t->gamma, &st), &st);
+    if (c == 'x')
+        return by_rule(run_parse_min_lr("--min-lr", optarg, &t->min_lr, &st), &st);
+    if (c == 'w')
+        return by_rule(run_parse_warmup("--warmup", optarg, &t->warmup, &st), &st);
+    if (c == 'W')
+        return by_rule(run_parse_weight_decay("--weight-decay", optarg, &t->weight_decay, &st),
+                       &st);
+    if (c == 'y')
+        t->nesterov = 1;
+    else if (c == 'A') {
+        t->augment = 1;
+        t->aug = AUGMENT_DEFAULT;
+        if (optarg)
+            return by_rule(augment_parse("--augment", optarg, &t->aug, &st), &st);
+    } else if (c == 'R')
+        return by_rule(run_parse_recipe("--recipe", optarg, t->recipe, &st), &st);
+    return 0;
+}
+
+/* A schedule's options apply to that schedule only: a usage error for one given without it. */
+static int check_training(const struct train_cli *o)
+{
+    const struct run_options *t = &o->training;
+    const struct {
+        int letter, applies;
+        const char *flag, *needs;
+    } rules[] = {{'Z', t->schedule == LR_SCHEDULE_STEP, "--step-size", "--schedule step"},
+                 {'g', t->schedule == LR_SCHEDULE_STEP, "--gamma", "--schedule step"},
+                 {'x', t->schedule == LR_SCHEDULE_COSINE, "--min-lr", "--schedule cosine"},
+                 {'m', t->schedule != LR_SCHEDULE_ONECYCLE, "--momentum",
+                  "a schedule other than onecycle, which cycles the momentum itself"}};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (o->given[rules[i].letter] && !rules[i].applies)
+            return usage_error("train", "%s needs %s", rules[i].flag, rules[i].needs);
+    if (o->resume_path && t->recipe[0])
+        return usage_error("train", "--recipe starts a run; --resume continues one with its own "
+                                    "options");
+    struct run_options k = *t;
+    k.lr = o->lr;
+    k.momentum = o->momentum;
+    struct rm_status st;
+    if (!o->resume_path && run_check_options(&k, o->epochs, "train", &st) != 0)
+        return usage_error("train", "%s", st.msg + strlen("train: "));
+    return 0;
+}
+
+/* With --recipe: argv again, the recipe's flags first (see recipe_fast). */
+static int expand_recipe(int argc, char **argv, struct train_cli *o)
+{
+    const char *const *flags = strcmp(o->training.recipe, "fast") == 0       ? recipe_fast
+                               : strcmp(o->training.recipe, "accurate") == 0 ? recipe_accurate
+                                                                             : NULL;
+    if (!flags)
+        return 0;
+    int nf = 0;
+    while (flags[nf])
+        nf++;
+    char **all = malloc((size_t)(argc + nf + 1) * sizeof *all);
+    if (!all) {
+        error_line("out of memory");
+        return 1;
+    }
+    all[0] = argv[0];
+    for (int i = 0; i < nf; i++)
+        all[1 + i] = (char *)flags[i];
+    for (int i = 1; i <= argc; i++)
+        all[nf + i] = argv[i];
+    optind = 0; /* getopt starts again */
+    int rc = train_parse_once(argc + nf, all, o, 1);
+    free(all); /* o keeps pointers to the strings, never to the array */
+    return rc;
+}
+
 int train_parse(int argc, char **argv, struct train_cli *o)
+{
+    return train_parse_once(argc, argv, o, 0);
+}
+
+static int train_parse_once(int argc, char **argv, struct train_cli *o, int expanded)
 {
     /* long options only: each val is a letter that is not in the short option string */
     static const struct option opts[] = {{"epochs", required_argument, 0, 'e'},
@@ -81,6 +225,9 @@ int train_parse(int argc, char **argv, struct train_cli *o)
                                          {"limit-train", required_argument, 0, 'N'},
                                          {"limit-test", required_argument, 0, 'n'},
                                          {"no-shuffle", no_argument, 0, 'S'},
+                                         {"val", required_argument, 0, 'V'},
+                                         {"monitor", required_argument, 0, 'M'},
+                                         {"patience", required_argument, 0, 'P'},
                                          {"init", required_argument, 0, 'i'},
                                          {"resume", required_argument, 0, 'r'},
                                          {"log-every", required_argument, 0, 'L'},
@@ -88,6 +235,23 @@ int train_parse(int argc, char **argv, struct train_cli *o)
                                          {"conv", required_argument, 0, 'C'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"json", no_argument, 0, 'j'},
+                                         /* the data set's: digits, unlikely to clash */
+                                         {"classes", required_argument, 0, '1'},
+                                         {"mean", required_argument, 0, '2'},
+                                         {"std", required_argument, 0, '3'},
+                                         {"class-names", required_argument, 0, '4'},
+                                         {"dataset-name", required_argument, 0, '5'},
+                                         {"kind", required_argument, 0, '6'},
+                                         {"transpose", no_argument, 0, '7'},
+                                         {"schedule", required_argument, 0, 'K'},
+                                         {"step-size", required_argument, 0, 'Z'},
+                                         {"gamma", required_argument, 0, 'g'},
+                                         {"min-lr", required_argument, 0, 'x'},
+                                         {"warmup", required_argument, 0, 'w'},
+                                         {"weight-decay", required_argument, 0, 'W'},
+                                         {"nesterov", no_argument, 0, 'y'},
+                                         {"augment", optional_argument, 0, 'A'},
+                                         {"recipe", required_argument, 0, 'R'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     *o = (struct train_cli){.epochs = 50,
@@ -99,7 +263,9 @@ int train_parse(int argc, char **argv, struct train_cli *o)
                             .log_every = 300,
                             .data_dir = NULL, /* searched: resolve_data_dir */
                             .out_dir = ".",
-                            .threads = thread_pool_online_cpus()};
+                            .threads = thread_pool_online_cpus(),
+                            .training = {.step_size = 10, .gamma = 0.1f},
+                            .dataset = {.kind = -1}};
     const char *cmd = "train";
     struct rm_status st;
     int c, rc = 0;
@@ -127,6 +293,12 @@ int train_parse(int argc, char **argv, struct train_cli *o)
             rc = by_rule(run_parse_images("--limit-test", optarg, &o->limit_test, &st), &st);
         else if (c == 'S')
             o->shuffle = 0;
+        else if (c == 'V')
+            rc = by_rule(run_parse_images("--val", optarg, &o->val, &st), &st);
+        else if (c == 'M')
+            rc = by_rule(run_parse_monitor("--monitor", optarg, &o->monitor, &st), &st);
+        else if (c == 'P')
+            rc = by_rule(run_parse_patience("--patience", optarg, &o->patience, &st), &st);
         else if (c == 'i')
             o->init_path = optarg;
         else if (c == 'r')
@@ -141,6 +313,23 @@ int train_parse(int argc, char **argv, struct train_cli *o)
             o->quiet = 1;
         else if (c == 'j')
             o->json = 1;
+        else if (c == '1')
+            rc = parse_int(cmd, "--classes", optarg, 1, MODEL_MAX_CLASSES, &o->dataset.classes);
+        else if (c == '2')
+            rc = by_rule(strict_parse_float("--mean", optarg, 0, 0, 1, &o->dataset.mean, &st), &st);
+        else if (c == '3')
+            rc = by_rule(strict_parse_float("--std", optarg, 0, 1, 1, &o->dataset.std, &st), &st);
+        else if (c == '4')
+            o->dataset.names_file = optarg;
+        else if (c == '5')
+            o->dataset.name = optarg;
+        else if (c == '6')
+            rc = by_rule(dataset_parse_kind("--kind", optarg, &o->dataset.kind, &st), &st);
+        else if (c == '7')
+            o->dataset.transpose = 1;
+        else if (c == 'K' || c == 'Z' || c == 'g' || c == 'x' || c == 'w' || c == 'W' ||
+                 c == 'y' || c == 'A' || c == 'R')
+            rc = parse_training(c, argc, argv, &o->training);
         else if (c == 'h') {
             train_help(stdout);
             return -1;
@@ -149,12 +338,23 @@ int train_parse(int argc, char **argv, struct train_cli *o)
     }
     if (rc)
         return rc;
+    if (o->training.recipe[0] && !expanded)
+        return expand_recipe(argc, argv, o);
     if ((rc = no_operands(cmd, argc, argv)) != 0)
         return rc;
     if (o->init_path && o->resume_path)
         return usage_error(cmd, "--init and --resume exclude each other");
+    /* without --val best.bin is chosen on the test set, which must not also decide when to stop
+     * (a resumed run's --val is its own: checked when it is read) */
+    if (!o->resume_path && !o->val && (o->given['M'] || o->given['P']))
+        return usage_error(cmd,
+                           "%s needs --val: without validation images only the test set could "
+                           "be monitored, and it must not choose",
+                           o->given['M'] ? "--monitor" : "--patience");
     if (o->quiet && o->json)
         return usage_error(cmd, "--quiet and --json exclude each other");
+    if ((rc = check_training(o)) != 0)
+        return rc;
     const char *term = getenv("TERM");
     o->mode = o->json                                                         ? OUT_JSON
               : o->quiet                                                      ? OUT_QUIET

@@ -7,13 +7,22 @@
 #include <stdint.h>
 
 #include "train_progress.h"
+#include "resnet_mnist/engine/dataset.h"
+#include "resnet_mnist/engine/run_options.h"
 
 struct train_cli {
     int epochs, batch_size, limit_train, limit_test, shuffle, log_every, threads;
     float lr, momentum;
     enum model_conv conv;
+    int val, patience;        /* --val, --patience; 0: none */
+    enum run_monitor monitor; /* --monitor */
+    /* --schedule, --step-size, --gamma, --warmup, --min-lr, --weight-decay, --nesterov,
+     * --augment and --recipe, in the run_options fields of those names (the others unused) */
+    struct run_options training;
     uint64_t seed;
     const char *data_dir, *out_dir, *init_path, *resume_path;
+    struct dataset_options dataset; /* --classes, --mean, --std, --class-names,
+                                       --dataset-name, --kind, --transpose (dataset.h) */
     enum output_mode mode;
     int quiet, json, overwrite;
     /* given['b']: the option of that letter (--batch-size) was given; a resumed run takes the

@@ -14,23 +14,24 @@
 #include "resnet_mnist/ops/xent.h"
 
 /* Offsets are the running sums of the sizes, in PyTorch's state_dict order. */
-#define P_CONV1_W 0
-#define P_CONV1_B (P_CONV1_W + 16 * 1 * 5 * 5)
-#define P_RB1A_W  (P_CONV1_B + 16)
-#define P_RB1A_B  (P_RB1A_W + 16 * 16 * 3 * 3)
-#define P_RB1B_W  (P_RB1A_B + 16)
-#define P_RB1B_B  (P_RB1B_W + 16 * 16 * 5 * 5)
-#define P_CONV2_W (P_RB1B_B + 16)
-#define P_CONV2_B (P_CONV2_W + 32 * 16 * 3 * 3)
-#define P_RB2A_W  (P_CONV2_B + 32)
-#define P_RB2A_B  (P_RB2A_W + 32 * 32 * 3 * 3)
-#define P_RB2B_W  (P_RB2A_B + 32)
-#define P_RB2B_B  (P_RB2B_W + 32 * 32 * 5 * 5)
-#define P_LIN1_W  (P_RB2B_B + 32)
-#define P_LIN1_B  (P_LIN1_W + 200 * 800)
-#define P_LIN2_W  (P_LIN1_B + 200)
-#define P_LIN2_B  (P_LIN2_W + 10 * 200)
-#define P_END     (P_LIN2_B + 10)
+#define P_CONV1_W    0
+#define P_CONV1_B    (P_CONV1_W + 16 * 1 * 5 * 5)
+#define P_RB1A_W     (P_CONV1_B + 16)
+#define P_RB1A_B     (P_RB1A_W + 16 * 16 * 3 * 3)
+#define P_RB1B_W     (P_RB1A_B + 16)
+#define P_RB1B_B     (P_RB1B_W + 16 * 16 * 5 * 5)
+#define P_CONV2_W    (P_RB1B_B + 16)
+#define P_CONV2_B    (P_CONV2_W + 32 * 16 * 3 * 3)
+#define P_RB2A_W     (P_CONV2_B + 32)
+#define P_RB2A_B     (P_RB2A_W + 32 * 32 * 3 * 3)
+#define P_RB2B_W     (P_RB2A_B + 32)
+#define P_RB2B_B     (P_RB2B_W + 32 * 32 * 5 * 5)
+#define P_LIN1_W     (P_RB2B_B + 32)
+#define P_LIN1_B     (P_LIN1_W + 200 * 800)
+#define P_LIN2_W     (P_LIN1_B + 200)
+#define P_LIN2_B     (P_LIN2_W + 10 * 200) /* with 10 classes; m->table[15].offset for N */
+#define P_END        (P_LIN2_B + 10)
+#define P_LIN2_BN(m) ((m)->table[MODEL_PARAM_COUNT - 1].offset)
 
 _Static_assert(P_END == MODEL_PARAM_FLOATS, "parameter table does not add up to 210,882");
 _Static_assert(P_CONV1_B == P_CONV1_W + 400 && P_RB2B_B == P_RB2B_W + 25600,
@@ -54,6 +55,22 @@ const struct model_param model_params[MODEL_PARAM_COUNT] = {
     {"linear2.weight", 2, {10, 200}, 200, P_LIN2_W, 2000},
     {"linear2.bias", 1, {10}, 200, P_LIN2_B, 10},
 };
+
+size_t model_param_floats(int classes)
+{
+    return (size_t)P_LIN2_W + (size_t)classes * 201;
+}
+
+void model_param_table(struct model_param t[MODEL_PARAM_COUNT], int classes)
+{
+    memcpy(t, model_params, sizeof model_params);
+    struct model_param *w = &t[MODEL_PARAM_COUNT - 2], *b = &t[MODEL_PARAM_COUNT - 1];
+    w->shape[0] = classes;
+    w->size = (size_t)classes * 200;
+    b->shape[0] = classes;
+    b->offset = w->offset + w->size;
+    b->size = (size_t)classes;
+}
 
 const char *const model_stage_names[MODEL_STAGES] = {
     "conv1 fwd",     "RB1.conv1 fwd", "RB1.conv2 fwd", "conv2 fwd",
@@ -89,8 +106,8 @@ enum {
     A_A2 = 32 * 100, /* [32,10,10] relu(conv2) */
     A_P2 = 32 * 25,  /* [32,5,5]; also r2a, r2b, o2 */
     A_H = 200,       /* relu(linear1) */
-    A_Z = 10,        /* logits; also probs */
-    A_PER_IMAGE = A_X + A_A1 + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H + 2 * A_Z,
+    /* then the logits and probs, classes floats each */
+    A_PER_IMAGE_BUT_Z = A_X + A_A1 + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H,
 };
 
 /* The six convolutions. Each processes the batch in groups of `group` images (one strip or
@@ -176,13 +193,14 @@ struct act_views {
     float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
 
-static struct act_views carve(float *base, int max_batch)
+static struct act_views carve(float *base, int max_batch, int classes)
 {
+    const size_t A_Z = (size_t)classes; /* logits; also probs */
     struct act_views v;
     float **order[] = {&v.x,  &v.a1,  &v.p1,  &v.r1a, &v.r1b, &v.o1, &v.a2,
                        &v.p2, &v.r2a, &v.r2b, &v.o2,  &v.h,   &v.z,  &v.probs};
-    static const size_t sizes[] = {A_X,  A_A1, A_P1, A_P1, A_P1, A_P1, A_A2,
-                                   A_P2, A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
+    const size_t sizes[] = {A_X,  A_A1, A_P1, A_P1, A_P1, A_P1, A_A2,
+                            A_P2, A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
     for (int i = 0; i < 14; i++) {
         *order[i] = base;
         base += sizes[i] * (size_t)max_batch;
@@ -192,7 +210,20 @@ static struct act_views carve(float *base, int max_batch)
 
 int model_init(struct model *m, int max_batch, int threads, struct rm_status *st)
 {
+    return model_init_classes(m, max_batch, threads, MODEL_CLASSES, st);
+}
+
+int model_init_classes(struct model *m, int max_batch, int threads, int classes,
+                       struct rm_status *st)
+{
     memset(m, 0, sizeof *m);
+    if (classes < 1 || classes > MODEL_MAX_CLASSES)
+        return rm_fail(st, "%d classes: a model has 1 to %d", classes, MODEL_MAX_CLASSES);
+    m->classes = classes;
+    m->param_floats = model_param_floats(classes);
+    model_param_table(m->table, classes);
+    m->in_mean = 0.1307f;
+    m->in_std = 0.3081f;
     if (max_batch < 1)
         return rm_fail(st, "batch size must be at least 1");
     if (threads < 1)
@@ -209,11 +240,12 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
     }
     conv_offsets(m, max_batch);
     m->scratch_per_thread = scratch;
-    m->params = calloc(MODEL_PARAM_FLOATS, sizeof(float));
-    m->grads = calloc(MODEL_PARAM_FLOATS, sizeof(float));
-    m->momentum = calloc(MODEL_PARAM_FLOATS, sizeof(float));
-    m->acts = calloc(nb * A_PER_IMAGE, sizeof(float));
-    m->dacts = calloc(nb * A_PER_IMAGE, sizeof(float));
+    size_t per_image = A_PER_IMAGE_BUT_Z + 2 * (size_t)classes;
+    m->params = calloc(m->param_floats, sizeof(float));
+    m->grads = calloc(m->param_floats, sizeof(float));
+    m->momentum = calloc(m->param_floats, sizeof(float));
+    m->acts = calloc(nb * per_image, sizeof(float));
+    m->dacts = calloc(nb * per_image, sizeof(float));
     m->argmax1 = calloc(nb * A_P1, 1);
     m->argmax2 = calloc(nb * A_P2, 1);
     m->scratch = calloc(scratch * (size_t)threads, sizeof(float));
@@ -229,7 +261,7 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
         model_free(m);
         return -1;
     }
-    struct act_views v = carve(m->acts, max_batch);
+    struct act_views v = carve(m->acts, max_batch, classes);
     m->x = v.x, m->a1 = v.a1, m->p1 = v.p1, m->r1a = v.r1a, m->r1b = v.r1b, m->o1 = v.o1;
     m->a2 = v.a2, m->p2 = v.p2, m->r2a = v.r2a, m->r2b = v.r2b, m->o2 = v.o2;
     m->h = v.h, m->z = v.z, m->probs = v.probs;
@@ -239,13 +271,13 @@ int model_init(struct model *m, int max_batch, int threads, struct rm_status *st
 void model_init_params(struct model *m, struct rng *r)
 {
     for (int i = 0; i < MODEL_PARAM_COUNT; i++) {
-        const struct model_param *p = &model_params[i];
+        const struct model_param *p = &m->table[i];
         float bound = (float)(1.0 / sqrt((double)p->fan_in));
         float *w = m->params + p->offset;
         for (size_t k = 0; k < p->size; k++)
             w[k] = (float)(-bound + 2.0 * bound * rng_uniform(r));
     }
-    memset(m->momentum, 0, MODEL_PARAM_FLOATS * sizeof(float));
+    memset(m->momentum, 0, m->param_floats * sizeof(float));
     m->steps = 0;
 }
 
@@ -390,14 +422,14 @@ void model_forward(struct model *m, int n)
     double t = clock_seconds();
     thread_pool_run(&m->pool, DENSE_OUT_BLOCKS, dense_forward_task, &j);
     relu_forward(m->h, m->h, (size_t)n * A_H);
-    linear_forward(m->z, m->h, m->params + P_LIN2_W, m->params + P_LIN2_B, n, 200, 10);
+    linear_forward(m->z, m->h, m->params + P_LIN2_W, m->params + P_LIN2_BN(m), n, 200, m->classes);
     lap(m, STAGE_LINEAR_FWD, &t);
 }
 
 double model_loss(struct model *m, const uint8_t *labels, int n)
 {
     double t = clock_seconds();
-    double loss = xent_forward(m->probs, m->z, labels, n, MODEL_CLASSES);
+    double loss = xent_forward(m->probs, m->z, labels, n, m->classes);
     lap(m, STAGE_LOSS, &t);
     return loss;
 }
@@ -570,16 +602,17 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
 {
     const float *w = m->params;
     float *g = m->grads;
-    struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch)};
+    struct job j = {.m = m, .n = n, .d = carve(m->dacts, m->max_batch, m->classes)};
     double t = clock_seconds();
     /* backward passes add into their outputs: the dense part's gradients start at zero here
      * (linear1's in its tasks), the conv tasks zero their own images' slices when they start */
-    memset(j.d.z, 0, (size_t)n * A_Z * sizeof(float));
+    memset(j.d.z, 0, (size_t)n * (size_t)m->classes * sizeof(float));
     memset(j.d.h, 0, (size_t)n * A_H * sizeof(float));
-    memset(g + P_LIN2_W, 0, (size_t)(P_END - P_LIN2_W) * sizeof(float));
+    memset(g + P_LIN2_W, 0, (m->param_floats - P_LIN2_W) * sizeof(float));
 
-    xent_backward(j.d.z, m->probs, labels, n, MODEL_CLASSES);
-    linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_B, j.d.z, m->h, w + P_LIN2_W, n, 200, 10);
+    xent_backward(j.d.z, m->probs, labels, n, m->classes);
+    linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_BN(m), j.d.z, m->h, w + P_LIN2_W, n, 200,
+                    m->classes);
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
     thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
@@ -593,7 +626,7 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
 
 /* The update is element-wise: chunks of it run on the pool. */
 #define SGD_CHUNK  32768
-#define SGD_CHUNKS ((MODEL_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK)
+#define SGD_CHUNKS ((MODEL_MAX_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK) /* at most */
 
 struct sgd_job {
     struct model *m;
@@ -620,11 +653,10 @@ static void sgd_task(void *ctx, int task, int thread)
     (void)thread;
     struct sgd_job *j = ctx;
     size_t lo = (size_t)task * SGD_CHUNK;
-    size_t n = MODEL_PARAM_FLOATS - lo < SGD_CHUNK ? MODEL_PARAM_FLOATS - lo : SGD_CHUNK;
+    size_t all = j->m->param_floats, n = all - lo < SGD_CHUNK ? all - lo : SGD_CHUNK;
     if (j->m->weight_decay != 0 || j->m->nesterov) {
         struct sgd_options o = {j->lr, j->momentum, j->m->weight_decay, j->m->nesterov};
-        sgd_step_decayed(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, &o,
-                         j->first);
+        sgd_step_decayed(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, &o, j->first);
     } else { /* the tutorial's step, bit for bit */
         sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
                  j->first);
@@ -636,10 +668,11 @@ int model_sgd_step(struct model *m, float lr, float momentum)
 {
     double t = clock_seconds();
     struct sgd_job j = {m, lr, momentum, m->steps == 0, {0}};
-    thread_pool_run(&m->pool, SGD_CHUNKS, sgd_task, &j);
+    int chunks = (int)((m->param_floats + SGD_CHUNK - 1) / SGD_CHUNK);
+    thread_pool_run(&m->pool, chunks, sgd_task, &j);
     m->steps++;
     int bad = 0;
-    for (int k = 0; k < SGD_CHUNKS; k++)
+    for (int k = 0; k < chunks; k++)
         bad |= j.bad[k];
     lap(m, STAGE_SGD, &t);
     return bad ? -1 : 0;
@@ -647,9 +680,9 @@ int model_sgd_step(struct model *m, float lr, float momentum)
 
 int model_predicted(const struct model *m, int b)
 {
-    const float *z = m->z + (size_t)b * MODEL_CLASSES;
+    const float *z = m->z + (size_t)b * (size_t)m->classes;
     int best = 0;
-    for (int k = 1; k < MODEL_CLASSES; k++)
+    for (int k = 1; k < m->classes; k++)
         if (z[k] > z[best])
             best = k;
     return best;

@@ -9,10 +9,18 @@
 
 void report_build(struct eval_report *r, const uint8_t *labels, const uint8_t *predicted, int n)
 {
+    report_build_classes(r, REPORT_CLASSES, labels, predicted, n);
+}
+
+void report_build_classes(struct eval_report *r, int classes, const uint8_t *labels,
+                          const uint8_t *predicted, int n)
+{
+    assert(classes >= 1 && classes <= REPORT_MAX_CLASSES);
     memset(r, 0, sizeof *r);
+    r->classes = classes;
     for (int i = 0; i < n; i++) {
         int l = labels[i], p = predicted[i];
-        assert(l < REPORT_CLASSES && p < REPORT_CLASSES);
+        assert(l < classes && p < classes);
         r->confusion[l][p]++;
         r->class_total[l]++;
         if (l == p) {
@@ -25,7 +33,7 @@ void report_build(struct eval_report *r, const uint8_t *labels, const uint8_t *p
 
 double report_class_accuracy(const struct eval_report *r, int digit)
 {
-    assert(digit >= 0 && digit < REPORT_CLASSES);
+    assert(digit >= 0 && digit < r->classes);
     if (r->class_total[digit] == 0)
         return NAN;
     return (double)r->class_correct[digit] / r->class_total[digit];

@@ -7,6 +7,7 @@
 
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/ckpt_peek.h"
 #include "resnet_mnist/io/strict_number.h"
 #include "run_state_private.h"
 
@@ -16,6 +17,7 @@ struct meta_reader {
     const char *path;
     struct rm_status *st;
     int failed;
+    int old;              /* format RUN_RESUME_FORMAT_OLD: no training accuracy, lr, validation */
     char name[64 + 4096]; /* "<path>: resume field '<key>'" for the parsers' messages */
 };
 
@@ -142,31 +144,142 @@ static int read_epoch(struct meta_reader *mr, const char **p, int test_images,
     }
     if (count[0] > count[1] || count[1] != test_images)
         return -1;
-    *h = (struct epoch_record){loss[0], loss[1], (int)count[0], (int)count[1], 0};
+    *h = (struct epoch_record){.train_loss = loss[0],
+                               .test_loss = loss[1],
+                               .correct = (int)count[0],
+                               .total = (int)count[1]};
     *p = s;
+    return 0;
+}
+
+/* Splits the next entry of a per-epoch list ("a,b,c;" or "a,b,c" last) into nf fields of at
+ * most 63 characters; *p moves past the entry and its ';' (which must be there exactly when
+ * more is to come). -1 when the entry does not have that shape. */
+static int split_entry(const char **p, int nf, char field[][64], int last)
+{
+    const char *s = *p;
+    for (int f = 0; f < nf; f++) {
+        size_t n = strcspn(s, ",;");
+        char sep = f + 1 < nf ? ',' : last ? 0 : ';';
+        if (n >= 64 || s[n] != sep)
+            return -1;
+        memcpy(field[f], s, n);
+        field[f][n] = 0;
+        s += n + (sep != 0);
+    }
+    *p = s;
+    return 0;
+}
+
+/* Epoch e's entry of "history_train" ("train_correct,train_total,lr") into h: the lr a float
+ * (as every step's is), 0 where none was recorded. */
+static int read_train_entry(struct meta_reader *mr, const char **p, int last, int train_images,
+                            struct epoch_record *h)
+{
+    char f[3][64];
+    long correct, total;
+    double lr;
+    if (split_entry(p, 3, f, last) != 0 ||
+        strict_parse_long(mr->name, f[0], 0, RUN_MAX_IMAGES, &correct, mr->st) != 0 ||
+        strict_parse_long(mr->name, f[1], 0, train_images, &total, mr->st) != 0 ||
+        strict_parse_double(mr->name, f[2], &lr, mr->st) != 0 || correct > total ||
+        !(lr >= 0 && lr <= RUN_MAX_LR))
+        return -1;
+    h->lr = (float)lr;
+    h->train_correct = (int)correct;
+    h->train_total = (int)total;
+    return 0;
+}
+
+/* Epoch e's entry of "history_val" ("val_loss,val_correct,val_total") into h. */
+static int read_val_entry(struct meta_reader *mr, const char **p, int last, int val,
+                          struct epoch_record *h)
+{
+    char f[3][64];
+    long correct, total;
+    if (split_entry(p, 3, f, last) != 0 || parse_loss(mr->name, f[0], &h->val_loss, mr->st) ||
+        strict_parse_long(mr->name, f[1], 0, RUN_MAX_IMAGES, &correct, mr->st) != 0 ||
+        strict_parse_long(mr->name, f[2], 0, RUN_MAX_IMAGES, &total, mr->st) != 0 ||
+        correct > total || total != val)
+        return -1;
+    h->val_correct = (int)correct;
+    h->val_total = (int)total;
     return 0;
 }
 
 static void read_history(struct meta_reader *mr, struct run_state *r, int epochs)
 {
     const char *v = need(mr, "history");
-    if (!v)
+    /* the training accuracies and lr (none in the old format), the validation results */
+    const char *vt = mr->old ? NULL : need(mr, "history_train");
+    const char *vv = r->opt.val ? need(mr, "history_val") : NULL;
+    if (mr->failed)
         return;
-    const char *p = v;
+    const char *p = v, *pt = vt, *pv = vv;
     for (int e = 0; e < epochs && !mr->failed; e++) {
         struct epoch_record h;
-        if (read_epoch(mr, &p, r->opt.test_images, &h) != 0 ||
-            (e + 1 < epochs ? *p != ';' : *p != 0)) {
+        int last = e + 1 == epochs;
+        if (read_epoch(mr, &p, r->opt.test_images, &h) != 0 || (!last ? *p != ';' : *p != 0)) {
             mr->failed = 0; /* the message names the whole field */
             bad(mr, "history", v, NULL);
             return;
         }
-        p += e + 1 < epochs;
+        p += !last;
+        if (vt && read_train_entry(mr, &pt, last, r->opt.train_images - r->opt.val, &h) != 0) {
+            mr->failed = 0;
+            bad(mr, "history_train", vt, NULL);
+            return;
+        }
+        if (vv && read_val_entry(mr, &pv, last, r->opt.val, &h) != 0) {
+            mr->failed = 0;
+            bad(mr, "history_val", vv, NULL);
+            return;
+        }
         if (run_state_push(r, &h, mr->st) != 0)
             mr->failed = 1;
     }
     if (epochs == 0 && *v)
         bad(mr, "history", v, "the run has done no epoch");
+    if (epochs == 0 && ((vt && *vt) || (vv && *vv)))
+        bad(mr, vt && *vt ? "history_train" : "history_val", vt && *vt ? vt : vv,
+            "the run has done no epoch");
+}
+
+/* A float option recorded only when not at its default (d). */
+#define READ_OPTIONAL(mr, key, parse, out, d)                                                      \
+    do {                                                                                           \
+        *(out) = (d);                                                                              \
+        if (!(mr)->failed && ckpt_meta_get((mr)->meta, key))                                       \
+            READ_WITH(mr, key, parse, out);                                                        \
+    } while (0)
+
+/* The schedule, the SGD options, augmentation and the recipe (each absent at its default), by
+ * the command line's rules, and their combination for the run's epochs. */
+static void read_training(struct meta_reader *mr, struct run_state *r)
+{
+    struct run_options *o = &r->opt;
+    o->schedule = LR_SCHEDULE_CONSTANT;
+    if (!mr->failed && ckpt_meta_get(mr->meta, "schedule"))
+        READ_WITH(mr, "schedule", lr_schedule_parse_kind, &o->schedule);
+    if (!mr->failed && o->schedule == LR_SCHEDULE_STEP) {
+        READ_WITH(mr, "step_size", run_parse_step_size, &o->step_size);
+        READ_WITH(mr, "gamma", run_parse_gamma, &o->gamma);
+    }
+    if (!mr->failed && o->schedule == LR_SCHEDULE_COSINE)
+        READ_WITH(mr, "min_lr", run_parse_min_lr, &o->min_lr);
+    READ_OPTIONAL(mr, "warmup", run_parse_warmup, &o->warmup, 0);
+    READ_OPTIONAL(mr, "weight_decay", run_parse_weight_decay, &o->weight_decay, 0.0f);
+    const char *v = mr->failed ? NULL : ckpt_meta_get(mr->meta, "nesterov");
+    if (v && strcmp(v, "true") != 0)
+        bad(mr, "nesterov", v, "not true");
+    o->nesterov = v != NULL;
+    o->augment = !mr->failed && ckpt_meta_get(mr->meta, "augment");
+    if (o->augment)
+        READ_WITH(mr, "augment", augment_parse, &o->aug);
+    if (!mr->failed && ckpt_meta_get(mr->meta, "recipe"))
+        READ_WITH(mr, "recipe", run_parse_recipe, o->recipe);
+    if (!mr->failed && run_check_options(o, r->epochs, mr->path, mr->st) != 0)
+        mr->failed = 1;
 }
 
 /* The options, the source and the record, into r (initialised by the caller). */
@@ -190,6 +303,19 @@ static void read_run(struct meta_reader *mr, struct run_state *r, struct resume_
     o->shuffle = shuffle && strcmp(shuffle, "true") == 0;
     READ_WITH(mr, "train_images", run_parse_images, &o->train_images);
     READ_WITH(mr, "test_images", run_parse_images, &o->test_images);
+    /* the validation split and its rules: absent when the run has none */
+    if (!mr->failed && ckpt_meta_get(mr->meta, "val")) {
+        READ_WITH(mr, "val", run_parse_images, &o->val);
+        READ_WITH(mr, "monitor", run_parse_monitor, &o->monitor);
+        if (!mr->failed && o->val >= o->train_images)
+            bad(mr, "val", ckpt_meta_get(mr->meta, "val"), "not less than train_images");
+    }
+    if (!mr->failed && ckpt_meta_get(mr->meta, "patience"))
+        READ_WITH(mr, "patience", run_parse_patience, &o->patience);
+    if (!mr->failed && !o->val && (ckpt_meta_get(mr->meta, "monitor") || o->patience))
+        bad(mr, o->patience ? "patience" : "monitor",
+            ckpt_meta_get(mr->meta, o->patience ? "patience" : "monitor"), "the run has no 'val'");
+    read_training(mr, r);
 
     struct run_source *s = &r->src;
     s->limit_train = read_limit(mr, "limit_train");
@@ -213,6 +339,12 @@ static void read_run(struct meta_reader *mr, struct run_state *r, struct resume_
             "the run has done all its epochs");
     READ_WITH(mr, "loss_sum", parse_loss, &at->loss_sum);
     at->steps = read_long(mr, "optimizer_steps", 0, 1L << 40);
+    if (!mr->old) { /* the epoch's training accuracy so far */
+        at->correct = read_long(mr, "train_correct", 0, RUN_MAX_IMAGES);
+        at->seen = read_long(mr, "train_seen", 0, o->train_images - o->val);
+        if (!mr->failed && at->correct > at->seen)
+            bad(mr, "train_correct", ckpt_meta_get(mr->meta, "train_correct"), "above train_seen");
+    }
     read_rng(mr, "rng", &at->rng);
     read_rng(mr, "epoch_rng", &at->epoch_rng);
     if (!mr->failed)
@@ -226,12 +358,22 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
                        struct run_state *r, struct rm_status *st)
 {
     memset(r, 0, sizeof *r);
-    float *p = calloc(3 * MODEL_PARAM_FLOATS, sizeof *p);
+    /* the model's class count, from linear2.bias's shape, sizes everything loaded */
+    int64_t shape[CKPT_MAX_DIMS];
+    int ndim;
+    if (ckpt_peek_shape(path, "linear2.bias", shape, &ndim, st) != 0)
+        return -1;
+    if (ndim != 1 || shape[0] < 1 || shape[0] > MODEL_MAX_CLASSES)
+        return rm_fail(st, "%s: tensor 'linear2.bias' is not of 1 to %d classes", path,
+                       MODEL_MAX_CLASSES);
+    int classes = (int)shape[0];
+    size_t nf = model_param_floats(classes);
+    float *p = calloc(3 * nf, sizeof *p);
     if (!p)
         return rm_fail(st, "%s: out of memory", path);
     struct ckpt_tensor tensors[RUN_RESUMABLE_TENSORS];
     char names[2 * MODEL_PARAM_COUNT][64];
-    run_resumable_tensors(p, p + MODEL_PARAM_FLOATS, p + 2 * MODEL_PARAM_FLOATS, tensors, names);
+    run_resumable_tensors(p, p + nf, p + 2 * nf, classes, tensors, names);
     for (int i = MODEL_PARAM_COUNT; i < RUN_RESUMABLE_TENSORS; i++)
         tensors[i].optional = 1; /* so that a weights file gets a clear refusal */
     struct ckpt_meta meta = {0};
@@ -263,7 +405,8 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
                 path);
         goto done;
     }
-    if (strcmp(format, RUN_RESUME_FORMAT) != 0) {
+    mr.old = strcmp(format, RUN_RESUME_FORMAT_OLD) == 0;
+    if (strcmp(format, RUN_RESUME_FORMAT) != 0 && !mr.old) {
         rm_fail(st,
                 "%s: resume format '%.20s' is not supported (expected %s): written by another "
                 "version; start from its weights with --init instead",
@@ -273,6 +416,8 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
     if (run_state_init(&tmp, 1, st) != 0)
         goto done;
     read_run(&mr, &tmp, &tmp_at);
+    if (!mr.failed && dataset_from_meta(&tmp.data, &meta, classes, path, st) != 0)
+        mr.failed = 1;
     /* the best weights: there exactly when an epoch is done */
     if (!mr.failed && have_best != (tmp.best_epoch > 0)) {
         rm_fail(st, "%s: the best epoch's weights ('best.*') are %s", path,
@@ -283,11 +428,11 @@ int run_load_resumable(const char *path, float *params, float *momentum, struct 
         run_state_free(&tmp);
         goto done;
     }
-    memcpy(tmp.best_params, p + 2 * MODEL_PARAM_FLOATS, MODEL_PARAM_FLOATS * sizeof *p);
+    memcpy(tmp.best_params, p + 2 * nf, nf * sizeof *p);
     *r = tmp;
     *at = tmp_at;
-    memcpy(params, p, MODEL_PARAM_FLOATS * sizeof *p);
-    memcpy(momentum, p + MODEL_PARAM_FLOATS, MODEL_PARAM_FLOATS * sizeof *p);
+    memcpy(params, p, nf * sizeof *p);
+    memcpy(momentum, p + nf, nf * sizeof *p);
     rc = 0;
 done:
     ckpt_meta_free(&meta);

@@ -11,6 +11,7 @@
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
 #include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/ckpt_peek.h"
 #include "resnet_mnist/io/strict_number.h"
 
 const char *weights_kind_name(int kind)
@@ -128,33 +129,73 @@ static int weights_describe(const char *path, const struct ckpt_meta *meta,
         return -1;
     if (in->kind == WEIGHTS_RESUMABLE && weights_read_position(&w, in) != 0)
         return -1;
+    const char *fp = ckpt_meta_get(meta, "data_sha256");
+    if (fp) { /* the data the run was trained on, for test's warning */
+        char name[64 + 4096];
+        snprintf(name, sizeof name, "%.4000s: metadata 'data_sha256'", path);
+        if (data_fingerprint_parse(&in->data, name, fp, st) != 0 ||
+            weights_meta_int(&w, "test_images", 1, WEIGHTS_MAX_TOTAL, &in->test_images) != 0)
+            return -1;
+        in->has_data = 1;
+    }
+    return 0;
+}
+
+int weights_peek_classes(const char *path, int *classes, struct rm_status *st)
+{
+    int64_t shape[CKPT_MAX_DIMS];
+    int ndim;
+    if (!path)
+        return rm_fail(st, "weights: no path given");
+    if (ckpt_peek_shape(path, "linear2.bias", shape, &ndim, st) != 0)
+        return -1;
+    if (ndim != 1 || shape[0] < 1 || shape[0] > MODEL_MAX_CLASSES)
+        return rm_fail(st, "%s: tensor 'linear2.bias' is not of 1 to %d classes", path,
+                       MODEL_MAX_CLASSES);
+    *classes = (int)shape[0];
     return 0;
 }
 
 int weights_load(const char *path, float *params, struct weights_info *info, struct rm_status *st)
 {
+    return weights_load_classes(path, params, MODEL_CLASSES, info, NULL, st);
+}
+
+int weights_load_classes(const char *path, float *params, int classes, struct weights_info *info,
+                         struct dataset_info *data, struct rm_status *st)
+{
     if (!path)
         return rm_fail(st, "weights: no path given");
     /* Read into a buffer of our own, so that a refusal after the tensors check (the metadata,
      * a stranger in a plain file) leaves params untouched. */
-    float *buf = calloc(MODEL_PARAM_FLOATS, sizeof *buf);
-    if (!buf)
+    size_t nf = model_param_floats(classes);
+    float *buf = calloc(nf, sizeof *buf);
+    struct dataset_info *ds = calloc(1, sizeof *ds);
+    if (!buf || !ds) {
+        free(buf);
+        free(ds);
         return rm_fail(st, "%s: out of memory for the weights", path);
+    }
     struct ckpt_tensor t[MODEL_PARAM_COUNT];
-    run_ckpt_tensors(buf, t);
+    run_ckpt_tensors_classes(buf, classes, t);
     struct ckpt_meta meta = {0};
     struct ckpt_skipped skipped;
     struct weights_info in;
     int rc = -1;
     if (ckpt_load_some(path, t, MODEL_PARAM_COUNT, &meta, &skipped, st) == 0 &&
-        weights_describe(path, &meta, &skipped, &in, st) == 0) {
+        weights_describe(path, &meta, &skipped, &in, st) == 0 &&
+        (!data ||
+         dataset_from_meta(ds, ckpt_meta_trusted(&meta) ? &meta : NULL, classes, path, st) == 0)) {
         /* ckpt refuses NaN and infinities in every tensor of the file; a weight that is not
          * finite never gets here. */
-        memcpy(params, buf, MODEL_PARAM_FLOATS * sizeof *buf);
+        memcpy(params, buf, nf * sizeof *buf);
         *info = in;
+        if (data)
+            *data = *ds;
         rc = 0;
     }
     ckpt_meta_free(&meta);
     free(buf);
+    free(ds);
     return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/digit_grid.h"
@@ -546,6 +547,96 @@ static void test_cmd_test_output_never_replaces_input(void **state)
     tu_remove_dir(dir);
 }
 
+/* A run on one data set (named classes, EMNIST-style --transpose) records it; test uses it
+ * (names in the table) and warns in one line on another data set's test files. */
+static void test_cmd_test_other_dataset_warns(void **state)
+{
+    (void)state;
+    char *a = tu_make_temp_dir(), *b = tu_make_temp_dir(), *out = tu_make_temp_dir();
+    tu_write_mnist_split(a, "train", 60);
+    tu_write_mnist_split(a, "t10k", 20);
+    tu_write_mnist_split(b, "train", 60);
+    tu_write_mnist_split(b, "t10k", 20);
+    char *bi = tu_path(b, "t10k-images-idx3-ubyte"); /* other test files: one pixel differs */
+    size_t blen;
+    uint8_t *bytes = tu_read_file(bi, &blen);
+    bytes[16 + 5 * 784 + 300] ^= 0x40;
+    tu_write_file(bi, bytes, blen);
+    free(bytes), free(bi);
+    char *names = tu_path(out, "names.txt"), *best = tu_path(out, "best.bin");
+    const char *text = "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n";
+    tu_write_file(names, text, strlen(text));
+    char *o = NULL, *e = NULL;
+    int rc = tu_run_program(&o, &e, "train", "--data", a, "--out", out, "--epochs", "1",
+                            "--threads", "1", "--quiet", "--class-names", names, "--transpose",
+                            "--dataset-name", "tiny", NULL);
+    if (rc != 0)
+        fail_msg("train: %d: %s", rc, e);
+    free(o), free(e);
+    /* the metadata: the data set as given */
+    struct dataset_info *d = calloc(1, sizeof *d);
+    struct weights_info info;
+    struct rm_status st;
+    float *w = malloc(MODEL_PARAM_FLOATS * sizeof *w);
+    assert_int_equal(weights_load_classes(best, w, 10, &info, d, &st), 0);
+    assert_string_equal(d->name, "tiny");
+    assert_string_equal(d->class_names[7], "seven");
+    assert_int_equal(d->transpose, 1);
+    assert_int_equal(d->kind, DATASET_IMAGES);
+    assert_int_equal(info.has_data, 1);
+    /* its own data: names, no warning */
+    assert_int_equal(tu_run_program(&o, &e, "test", "--weights", best, "--data", a, NULL), 0);
+    assert_non_null(strstr(o, "\nseven "));
+    assert_non_null(strstr(o, "rows are the true class"));
+    assert_string_equal(e, "");
+    free(o), free(e);
+    /* other test files: one warning line, the result still given */
+    assert_int_equal(tu_run_program(&o, &e, "test", "--weights", best, "--data", b, NULL), 0);
+    assert_non_null(strstr(e, "resnet-mnist: warning: "));
+    assert_non_null(strstr(e, ": not the test data "));
+    assert_non_null(strstr(e, "it was trained on tiny)\n"));
+    assert_ptr_equal(strchr(e, '\n') + 1, e + strlen(e)); /* exactly one line */
+    assert_non_null(strstr(o, "test accuracy"));
+    free(o), free(e);
+    free(w), free(d), free(names), free(best);
+    tu_remove_dir(a);
+    tu_remove_dir(b);
+    tu_remove_dir(out);
+}
+
+/* A label the checkpoint's classes do not have: refused, the folder named. */
+static void test_cmd_test_label_beyond_classes(void **state)
+{
+    (void)state;
+    char *a = tu_make_temp_dir(), *out = tu_make_temp_dir();
+    tu_write_mnist_split(a, "train", 30);
+    tu_write_mnist_split(a, "t10k", 10);
+    char *o = NULL, *e = NULL, *best = tu_path(out, "best.bin");
+    int rc = tu_run_program(&o, &e, "train", "--data", a, "--out", out, "--epochs", "1",
+                            "--threads", "1", "--quiet", "--classes", "12", NULL);
+    if (rc != 0)
+        fail_msg("train: %d: %s", rc, e);
+    free(o), free(e);
+    /* 12 outputs: test reads them from the file */
+    assert_int_equal(tu_run_program(&o, &e, "test", "--weights", best, "--data", a, "--json", NULL),
+                     0);
+    cJSON *j = cJSON_Parse(o);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "per_class")), 12);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "class_names")), 12);
+    cJSON_Delete(j);
+    free(o), free(e);
+    /* --classes below the labels: refused with the label named */
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", a, "--out", out, "--overwrite",
+                                    "--epochs", "1", "--classes", "5", NULL),
+                     1);
+    assert_non_null(strstr(e, "train-labels-idx1-ubyte: label 5 (index 5) is out of range 0..4 "
+                              "for 5 classes"));
+    free(o), free(e), free(best);
+    tu_remove_dir(a);
+    tu_remove_dir(out);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -557,6 +648,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_test_refuses_non_finite_outputs),
         cmocka_unit_test(test_cmd_test_metadata_never_printed_raw),
         cmocka_unit_test(test_cmd_test_output_never_replaces_input),
+        cmocka_unit_test(test_cmd_test_other_dataset_warns),
+        cmocka_unit_test(test_cmd_test_label_beyond_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,9 @@ struct eval_result {
     double loss; /* mean cross-entropy over the images */
 };
 
-/* Copies images idx[0..n) of ds into m->x, normalised (idx_normalize), and their labels into
+/* Copies images idx[0..n) of ds into m->x, normalised with the model's in_mean and in_std
+ * (((float)byte / 255 - mean) / std in float32 steps, as idx_normalize for MNIST's constants),
+ * and their labels into
  * labels[0..n). idx NULL means images first..first+n-1 in file order (first = 0). */
 void batch_load(struct model *m, uint8_t *labels, const struct idx_dataset *ds, const int *idx,
                 int first, int n);

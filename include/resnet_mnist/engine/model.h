@@ -13,14 +13,19 @@
  *   RB1: o1 = relu(p1 + conv 5x5 pad 2 (relu(conv 3x3 pad 1 (p1))))   [n,16,12,12]
  *   conv2 3x3 -> relu -> maxpool                   [n,32,5,5]   = p2
  *   RB2: o2 likewise                               [n,32,5,5] = [n,800] channel-major
- *   linear1 800->200 -> relu -> linear2 200->10    logits z [n,10]
+ *   linear1 800->200 -> relu -> linear2 200->N     logits z [n,N]
+ * N, the number of classes, is a parameter of the model (model_init_classes); the tutorial's
+ * is 10, and with N = 10 every tensor and number is the tutorial's.
  */
 
 #define MODEL_PARAM_COUNT  16
-#define MODEL_PARAM_FLOATS 210882
-#define MODEL_INPUT_FLOATS 784 /* per image */
-#define MODEL_CLASSES      10
-#define MODEL_CONV_LAYERS  6 /* conv1, RB1's two, conv2, RB2's two */
+#define MODEL_PARAM_FLOATS 210882 /* with the tutorial's 10 classes; model_param_floats(N) */
+#define MODEL_INPUT_FLOATS 784    /* per image */
+#define MODEL_CLASSES      10     /* the tutorial's N */
+#define MODEL_MAX_CLASSES  256    /* labels are bytes */
+/* model_param_floats(MODEL_MAX_CLASSES): room for any model's parameters */
+#define MODEL_MAX_PARAM_FLOATS (MODEL_PARAM_FLOATS + (MODEL_MAX_CLASSES - MODEL_CLASSES) * 201)
+#define MODEL_CONV_LAYERS      6 /* conv1, RB1's two, conv2, RB2's two */
 
 /* The parameter table: names and shapes as PyTorch's state_dict gives them, in its order. It
  * drives initialisation, the optimizer, checkpoints and the tests. */
@@ -32,7 +37,14 @@ struct model_param {
     size_t offset; /* into params, grads and momentum */
     size_t size;   /* floats */
 };
-extern const struct model_param model_params[MODEL_PARAM_COUNT];
+extern const struct model_param model_params[MODEL_PARAM_COUNT]; /* N = 10 */
+
+/* The parameter count of the model with `classes` outputs (1..MODEL_MAX_CLASSES): 210,882 for
+ * 10, and 201 more for each further class (linear2's weight row and bias). */
+size_t model_param_floats(int classes);
+/* The parameter table of the model with `classes` outputs: model_params with linear2's shapes,
+ * sizes and linear2.bias's offset for N = classes. */
+void model_param_table(struct model_param t[MODEL_PARAM_COUNT], int classes);
 
 /* Where a training step's time goes; model_forward/backward/sgd_step add their time per stage
  * into model.stage_seconds (a clock read per stage: negligible). The convolutions run in one
@@ -70,11 +82,17 @@ enum model_conv { MODEL_CONV_DIRECT, MODEL_CONV_FAST };
 
 struct model {
     int max_batch;
+    int classes;                                 /* N: linear2's outputs */
+    size_t param_floats;                         /* model_param_floats(classes) */
+    struct model_param table[MODEL_PARAM_COUNT]; /* model_param_table(classes) */
+    /* the input's normalisation, x = (byte/255 - mean)/std in float32 steps (evaluation.h's
+     * batch_load); MNIST's 0.1307 and 0.3081 after model_init, the caller may set them */
+    float in_mean, in_std;
     enum model_conv conv;    /* DIRECT after model_init; the caller may set it */
     float weight_decay;      /* SGD's coupled L2 (0 after model_init; the caller may set it) */
     int nesterov;            /* SGD's Nesterov momentum (0 after model_init; likewise) */
     struct thread_pool pool; /* runs the per-image-group tasks of every layer */
-    /* one allocation per role, each MODEL_PARAM_FLOATS floats laid out by model_params */
+    /* one allocation per role, each param_floats floats laid out by table */
     float *params;
     float *grads;
     float *momentum; /* SGD's momentum buffers */
@@ -101,6 +119,10 @@ struct model {
  * within them, groups of a fixed size per layer; every sum over images runs in group order, so
  * results are bitwise the same whatever the thread count. */
 int model_init(struct model *m, int max_batch, int threads, struct rm_status *st);
+/* model_init for a model of `classes` outputs (1..MODEL_MAX_CLASSES; model_init is this with
+ * MODEL_CLASSES). */
+int model_init_classes(struct model *m, int max_batch, int threads, int classes,
+                       struct rm_status *st);
 /* Frees m and zeroes it; accepts a zeroed or half-built struct. */
 void model_free(struct model *m);
 
@@ -109,7 +131,7 @@ void model_free(struct model *m);
  * optimizer (momentum zero, steps 0). */
 void model_init_params(struct model *m, struct rng *r);
 
-/* Forward pass on the n <= max_batch images in m->x; logits land in m->z. */
+/* Forward pass on the n <= max_batch images in m->x; logits land in m->z ([n, classes]). */
 void model_forward(struct model *m, int n);
 /* Loss of the last forward pass (mean cross-entropy, spec section 3); fills m->probs. */
 double model_loss(struct model *m, const uint8_t *labels, int n);

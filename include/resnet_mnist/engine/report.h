@@ -8,13 +8,16 @@
  * per-image results of evaluate_detailed (train.h); pure computation, nothing here prints or
  * allocates. */
 
-#define REPORT_CLASSES 10
+#define REPORT_CLASSES     10  /* MNIST's, report_build's */
+#define REPORT_MAX_CLASSES 256 /* labels are bytes */
 
+/* 256 KiB: keep it off small stacks. Only [0..classes) of each dimension is meaningful. */
 struct eval_report {
-    int total, correct;                            /* images; those predicted right */
-    int confusion[REPORT_CLASSES][REPORT_CLASSES]; /* [true digit][predicted digit] */
-    int class_total[REPORT_CLASSES];   /* images of each true digit: row sums of confusion */
-    int class_correct[REPORT_CLASSES]; /* the diagonal of confusion */
+    int classes;                                           /* N */
+    int total, correct;                                    /* images; those predicted right */
+    int confusion[REPORT_MAX_CLASSES][REPORT_MAX_CLASSES]; /* [true class][predicted class] */
+    int class_total[REPORT_MAX_CLASSES];   /* images of each true class: row sums of confusion */
+    int class_correct[REPORT_MAX_CLASSES]; /* the diagonal of confusion */
 };
 
 /* One misclassified image: its index in the data set, true and predicted digit, and the softmax
@@ -29,6 +32,10 @@ struct report_error {
  * of label l predicted as p, so every row sums to class_total[l], the whole matrix to n = total,
  * and the trace is correct. n = 0 gives an all-zero report. */
 void report_build(struct eval_report *r, const uint8_t *labels, const uint8_t *predicted, int n);
+/* report_build for `classes` classes (1..REPORT_MAX_CLASSES; labels and predictions below it,
+ * asserted); report_build is this with REPORT_CLASSES. */
+void report_build_classes(struct eval_report *r, int classes, const uint8_t *labels,
+                          const uint8_t *predicted, int n);
 
 /* class_correct[digit] / class_total[digit], or NaN when the digit has no images. */
 double report_class_accuracy(const struct eval_report *r, int digit);

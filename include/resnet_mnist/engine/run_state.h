@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "resnet_mnist/engine/dataset.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_options.h"
 #include "resnet_mnist/engine/trainer.h"
@@ -27,7 +28,13 @@ struct epoch_record {
     double train_loss; /* mean of the epoch's batch losses */
     double test_loss;  /* mean over the test images */
     int correct, total;
-    double seconds; /* wall time, not saved in checkpoints */
+    double seconds;                 /* wall time, not saved in checkpoints */
+    int train_correct, train_total; /* the epoch's training images predicted right (by the
+                                       forward pass of each step) of those counted: all of the
+                                       epoch's, or 0 of 0 in a run resumed from an older file */
+    double lr;                      /* the learning rate of the epoch's last step */
+    double val_loss;                /* on the validation images, when the run holds some out */
+    int val_correct, val_total;     /* val_total 0: no validation */
 };
 
 /* Where a run's data comes from: recorded so that `train --resume` needs no option. */
@@ -47,33 +54,51 @@ struct run_state {
     int best_epoch;            /* 1-based; 0 until an epoch is done */
     struct epoch_record *hist; /* epochs_done records, owned */
     int capacity;
-    float *best_params; /* MODEL_PARAM_FLOATS: the best epoch's weights (meaningful once
+    struct dataset_info data; /* the data set (dataset.h): MNIST's after run_state_init */
+    float *best_params; /* data.classes' param floats (room for MODEL_MAX_PARAM_FLOATS): the
+                           best epoch's weights (meaningful once
                            best_epoch > 0), owned */
 };
 
 /* The optimizer and trainer state a resumable file restores. */
 struct resume_point {
     struct rng rng, epoch_rng;
-    int batch;       /* batches of epoch epochs_done + 1 already done */
-    double loss_sum; /* their losses' sum */
-    long steps;      /* optimizer steps taken */
+    int batch;          /* batches of epoch epochs_done + 1 already done */
+    double loss_sum;    /* their losses' sum */
+    long steps;         /* optimizer steps taken */
+    long correct, seen; /* the epoch's training predictions so far (trainer.h) */
 };
 
 double epoch_accuracy(const struct epoch_record *e);
+/* val_correct / val_total, and train_correct / train_total; NaN when the total is 0. */
+double epoch_val_accuracy(const struct epoch_record *e);
+double epoch_train_accuracy(const struct epoch_record *e);
+/* e->lr (a float's value) as the shortest decimal that rounds to the same float, for showing:
+ * 0.02 rather than 0.0199999996. */
+double epoch_lr_decimal(const struct epoch_record *e);
+
+/* 1 when the run stops early: it has a patience N (opt.patience > 0) and its last N epochs
+ * brought no better monitored value (epochs_done - best_epoch >= N). */
+int run_state_out_of_patience(const struct run_state *r);
 
 /* Describes the model's parameter table as checkpoint tensors: names and shapes of
  * model_params, data pointing into `data` (MODEL_PARAM_FLOATS floats laid out by the table:
  * m->params, m->grads or m->momentum, or any buffer of that size). t has MODEL_PARAM_COUNT
  * entries. */
 void run_ckpt_tensors(const float *data, struct ckpt_tensor *t);
+/* run_ckpt_tensors for the model of `classes` outputs (model_param_table). */
+void run_ckpt_tensors_classes(const float *data, int classes, struct ckpt_tensor *t);
 
 /* Room for `capacity` epochs (it grows as needed) and the best epoch's weights; the source
  * empty. */
 int run_state_init(struct run_state *r, int capacity, struct rm_status *st);
 /* Frees everything r owns and zeroes it; accepts a zeroed struct. */
 void run_state_free(struct run_state *r);
-/* Appends a finished epoch and updates best_epoch (the first epoch of the highest accuracy).
- * An epoch whose train or test loss is NaN or infinite is refused ("epoch E: the test loss is
+/* Appends a finished epoch and updates best_epoch: the first epoch of the highest test accuracy
+ * when the run holds no validation images (opt.val 0: the tutorial's rule, which selects on the
+ * test set), else the first of the highest validation accuracy, or of the lowest validation
+ * loss with opt.monitor RUN_MONITOR_LOSS; the test set then never chooses. An epoch whose
+ * train, test or validation loss is NaN or infinite is refused ("epoch E: the test loss is
  * NaN"), so that it is never recorded, let alone made the best; r is unchanged then. The caller
  * copies the weights into best_params when the epoch is the new best. */
 int run_state_push(struct run_state *r, const struct epoch_record *e, struct rm_status *st);
@@ -103,7 +128,9 @@ int run_save_best(const char *path, const struct run_state *r, struct rm_status 
 int run_save_resumable(const char *path, const struct model *m, const struct trainer *t,
                        const struct run_state *r, struct rm_status *st);
 
-/* Reads a resumable file into params and momentum (MODEL_PARAM_FLOATS floats each), *at and r
+/* Reads a resumable file into params and momentum (model_param_floats(N) floats each for the
+ * file's N classes: room for MODEL_MAX_PARAM_FLOATS, or MODEL_PARAM_FLOATS for MNIST's), *at and r
+ * (r->data its data set: dataset_from_meta)
  * (initialised here, best_params and source included; free with run_state_free). Every field
  * is checked: the options by the command line's own rules (run_options.h), so that a value
  * train refuses as an option is refused here too, "<path>: resume field 'lr': 'nan' is not a
@@ -137,9 +164,10 @@ int run_state_begin(struct run_state *r, struct model *m, struct trainer *t,
 /* The mirror of run_save_resumable: puts what run_load_resumable read from path (r, params,
  * momentum, at) back into m and t, so that training continues bit for bit. m must be
  * initialised for r->opt.batch_size images; t is prepared here by run_trainer_init over train
- * (the run's r->opt.train_images images) and then given the weights, momentum, step count,
- * both generators, the position in the epoch and its running loss; the epoch's permutation is
- * redrawn on the next trainer_run_epoch. Refuses a model for another batch size, a training set
+ * (the run's r->opt.train_images images, less the r->opt.val held out by val_split_data) and
+ * then given the weights, momentum, step count, both generators, the position in the epoch and
+ * its running loss and training accuracy; the epoch's permutation is redrawn on the next
+ * trainer_run_epoch. Refuses a model for another batch size, a training set
  * of another size and "<path>: resume field 'batch_in_epoch' (B) is past the epoch's N
  * batches". On failure m and t are left freeable. */
 int run_state_restore(struct model *m, struct trainer *t, const struct idx_dataset *train,

@@ -1,7 +1,9 @@
 #ifndef RESNET_MNIST_WEIGHTS_H
 #define RESNET_MNIST_WEIGHTS_H
 
+#include "resnet_mnist/engine/dataset.h"
 #include "resnet_mnist/engine/run_options.h"
+#include "resnet_mnist/io/data_fingerprint.h"
 #include "resnet_mnist/io/status.h"
 
 /* A model's weights from any checkpoint, for the commands that only evaluate them (test,
@@ -28,6 +30,9 @@ struct weights_info {
                   an epoch); 0 otherwise */
     int correct, total; /* the test result training recorded for exactly these weights (correct
                            of total test images); 0 and 0 when there is none */
+    int has_data;       /* the file records the data it was trained on: data and test_images */
+    struct data_fingerprint data; /* of the run's four files (data_fingerprint.h) */
+    int test_images;              /* the test images it used */
 };
 
 /* Loads the 16 tensors of the model (names and shapes of model_params) from the checkpoint at
@@ -47,6 +52,19 @@ struct weights_info {
  *    number".
  * All or nothing: on failure params and *info are untouched. */
 int weights_load(const char *path, float *params, struct weights_info *info, struct rm_status *st);
+
+/* The number of classes of the model the checkpoint at path holds: the length of its tensor
+ * linear2.bias, read from the header (ckpt_peek_shape), 1..MODEL_MAX_CLASSES. Nothing else is
+ * checked: weights_load_classes does. */
+int weights_peek_classes(const char *path, int *classes, struct rm_status *st);
+
+/* weights_load for the model of `classes` outputs (params: model_param_floats(classes)
+ * floats); weights_load is this with MODEL_CLASSES and data NULL. When data is not NULL it
+ * receives the data set the file records (dataset_from_meta: from trusted metadata only, so a
+ * plain file stands for MNIST when it has 10 outputs), and info->has_data says whether the
+ * file records the data's fingerprint ("data_sha256", "test_images"), checked as above. */
+int weights_load_classes(const char *path, float *params, int classes, struct weights_info *info,
+                         struct dataset_info *data, struct rm_status *st);
 
 /* "best", "resumable" or "plain". */
 const char *weights_kind_name(int kind);

@@ -17,7 +17,7 @@
 #define MNIST_PIXELS     (MNIST_ROWS * MNIST_COLS)
 #define MNIST_CLASSES    10
 
-/* One split held as bytes: images[n][28][28] row-major, labels[n] in 0..9. Normalised per
+/* One split held as bytes: images[n][28][28] row-major, labels[n] (0..N-1 for N classes). Normalised per
  * batch by idx_normalize, never held as floats. */
 struct idx_dataset {
     int n;
@@ -43,8 +43,8 @@ int idx_read_file(const char *path, uint8_t **data, size_t *len, struct rm_statu
 int idx_parse_images(const uint8_t *buf, size_t len, const char *name, int limit, uint8_t **images,
                      int *count, struct rm_status *st);
 
-/* Same for a labels file: magic 0x801, 1 dimension, n >= 1, payload length n, and every
- * label of the file in 0..9 (also those beyond `limit`: one bad label means a corrupt file). */
+/* Same for a labels file: magic 0x801, 1 dimension, n >= 1, payload length n. Any byte is a
+ * label here: the number of classes is the run's, and the engine checks labels against it. */
 int idx_parse_labels(const uint8_t *buf, size_t len, const char *name, int limit, uint8_t **labels,
                      int *count, struct rm_status *st);
 
