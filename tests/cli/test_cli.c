@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "resnet_mnist/ops/isa.h"
+
 static int run(char **out, char **err, const char *a0, const char *a1, const char *a2,
                const char *a3, const char *a4, const char *a5, const char *a6, const char *a7)
 {
@@ -196,6 +198,107 @@ static void test_cli_divergence_stops_with_a_hint(void **state)
     tu_remove_dir(dir);
 }
 
+/* Runs "resnet-mnist [a0 a1] --version" with RESNET_MNIST_ISA set to env (NULL: unset) and
+ * returns the exit status, stdout and stderr (malloc'd). */
+static int run_isa(char **out, char **err, const char *env, const char *a0, const char *a1)
+{
+    char var[64];
+    snprintf(var, sizeof var, "RESNET_MNIST_ISA=%s", env ? env : "");
+    const char *e[] = {env ? var : "RESNET_MNIST_ISA", NULL};
+    if (!a0)
+        return tu_run_program_env(out, err, e, "--version", NULL);
+    if (!a1)
+        return tu_run_program_env(out, err, e, a0, "--version", NULL);
+    return tu_run_program_env(out, err, e, a0, a1, "--version", NULL);
+}
+
+/* Asserts a usage error whose first line is "resnet-mnist: " + want (then the "Try" line). */
+static void expect_isa_error(const char *want, const char *env, const char *a0, const char *a1)
+{
+    char *out, *err;
+    int rc = run_isa(&out, &err, env, a0, a1);
+    size_t n = strlen(want);
+    if (rc != 2 || strncmp(err, "resnet-mnist: ", 14) != 0 || strncmp(err + 14, want, n) != 0 ||
+        err[14 + n] != '\n' || !strstr(err, "--help"))
+        fail_msg("env %s, %s %s: exit %d, stderr: %s", env ? env : "unset", a0 ? a0 : "",
+                 a1 ? a1 : "", rc, err);
+    assert_string_equal(out, "");
+    free(out), free(err);
+}
+
+/* --isa NAME (before the command) and RESNET_MNIST_ISA choose the kernels' path, which
+ * --version names; the flag wins over the variable; an unknown name, a missing value and a path
+ * this CPU (or a native build) lacks are usage errors of one line. */
+static void test_cli_isa_chooses_the_kernels(void **state)
+{
+    (void)state;
+    expect_isa_error(
+        "--isa: unknown instruction-set path 'avx' (expected avx512, avx2 or baseline)", NULL,
+        "--isa", "avx");
+    expect_isa_error("RESNET_MNIST_ISA: unknown instruction-set path 'AVX2' (expected avx512, avx2 "
+                     "or baseline)",
+                     "AVX2", NULL, NULL);
+    expect_isa_error("--isa: unknown instruction-set path '' (expected avx512, avx2 or baseline)",
+                     NULL, "--isa=", NULL);
+    char *out, *err;
+    assert_int_equal(tu_run_program(&out, &err, "--isa", NULL), 2);
+    assert_non_null(strstr(err, "option '--isa' needs a value"));
+    free(out), free(err);
+    /* help needs no kernels: a bad variable does not stop it */
+    const char *bad[] = {"RESNET_MNIST_ISA=avx", NULL};
+    assert_int_equal(tu_run_program_env(&out, &err, bad, "--help", NULL), 0);
+    free(out), free(err);
+
+    unsigned features = isa_read_features();
+    char want[128];
+    enum isa_path best = isa_best_path(features);
+    snprintf(want, sizeof want, "\nkernels: %s (%s, %d floats per vector)\n", isa_path_name(best),
+             isa_path_label(best), isa_path_floats(best));
+    assert_int_equal(run_isa(&out, &err, NULL, NULL, NULL), 0);
+    if (!strstr(out, want))
+        fail_msg("default path: want %s in %s", want + 1, out);
+    free(out), free(err);
+    assert_int_equal(run_isa(&out, &err, "", NULL, NULL), 0); /* empty: as unset */
+    if (!strstr(out, want))
+        fail_msg("empty RESNET_MNIST_ISA: want %s in %s", want + 1, out);
+    free(out), free(err);
+    for (int p = 0; p < ISA_PATHS; p++) {
+        const char *name = isa_path_name((enum isa_path)p);
+        char flag[32];
+        snprintf(flag, sizeof flag, "--isa=%s", name);
+        if (!isa_path_compiled((enum isa_path)p)) {
+            snprintf(want, sizeof want,
+                     "--isa: this build has only the %s path (built with "
+                     "RESNET_MNIST_NATIVE=ON)",
+                     isa_path_name(best));
+            expect_isa_error(want, NULL, "--isa", name);
+            continue;
+        }
+        if (!isa_path_supported((enum isa_path)p, features)) {
+            snprintf(want, sizeof want,
+                     "RESNET_MNIST_ISA: the %s path needs %s, which this CPU lacks", name,
+                     isa_path_needs((enum isa_path)p));
+            expect_isa_error(want, name, NULL, NULL);
+            continue;
+        }
+        snprintf(want, sizeof want, "\nkernels: %s (%s, %d floats per vector)\n", name,
+                 isa_path_label((enum isa_path)p), isa_path_floats((enum isa_path)p));
+        /* the variable, the flag in both forms, and the flag over a bad variable */
+        int rc[4] = {run_isa(&out, &err, name, NULL, NULL), 0, 0, 0};
+        for (int k = 0; k < 4; k++) {
+            if (k == 1)
+                rc[k] = run_isa(&out, &err, NULL, "--isa", name);
+            if (k == 2)
+                rc[k] = run_isa(&out, &err, NULL, flag, NULL);
+            if (k == 3)
+                rc[k] = run_isa(&out, &err, "avx", "--isa", name);
+            if (rc[k] != 0 || !strstr(out, want))
+                fail_msg("%s, way %d: exit %d, stdout %s, stderr %s", name, k, rc[k], out, err);
+            free(out), free(err);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -205,6 +308,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_train_then_test_reproduces_recorded_accuracy),
         cmocka_unit_test(test_cli_failures_name_the_file),
         cmocka_unit_test(test_cli_divergence_stops_with_a_hint),
+        cmocka_unit_test(test_cli_isa_chooses_the_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 
 #include "resnet_mnist/engine/fma_probe.h"
 #include "resnet_mnist/engine/model.h"
+#include "resnet_mnist/ops/isa.h"
 
 /* A positive finite number under key. */
 static double positive(const cJSON *o, const char *key)
@@ -47,6 +48,13 @@ static void test_cmd_bench_json_has_every_key(void **state)
     const cJSON *isa = cJSON_GetObjectItemCaseSensitive(o, "isa");
     assert_true(cJSON_IsString(isa));
     assert_string_equal(isa->valuestring, fma_probe_isa()); /* built with the same flags */
+    /* the kernels' path: the child chooses as this process does (same CPU, same environment) */
+    const cJSON *kernels = cJSON_GetObjectItemCaseSensitive(o, "kernels");
+    assert_true(cJSON_IsString(kernels));
+    assert_string_equal(kernels->valuestring, isa_path_name(isa_active_path()));
+    const cJSON *floats = cJSON_GetObjectItemCaseSensitive(o, "vector_floats");
+    assert_true(cJSON_IsNumber(floats));
+    assert_int_equal(floats->valueint, isa_path_floats(isa_active_path()));
     const cJSON *conv = cJSON_GetObjectItemCaseSensitive(o, "conv");
     assert_true(cJSON_IsString(conv));
     assert_string_equal(conv->valuestring, "direct");
@@ -104,6 +112,11 @@ static void test_cmd_bench_tables(void **state)
     if (strncmp(out, want, strlen(want)) != 0)
         fail_msg("first lines: %s", out);
     assert_non_null(strstr(out, "\nstage "));
+    enum isa_path isa = isa_active_path();
+    snprintf(want, sizeof want, "\nkernels: %s (%s, %d floats per vector)\n\n", isa_path_name(isa),
+             isa_path_label(isa), isa_path_floats(isa));
+    if (!strstr(out, want))
+        fail_msg("no '%s' in: %s", want + 1, out);
     for (int s = 0; s < MODEL_STAGES; s++) {
         char line[64];
         snprintf(line, sizeof line, "\n%s ", model_stage_names[s]);
