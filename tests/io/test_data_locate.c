@@ -111,6 +111,28 @@ static void test_data_locate_search_order(void **state)
     teardown(tmp);
 }
 
+/* test reads only the test split: a folder with the two t10k files is enough for it */
+static void test_data_locate_test_split_only(void **state)
+{
+    (void)state;
+    char *tmp = setup();
+    char *user = tu_path(tmp, "xdg/resnet-mnist/test-set");
+    dataset_dir("data/test-set", "", -1);
+    char *gone = tu_path("data/test-set", "train-images-idx3-ubyte"); /* the t10k files only */
+    unlink(gone);
+    dataset_dir(user, "", -1);
+    char out[4096];
+    struct rm_status st;
+    assert_int_equal(data_locate_splits("test-set", NULL, 0, out, sizeof out, &st), 0);
+    assert_string_equal(out, "data/test-set");
+    assert_int_equal(data_locate_splits("test-set", NULL, 1, out, sizeof out, &st), 0);
+    assert_string_equal(out, user);
+    expect_found("test-set", NULL, user);
+    free(gone);
+    free(user);
+    teardown(tmp);
+}
+
 static void test_data_locate_never_passes_over_data_flag(void **state)
 {
     (void)state;
@@ -207,6 +229,7 @@ int main(int argc, char **argv)
     tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_locate_search_order),
+        cmocka_unit_test(test_data_locate_test_split_only),
         cmocka_unit_test(test_data_locate_never_passes_over_data_flag),
         cmocka_unit_test(test_data_locate_names_the_folders_tried),
         cmocka_unit_test(test_data_locate_finds_debian_datasets),
