@@ -5,12 +5,17 @@
 
 #define SIDE 28
 
+/* Pixel (x, y)'s grey (BT.601), alpha laid on white as ink_map does: a transparent
+ * background counts as paper. */
 static double grey_at(const uint8_t *px, int w, int channels, int x, int y)
 {
     const uint8_t *p = px + ((size_t)y * w + x) * (size_t)channels;
-    if (channels >= 3)
-        return 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
-    return p[0];
+    double g = channels >= 3 ? 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2] : p[0];
+    if (channels == 2 || channels == 4) {
+        double a = p[channels - 1] / 255.0;
+        g = a * g + (1 - a) * 255.0;
+    }
+    return g;
 }
 
 /* The part of [a, a+1) that [lo, hi) covers. */
