@@ -20,9 +20,24 @@ void train_progress_print_start(const struct train_progress *p, const struct run
         printf("%s: the run has done its %d epochs; nothing to train (ask for more with "
                "--epochs)\n",
                resume_file, r->epochs);
+    else if (resume_file && run_state_out_of_patience(r))
+        printf("%s: the run stopped early at epoch %d, %d epochs without a better validation "
+               "%s; nothing to train (give more with --patience)\n",
+               resume_file, r->epochs_done, r->epochs_done - r->best_epoch,
+               run_monitor_name(o->monitor));
     else if (resume_file)
         printf("resuming %s at epoch %d, batch %d of %d\n", resume_file, r->epochs_done + 1,
                p->t->batch, trainer_batches(p->t));
+    if (o->val) { /* what chooses best.bin, and when the run stops */
+        printf("holding out %d training images, chosen by the seed, for validation: best.bin is "
+               "the epoch of the %s validation %s",
+               o->val, o->monitor == RUN_MONITOR_LOSS ? "lowest" : "highest",
+               run_monitor_name(o->monitor));
+        if (o->patience)
+            printf(", and training stops after %d epoch%s without a better one", o->patience,
+                   o->patience == 1 ? "" : "s");
+        printf("\n");
+    }
     printf("training on %d images, testing on %d, batch %d, lr %g, momentum %g, seed %" PRIu64
            ", %d thread%s%s\n",
            train->n, test->n, o->batch_size, o->lr, o->momentum, o->seed, threads,
@@ -98,7 +113,7 @@ void train_progress_on_batch(void *ctx, int batch, int batches, double loss)
 void train_progress_print_epoch(struct train_progress *p, const struct run_state *r)
 {
     const struct epoch_record *h = &r->hist[r->epochs_done - 1];
-    int e = r->epochs_done;
+    int e = r->epochs_done, stop = run_state_out_of_patience(r);
     if (p->mode == OUT_JSON) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "epoch", e);
@@ -108,7 +123,21 @@ void train_progress_print_epoch(struct train_progress *p, const struct run_state
         cJSON_AddNumberToObject(o, "test_correct", h->correct);
         cJSON_AddNumberToObject(o, "test_total", h->total);
         cJSON_AddNumberToObject(o, "seconds", h->seconds);
+        if (h->train_total) {
+            cJSON_AddNumberToObject(o, "train_accuracy", epoch_train_accuracy(h));
+            cJSON_AddNumberToObject(o, "train_correct", h->train_correct);
+            cJSON_AddNumberToObject(o, "train_total", h->train_total);
+        }
+        cJSON_AddNumberToObject(o, "lr", epoch_lr_decimal(h));
+        if (h->val_total) {
+            cJSON_AddNumberToObject(o, "val_loss", h->val_loss);
+            cJSON_AddNumberToObject(o, "val_accuracy", epoch_val_accuracy(h));
+            cJSON_AddNumberToObject(o, "val_correct", h->val_correct);
+            cJSON_AddNumberToObject(o, "val_total", h->val_total);
+        }
         cJSON_AddNumberToObject(o, "best_epoch", r->best_epoch);
+        if (r->opt.patience)
+            cJSON_AddBoolToObject(o, "early_stop", stop);
         char *text = cJSON_PrintUnformatted(o);
         if (text)
             puts(text);
@@ -116,10 +145,21 @@ void train_progress_print_epoch(struct train_progress *p, const struct run_state
         cJSON_Delete(o);
     } else {
         train_progress_clear(p);
-        printf("epoch %d: test accuracy %.2f%% (%d/%d), train loss %.4g, test loss %.4g, %.1f "
-               "s%s\n",
-               e, 100.0 * epoch_accuracy(h), h->correct, h->total, h->train_loss, h->test_loss,
-               h->seconds, r->best_epoch == e ? "  (best so far)" : "");
+        printf("epoch %d: ", e);
+        if (h->val_total) /* first: what chooses */
+            printf("val accuracy %.2f%% (%d/%d), val loss %.4g, ", 100.0 * epoch_val_accuracy(h),
+                   h->val_correct, h->val_total, h->val_loss);
+        printf("test accuracy %.2f%% (%d/%d), train loss %.4g, test loss %.4g, ",
+               100.0 * epoch_accuracy(h), h->correct, h->total, h->train_loss, h->test_loss);
+        if (h->train_total)
+            printf("train accuracy %.2f%%, ", 100.0 * epoch_train_accuracy(h));
+        printf("lr %.9g, %.1f s%s\n", epoch_lr_decimal(h), h->seconds,
+               r->best_epoch == e ? "  (best so far)" : "");
+        if (stop) /* also with --quiet: why the run ends before its epochs */
+            printf("stopping early: the validation %s has not improved on epoch %d's for %d "
+                   "epoch%s (--patience %d)\n",
+                   run_monitor_name(r->opt.monitor), r->best_epoch, e - r->best_epoch,
+                   e - r->best_epoch == 1 ? "" : "s", r->opt.patience);
     }
     fflush(stdout);
 }
@@ -131,8 +171,19 @@ void train_progress_print_summary(struct train_progress *p, const struct run_sta
         return;
     train_progress_clear(p);
     const struct epoch_record *b = &r->hist[r->best_epoch - 1];
-    printf("best test accuracy %.2f%% (%d/%d) at epoch %d\n", 100.0 * epoch_accuracy(b), b->correct,
-           b->total, r->best_epoch);
+    if (!r->opt.val)
+        printf("best test accuracy %.2f%% (%d/%d) at epoch %d\n", 100.0 * epoch_accuracy(b),
+               b->correct, b->total, r->best_epoch);
+    else if (r->opt.monitor == RUN_MONITOR_LOSS)
+        printf("lowest validation loss %.4g at epoch %d (val accuracy %.2f%%): test accuracy "
+               "%.2f%% (%d/%d)\n",
+               b->val_loss, r->best_epoch, 100.0 * epoch_val_accuracy(b), 100.0 * epoch_accuracy(b),
+               b->correct, b->total);
+    else
+        printf("best validation accuracy %.2f%% (%d/%d) at epoch %d: test accuracy %.2f%% "
+               "(%d/%d)\n",
+               100.0 * epoch_val_accuracy(b), b->val_correct, b->val_total, r->best_epoch,
+               100.0 * epoch_accuracy(b), b->correct, b->total);
     printf("wrote %s (best epoch), %s (last epoch, resumable), %s, %s and %s\n", f->best, f->last,
            f->csv, f->acc_png, f->loss_png);
     fflush(stdout);

@@ -112,6 +112,7 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
     if (t->batch == 0) {
         t->epoch_rng = t->rng;
         t->loss_sum = 0;
+        t->correct = t->seen = 0;
         t->order_ready = 0;
     }
     if (!t->order_ready)
@@ -128,6 +129,9 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
             *mean_loss = loss;
             return TRAINER_DIVERGED;
         }
+        int correct = 0; /* before the backward pass, which may reuse the logits' memory */
+        for (int b = 0; b < n; b++)
+            correct += model_predicted(t->m, b) == t->labels[b];
         model_backward(t->m, t->labels, n);
         float lr = t->lr, momentum = t->momentum; /* constant: the fields, as set */
         if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
@@ -137,6 +141,8 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
             return TRAINER_DIVERGED;
         }
         t->loss_sum += loss;
+        t->correct += correct;
+        t->seen += n;
         t->batch++;
         if (on_batch)
             on_batch(ctx, t->batch, batches, loss);

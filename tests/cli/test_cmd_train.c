@@ -50,7 +50,7 @@ static void assert_same_file(const char *dir_a, const char *dir_b, const char *n
     free(da), free(db), free(a), free(b);
 }
 
-/* metrics.csv without its last column (wall-clock seconds, which no two runs share). */
+/* metrics.csv without its fifth column (wall-clock seconds, which no two runs share). */
 static char *metrics_without_seconds(const char *dir)
 {
     char *p = tu_path(dir, "metrics.csv");
@@ -59,10 +59,17 @@ static char *metrics_without_seconds(const char *dir)
     text[len] = 0; /* tu_read_file leaves room for it */
     char *out = calloc(len + 1, 1), *o = out;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        char *comma = strrchr(line, ',');
-        size_t n = comma ? (size_t)(comma - line) : strlen(line);
-        memcpy(o, line, n);
-        o += n;
+        char *c = line; /* the fourth comma: the seconds follow it */
+        for (int k = 0; k < 4 && c; k++)
+            c = strchr(c + (k > 0), ',');
+        assert_non_null(c);
+        char *after = strchr(c + 1, ','); /* NULL: seconds are the last column */
+        memcpy(o, line, (size_t)(c - line));
+        o += c - line;
+        if (after) {
+            strcpy(o, after);
+            o += strlen(after);
+        }
         *o++ = '\n';
     }
     free(text), free(p);
@@ -886,6 +893,340 @@ static void test_cmd_train_unwritable_outputs_fail_before_training(void **state)
     tu_remove_dir(top);
 }
 
+/* ---------------------------------------------------------------- validation and metrics */
+
+#define METRICS_COLUMNS 9
+#define METRICS_MAX     16
+
+/* metrics.csv of a run folder: its header checked, each epoch's nine values (NaN where the
+ * field is empty). */
+struct metrics {
+    int epochs;
+    double v[METRICS_MAX][METRICS_COLUMNS];
+};
+
+static void read_metrics(const char *dir, struct metrics *m)
+{
+    char *p = tu_path(dir, "metrics.csv");
+    size_t len;
+    char *text = (char *)tu_read_file(p, &len);
+    text[len] = 0;
+    const char *header = "epoch,train_loss,test_loss,test_accuracy,seconds,"
+                         "train_accuracy,lr,val_loss,val_accuracy\n";
+    assert_true(strncmp(text, header, strlen(header)) == 0);
+    m->epochs = 0;
+    for (char *line = strtok(text + strlen(header), "\n"); line; line = strtok(NULL, "\n")) {
+        assert_true(m->epochs < METRICS_MAX);
+        char *s = line;
+        for (int c = 0; c < METRICS_COLUMNS; c++) {
+            size_t n = strcspn(s, ",");
+            assert_true(c + 1 < METRICS_COLUMNS ? s[n] == ',' : s[n] == 0);
+            char *end;
+            m->v[m->epochs][c] = n ? strtod(s, &end) : NAN;
+            assert_true(n == 0 || end == s + n);
+            s += n + (c + 1 < METRICS_COLUMNS);
+        }
+        assert_int_equal((int)m->v[m->epochs][0], m->epochs + 1);
+        m->epochs++;
+    }
+    free(text), free(p);
+}
+
+/* The first epoch (1-based) whose column col is the highest (sign +1) or lowest (-1). */
+static int first_best(const struct metrics *m, int col, int sign)
+{
+    int best = 0;
+    for (int e = 1; e < m->epochs; e++)
+        if (sign * m->v[e][col] > sign * m->v[best][col])
+            best = e;
+    return best + 1;
+}
+
+/* A metadata value of a checkpoint, read from the safetensors header itself (8 bytes of length,
+ * then JSON with "__metadata__"), not through the program's reader. Caller frees. */
+static char *checkpoint_meta(const char *dir, const char *file, const char *key)
+{
+    char *p = tu_path(dir, file);
+    size_t len;
+    uint8_t *d = tu_read_file(p, &len);
+    assert_true(len >= 8);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | d[i];
+    assert_true(n <= len - 8);
+    cJSON *j = cJSON_ParseWithLength((const char *)d + 8, (size_t)n);
+    assert_non_null(j);
+    cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "__metadata__"), key);
+    char *out = v && cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+    cJSON_Delete(j);
+    free(d), free(p);
+    return out;
+}
+
+static int checkpoint_epoch(const char *dir)
+{
+    char *v = checkpoint_meta(dir, "best.bin", "epoch");
+    assert_non_null(v);
+    int e = atoi(v);
+    free(v);
+    return e;
+}
+
+/* A data folder like the fixture's whose test labels are wrong on purpose: image i, a digit
+ * i % 10, is labelled (i + 1) % 10, so that the better a model learns, the worse it does on
+ * this test set, and choosing on it and on validation disagree. */
+static char *make_misleading_data(void)
+{
+    char *dir = tu_make_temp_dir();
+    tu_write_mnist_split(dir, "train", 600);
+    tu_write_mnist_split(dir, "t10k", 100);
+    uint8_t labels[8 + 100] = {0, 0, 8, 1, 0, 0, 0, 100};
+    for (int i = 0; i < 100; i++)
+        labels[8 + i] = (uint8_t)((i + 1) % 10);
+    char *p = tu_path(dir, "t10k-labels-idx1-ubyte");
+    tu_write_file(p, labels, sizeof labels);
+    free(p);
+    return dir;
+}
+
+/* best.bin is the epoch validation chooses: the first of the highest validation accuracy, or of
+ * the lowest validation loss with --monitor loss; never the test set's choice, which without
+ * --val is the tutorial's (the first of the highest test accuracy). */
+static void test_cmd_train_val_chooses_best_not_the_test_set(void **state)
+{
+    (void)state;
+    char *data = make_misleading_data();
+    const char *monitors[3] = {NULL, "accuracy", "loss"};
+    for (int k = 0; k < 3; k++) {
+        char *dir = tu_make_temp_dir(), *o, *e;
+        int rc = k == 0 ? tu_run_program(&o, &e, "train", "--data", data, "--out", dir, "--quiet",
+                                         "--epochs", "4", "--lr", "0.002", NULL)
+                        : tu_run_program(&o, &e, "train", "--data", data, "--out", dir, "--quiet",
+                                         "--epochs", "4", "--lr", "0.002", "--val", "100",
+                                         "--monitor", monitors[k], NULL);
+        if (rc != 0)
+            fail_msg("train exited %d: %s", rc, e);
+        struct metrics m;
+        read_metrics(dir, &m);
+        assert_int_equal(m.epochs, 4);
+        int by_test = first_best(&m, 3, +1), by_val_acc = first_best(&m, 8, +1),
+            by_val_loss = first_best(&m, 7, -1);
+        /* with validation, the data makes the three rules disagree (else this test would
+         * prove nothing) */
+        if (k > 0)
+            assert_true(by_test != by_val_acc && by_test != by_val_loss &&
+                        by_val_acc != by_val_loss);
+        assert_int_equal(checkpoint_epoch(dir), k == 0   ? by_test
+                                                : k == 1 ? by_val_acc
+                                                         : by_val_loss);
+        /* best.bin's metadata says how it was chosen */
+        char *mon = checkpoint_meta(dir, "best.bin", "monitor");
+        if (k == 0)
+            assert_null(mon);
+        else
+            assert_string_equal(mon, monitors[k]);
+        free(mon);
+        free(o), free(e);
+        tu_remove_dir(dir);
+    }
+    tu_remove_dir(data);
+}
+
+/* --patience N stops after the first epoch that is N epochs past the best one, says so in one
+ * line and in --json, and a resumed run continues the count: stopped with --patience 2 and
+ * resumed with --patience 4 it is the run made with --patience 4 from the start. */
+static void test_cmd_train_patience_stops_at_the_right_epoch(void **state)
+{
+    struct fixture *f = *state;
+    char *dir = tu_make_temp_dir(), *o, *e;
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--epochs",
+                                    "12", "--val", "100", "--patience", "2", "--log-every", "0",
+                                    NULL),
+                     0);
+    struct metrics m;
+    read_metrics(dir, &m);
+    /* the rule: the first epoch E with E - (the first best epoch up to E) >= 2 */
+    int best = 1, stop = 0;
+    for (int k = 2; k <= 12 && !stop; k++) {
+        if (k <= m.epochs && m.v[k - 1][8] > m.v[best - 1][8])
+            best = k;
+        if (k - best >= 2)
+            stop = k;
+    }
+    assert_true(stop > 0 && stop < 12); /* the data plateaus: the run must stop early */
+    assert_int_equal(m.epochs, stop);
+    assert_int_equal(checkpoint_epoch(dir), best);
+    char want[128];
+    snprintf(want, sizeof want,
+             "stopping early: the validation accuracy has not improved on epoch %d's for 2 "
+             "epochs (--patience 2)\n",
+             best);
+    assert_non_null(strstr(o, want));
+    assert_non_null(strstr(o, "best validation accuracy "));
+    free(o), free(e);
+    /* resumed as it is: nothing to train, exit 0 */
+    assert_int_equal(
+        tu_run_program(&o, &e, "train", "--resume", dir, "--data", f->data, "--quiet", NULL), 0);
+    assert_string_equal(o, "");
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", dir, "--data", f->data, NULL), 0);
+    assert_non_null(strstr(o, "stopped early"));
+    free(o), free(e);
+    /* resumed with more patience, it goes on to where a run with that patience stops */
+    char *straight = tu_make_temp_dir();
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", straight,
+                                    "--epochs", "12", "--val", "100", "--patience", "4", "--json",
+                                    NULL),
+                     0);
+    int objects = 0, stops = 0;
+    for (char *line = strtok(o, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        objects++;
+        cJSON *s = cJSON_GetObjectItem(j, "early_stop");
+        assert_true(cJSON_IsBool(s));
+        stops += cJSON_IsTrue(s);
+        if (cJSON_IsTrue(s)) /* only the last one */
+            assert_null(strtok(NULL, "\n"));
+        cJSON_Delete(j);
+        if (stops)
+            break;
+    }
+    assert_int_equal(stops, 1);
+    assert_int_equal(objects, best + 4);
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", dir, "--data", f->data,
+                                    "--patience", "4", "--quiet", NULL),
+                     0);
+    free(o), free(e);
+    assert_same_run(straight, dir);
+    tu_remove_dir(straight);
+    tu_remove_dir(dir);
+}
+
+/* A run with --val, --monitor loss and --patience stopped after an epoch and resumed is bitwise
+ * the run never stopped: the same held-out images, the same choices, the same files. */
+static void test_cmd_train_resume_with_val_is_bitwise_the_same_run(void **state)
+{
+    struct fixture *f = *state;
+    char *straight = tu_make_temp_dir(), *pieces = tu_make_temp_dir(), *o, *e;
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", straight,
+                                    "--quiet", "--epochs", "3", "--val", "150", "--monitor", "loss",
+                                    "--patience", "5", "--threads", "2", NULL),
+                     0);
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", pieces, "--quiet",
+                                    "--epochs", "1", "--val", "150", "--monitor", "loss",
+                                    "--patience", "5", "--threads", "1", NULL),
+                     0);
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", pieces, "--epochs", "3", "--data",
+                                    f->data, "--quiet", "--threads", "3", NULL),
+                     0);
+    free(o), free(e);
+    assert_same_run(straight, pieces);
+    char *val = checkpoint_meta(pieces, "last.bin", "val");
+    assert_string_equal(val, "150");
+    free(val);
+    tu_remove_dir(straight);
+    tu_remove_dir(pieces);
+}
+
+/* What --val, --monitor and --patience refuse, each a usage error naming the problem. */
+static void test_cmd_train_val_refusals(void **state)
+{
+    struct fixture *f = *state;
+    char *dir = tu_make_temp_dir(), *o, *e;
+    /* nothing left to train on: 600 images with --limit-train 200 */
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir,
+                                    "--limit-train", "200", "--val", "200", NULL),
+                     2);
+    assert_non_null(strstr(e, "--val 200: must be less than the 200 training images the run uses"));
+    free(o), free(e);
+    assert_int_equal(
+        tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--patience", "3", NULL),
+        2);
+    assert_non_null(strstr(e, "--patience needs --val"));
+    free(o), free(e);
+    assert_int_equal(
+        tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--monitor", "loss", NULL),
+        2);
+    assert_non_null(strstr(e, "--monitor needs --val"));
+    free(o), free(e);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--val", "10",
+                                    "--monitor", "speed", NULL),
+                     2);
+    assert_non_null(strstr(e, "'speed' is neither accuracy nor loss"));
+    free(o), free(e);
+    /* a resumed run keeps its split */
+    assert_int_equal(run_train(f->data, dir, "--epochs", "1", "--val", "50"), 0);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", dir, "--epochs", "2", "--val",
+                                    "60", "--data", f->data, NULL),
+                     2);
+    assert_non_null(strstr(e, "--val differs"));
+    free(o), free(e);
+    char *plain = tu_make_temp_dir();
+    assert_int_equal(run_train(f->data, plain, "--epochs", "1", NULL, NULL), 0);
+    assert_int_equal(tu_run_program(&o, &e, "train", "--resume", plain, "--epochs", "2",
+                                    "--patience", "2", "--data", f->data, NULL),
+                     2);
+    assert_non_null(strstr(e, "holds no validation images"));
+    free(o), free(e);
+    tu_remove_dir(plain);
+    tu_remove_dir(dir);
+}
+
+/* metrics.csv's columns and --json's keys agree with each other and with the run: training
+ * accuracy over all the images trained on, the lr, validation when there is some and empty
+ * fields (no keys) when not. */
+static void test_cmd_train_metrics_columns_and_json_keys(void **state)
+{
+    struct fixture *f = *state;
+    for (int val = 0; val <= 1; val++) {
+        char *dir = tu_make_temp_dir(), *o, *e;
+        int rc = val ? tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--json",
+                                      "--epochs", "2", "--val", "100", NULL)
+                     : tu_run_program(&o, &e, "train", "--data", f->data, "--out", dir, "--json",
+                                      "--epochs", "2", NULL);
+        assert_int_equal(rc, 0);
+        struct metrics m;
+        read_metrics(dir, &m);
+        assert_int_equal(m.epochs, 2);
+        int k = 0;
+        for (char *line = strtok(o, "\n"); line; line = strtok(NULL, "\n"), k++) {
+            cJSON *j = cJSON_Parse(line);
+            assert_non_null(j);
+            int tc = cJSON_GetObjectItem(j, "train_correct")->valueint;
+            int tt = cJSON_GetObjectItem(j, "train_total")->valueint;
+            assert_int_equal(tt, val ? 500 : 600);
+            assert_true(tc >= 0 && tc <= tt);
+            assert_true(fabs(cJSON_GetObjectItem(j, "train_accuracy")->valuedouble -
+                             (double)tc / tt) < 1e-12);
+            assert_true(fabs(m.v[k][5] - (double)tc / tt) < 1e-6);
+            assert_true(cJSON_GetObjectItem(j, "lr")->valuedouble == 0.005);
+            assert_true(m.v[k][6] == 0.005);
+            cJSON *vc = cJSON_GetObjectItem(j, "val_correct");
+            if (!val) {
+                assert_null(vc);
+                assert_null(cJSON_GetObjectItem(j, "val_loss"));
+                assert_true(isnan(m.v[k][7]) && isnan(m.v[k][8]));
+            } else {
+                int vt = cJSON_GetObjectItem(j, "val_total")->valueint;
+                assert_int_equal(vt, 100);
+                assert_true(fabs(m.v[k][8] - (double)vc->valueint / vt) < 1e-6);
+                assert_true(fabs(cJSON_GetObjectItem(j, "val_accuracy")->valuedouble -
+                                 (double)vc->valueint / vt) < 1e-12);
+                assert_true(fabs(m.v[k][7] - cJSON_GetObjectItem(j, "val_loss")->valuedouble) <
+                            1e-6);
+            }
+            cJSON_Delete(j);
+        }
+        assert_int_equal(k, 2);
+        free(o), free(e);
+        tu_remove_dir(dir);
+    }
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -930,6 +1271,15 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_unwritable_outputs_fail_before_training,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_val_chooses_best_not_the_test_set, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_patience_stops_at_the_right_epoch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_resume_with_val_is_bitwise_the_same_run,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_val_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cmd_train_metrics_columns_and_json_keys, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

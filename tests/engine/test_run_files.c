@@ -29,14 +29,28 @@ static int exists(const char *dir, const char *name)
 }
 
 /* A history of n epochs: epoch e (1-based) has train loss 1/e, test loss 2/e, e*10 correct of
- * 100 and e + 0.5 seconds. */
+ * 100, e + 0.5 seconds, 40 + e training images right of 50 and lr 0.005 (a float). */
 static void make_history(struct run_state *r, int n)
 {
     struct rm_status st;
     assert_int_equal(run_state_init(r, n, &st), 0);
-    r->opt = (struct run_options){30, 1, 0.005f, 0.5f, 0, 60000, 10000, MODEL_CONV_DIRECT};
+    r->opt = (struct run_options){.batch_size = 30,
+                                  .shuffle = 1,
+                                  .lr = 0.005f,
+                                  .momentum = 0.5f,
+                                  .seed = 0,
+                                  .train_images = 60000,
+                                  .test_images = 10000,
+                                  .conv = MODEL_CONV_DIRECT};
     for (int e = 1; e <= n; e++) {
-        struct epoch_record h = {1.0 / e, 2.0 / e, e * 10, 100, e + 0.5};
+        struct epoch_record h = {.train_loss = 1.0 / e,
+                                 .test_loss = 2.0 / e,
+                                 .correct = e * 10,
+                                 .total = 100,
+                                 .seconds = e + 0.5,
+                                 .train_correct = 40 + e,
+                                 .train_total = 50,
+                                 .lr = 0.005f};
         assert_int_equal(run_state_push(r, &h, &st), 0);
     }
 }
@@ -73,10 +87,11 @@ static void test_run_files_metrics_csv_for_a_known_history(void **state)
     size_t len;
     char *text = (char *)tu_read_file(csv, &len);
     text[len] = 0;
-    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds\n"
-                              "1,1.000000,2.000000,0.100000,1.500\n"
-                              "2,0.500000,1.000000,0.200000,2.500\n"
-                              "3,0.333333,0.666667,0.300000,1234.568\n");
+    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds,train_accuracy,"
+                              "lr,val_loss,val_accuracy\n"
+                              "1,1.000000,2.000000,0.100000,1.500,0.820000,0.005,,\n"
+                              "2,0.500000,1.000000,0.200000,2.500,0.840000,0.005,,\n"
+                              "3,0.333333,0.666667,0.300000,1234.568,0.860000,0.005,,\n");
     /* and it reads back */
     char *line = strchr(text, '\n') + 1;
     for (int e = 1; e <= 3; e++) {
@@ -96,7 +111,26 @@ static void test_run_files_metrics_csv_for_a_known_history(void **state)
     assert_int_equal(run_files_write_metrics(csv, &r, &st), 0);
     text = (char *)tu_read_file(csv, &len);
     text[len] = 0;
-    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds\n");
+    assert_string_equal(text, "epoch,train_loss,test_loss,test_accuracy,seconds,train_accuracy,"
+                              "lr,val_loss,val_accuracy\n");
+    free(text);
+    /* with validation its two columns are filled; a training accuracy not recorded (an epoch
+     * of a run resumed from an older file) is an empty field */
+    r.epochs_done = 2;
+    r.opt.val = 20;
+    for (int e = 0; e < 2; e++) {
+        r.hist[e].val_loss = 0.25 * (e + 1);
+        r.hist[e].val_correct = 11 + e;
+        r.hist[e].val_total = 20;
+    }
+    r.hist[0].train_total = 0;
+    r.hist[0].lr = 0;
+    assert_int_equal(run_files_write_metrics(csv, &r, &st), 0);
+    text = (char *)tu_read_file(csv, &len);
+    text[len] = 0;
+    assert_string_equal(strchr(text, '\n') + 1,
+                        "1,1.000000,2.000000,0.100000,1.500,,,0.250000,0.550000\n"
+                        "2,0.500000,1.000000,0.200000,2.500,0.840000,0.005,0.500000,0.600000\n");
     free(text);
     run_state_free(&r);
     free(csv);
@@ -171,7 +205,11 @@ static void test_run_files_recover_seconds(void **state)
     assert_true(r.hist[0].seconds == 11.5);
     assert_true(r.hist[1].seconds == 12.25);
     assert_true(r.hist[2].seconds == 1234.5);
-    /* two lines of the three */
+    /* the same lines with another lr: another run's */
+    r.hist[1].lr = 0.01f;
+    assert_int_equal(run_files_recover_seconds(csv, &r), 0);
+    r.hist[1].lr = 0.005f;
+    /* two lines of the three, written before the columns after the seconds */
     const char *text = "epoch,train_loss,test_loss,test_accuracy,seconds\n"
                        "1,1.000000,2.000000,0.100000,7.000\n"
                        "2,0.500000,1.000000,0.200000,8.000\n";
@@ -350,7 +388,14 @@ static void test_run_files_save_writes_what_the_run_has(void **state)
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 1, 1, &st), 0);
-    struct run_options o = {1, 1, 0.005f, 0.5f, 3, 1, 1, MODEL_CONV_DIRECT};
+    struct run_options o = {.batch_size = 1,
+                            .shuffle = 1,
+                            .lr = 0.005f,
+                            .momentum = 0.5f,
+                            .seed = 3,
+                            .train_images = 1,
+                            .test_images = 1,
+                            .conv = MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 2, NULL, &st), 0);
 
     if (run_files_save(&f, &m, &t, &r, 0, &st) != 0)
@@ -360,7 +405,8 @@ static void test_run_files_save_writes_what_the_run_has(void **state)
     assert_false(exists(dir, "metrics.csv"));
     assert_false(exists(dir, "accuracy.png"));
 
-    struct epoch_record e = {0.5, 0.5, 1, 1, 0.1};
+    struct epoch_record e = {
+        .train_loss = 0.5, .test_loss = 0.5, .correct = 1, .total = 1, .seconds = 0.1};
     assert_int_equal(run_state_push(&r, &e, &st), 0);
     /* the first save with a best epoch writes best.bin (from best_params), whatever new_best */
     assert_int_equal(run_files_save(&f, &m, &t, &r, 0, &st), 0);
@@ -410,12 +456,19 @@ static void test_run_files_end_epoch_records_and_saves(void **state)
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 2, 1, &st), 0);
-    struct run_options o = {2, 1, 0.005f, 0.5f, 3, 5, 5, MODEL_CONV_DIRECT};
+    struct run_options o = {.batch_size = 2,
+                            .shuffle = 1,
+                            .lr = 0.005f,
+                            .momentum = 0.5f,
+                            .seed = 3,
+                            .train_images = 5,
+                            .test_images = 5,
+                            .conv = MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
     struct eval_result want;
     evaluate(&m, &ds, &want);
 
-    if (run_files_end_epoch(&f, &r, &m, &t, &ds, 1.25, 0.0, &st) != 0)
+    if (run_files_end_epoch(&f, &r, &m, &t, NULL, &ds, 1.25, 0.0, &st) != 0)
         fail_msg("%s", st.msg);
     assert_int_equal(r.epochs_done, 1);
     assert_int_equal(r.best_epoch, 1);
@@ -429,10 +482,18 @@ static void test_run_files_end_epoch_records_and_saves(void **state)
     /* an epoch no better than the best leaves best.bin alone */
     char *best = tu_path(dir, "best.bin");
     remove(best);
-    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, &ds, 1.5, 0.0, &st), 0);
+    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, NULL, &ds, 1.5, 0.0, &st), 0);
     assert_int_equal(r.epochs_done, 2);
     assert_int_equal(r.best_epoch, 1);
     assert_false(exists(dir, "best.bin"));
+    assert_int_equal(r.hist[1].val_total, 0);
+    assert_true(r.hist[1].lr == 0.005f);
+    /* validation images: evaluated as the test set is */
+    r.opt.val = 1;
+    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, &ds, &ds, 1.5, 0.0, &st), 0);
+    assert_memory_equal(&r.hist[2].val_loss, &want.loss, sizeof want.loss);
+    assert_int_equal(r.hist[2].val_correct, want.correct);
+    assert_int_equal(r.hist[2].val_total, 5);
     free(best);
     trainer_free(&t);
     model_free(&m);
@@ -477,11 +538,18 @@ static void test_run_files_end_epoch_refuses_a_non_finite_test_loss(void **state
     struct trainer t;
     struct run_state r;
     assert_int_equal(model_init(&m, 3, 1, &st), 0);
-    struct run_options o = {3, 1, 0.005f, 0.5f, 3, 3, 3, MODEL_CONV_DIRECT};
+    struct run_options o = {.batch_size = 3,
+                            .shuffle = 1,
+                            .lr = 0.005f,
+                            .momentum = 0.5f,
+                            .seed = 3,
+                            .train_images = 3,
+                            .test_images = 3,
+                            .conv = MODEL_CONV_DIRECT};
     assert_int_equal(run_state_begin(&r, &m, &t, &ds, &o, 1, NULL, &st), 0);
     for (size_t i = 0; i < MODEL_PARAM_FLOATS; i++)
         m.params[i] = 1e20f; /* finite, but the logits overflow */
-    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, &ds, 1.0, 0.0, &st), -1);
+    assert_int_equal(run_files_end_epoch(&f, &r, &m, &t, NULL, &ds, 1.0, 0.0, &st), -1);
     assert_non_null(strstr(st.msg, "epoch 1"));
     assert_int_equal(r.epochs_done, 0);
     assert_false(exists(dir, "best.bin"));

@@ -29,7 +29,11 @@ static void new_model(struct model *m)
 
 static struct epoch_record record(int correct, int total)
 {
-    return (struct epoch_record){0.5 + correct, 0.25 + total, correct, total, 1.0};
+    return (struct epoch_record){.train_loss = 0.5 + correct,
+                                 .test_loss = 0.25 + total,
+                                 .correct = correct,
+                                 .total = total,
+                                 .seconds = 1.0};
 }
 
 /* A run in the middle of its second epoch: one epoch done and pushed, then stopped after one
@@ -53,6 +57,9 @@ static void assert_same_options(const struct run_options *a, const struct run_op
     assert_int_equal(a->train_images, b->train_images);
     assert_int_equal(a->test_images, b->test_images);
     assert_int_equal(a->conv, b->conv);
+    assert_int_equal(a->val, b->val);
+    assert_int_equal(a->monitor, b->monitor);
+    assert_int_equal(a->patience, b->patience);
 }
 
 static void stop_after_first(void *ctx, int batch, int batches, double loss)
@@ -70,12 +77,20 @@ static int mid_run_setup(void **state)
     struct rm_status st;
     tu_random_dataset(&f->ds, 10, 11);
     new_model(&f->m);
-    struct run_options o = {BATCH, 1, 0.01f, 0.5f, 12345, 10, 6, MODEL_CONV_DIRECT};
+    struct run_options o = {.batch_size = BATCH,
+                            .shuffle = 1,
+                            .lr = 0.01f,
+                            .momentum = 0.5f,
+                            .seed = 12345,
+                            .train_images = 10,
+                            .test_images = 6,
+                            .conv = MODEL_CONV_DIRECT};
     if (run_state_begin(&f->r, &f->m, &f->t, &f->ds, &o, 3, NULL, &st) != 0)
         fail_msg("%s", st.msg);
     double loss;
     assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &loss), TRAINER_EPOCH_DONE);
-    struct epoch_record e = {loss, 0.1 / 3, 4, 6, 2.5};
+    struct epoch_record e = {
+        .train_loss = loss, .test_loss = 0.1 / 3, .correct = 4, .total = 6, .seconds = 2.5};
     assert_int_equal(run_state_push(&f->r, &e, &st), 0);
     memcpy(f->r.best_params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float)); /* epoch 1 */
     volatile sig_atomic_t stop = 0;
@@ -153,6 +168,8 @@ static void test_run_state_resume_round_trip_is_bitwise(void **state)
     assert_memory_equal(&t.epoch_rng, &f->t.epoch_rng, sizeof t.rng);
     assert_int_equal(t.batch, 1);
     assert_memory_equal(&t.loss_sum, &f->t.loss_sum, sizeof(double));
+    assert_int_equal(t.seen, BATCH); /* the running training accuracy */
+    assert_int_equal(t.correct, f->t.correct);
     assert_int_equal(t.shuffle, 1);
     assert_true(t.lr == 0.01f && t.momentum == 0.5f);
     assert_int_equal(t.order_ready, 0);
@@ -162,6 +179,8 @@ static void test_run_state_resume_round_trip_is_bitwise(void **state)
     assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &want), TRAINER_EPOCH_DONE);
     assert_int_equal(trainer_run_epoch(&t, NULL, NULL, NULL, &have), TRAINER_EPOCH_DONE);
     assert_memory_equal(&have, &want, sizeof want);
+    assert_int_equal(t.correct, f->t.correct);
+    assert_int_equal(t.seen, 10);
     assert_memory_equal(m.params, f->m.params, MODEL_PARAM_FLOATS * sizeof(float));
     assert_memory_equal(&t.rng, &f->t.rng, sizeof t.rng);
     trainer_free(&t);
@@ -307,6 +326,111 @@ static void test_run_state_push_best_is_first_epoch_of_highest_accuracy(void **s
     run_state_free(&r);
 }
 
+/* With validation images (opt.val), the best epoch is the first of the highest validation
+ * accuracy, or of the lowest validation loss with RUN_MONITOR_LOSS, whatever the test set says;
+ * with a patience N the run is out of it once N epochs follow the best without a better one. */
+static void test_run_state_push_best_on_validation(void **state)
+{
+    (void)state;
+    struct rm_status st;
+    /* per epoch: test correct of 10, validation correct of 20, validation loss */
+    const int test[] = {9, 5, 4, 3, 2, 1}, val[] = {10, 14, 16, 16, 12, 11};
+    const double loss[] = {0.9, 0.5, 0.6, 0.4, 0.4, 0.7};
+    const int best_acc[] = {1, 2, 3, 3, 3, 3}, best_loss[] = {1, 2, 2, 4, 4, 4};
+    const int out_acc[] = {0, 0, 0, 0, 1, 1}, out_loss[] = {0, 0, 0, 0, 0, 1}; /* patience 2 */
+    for (int monitor = 0; monitor < 2; monitor++) {
+        struct run_state r;
+        assert_int_equal(run_state_init(&r, 2, &st), 0);
+        r.opt.val = 20;
+        r.opt.monitor = monitor ? RUN_MONITOR_LOSS : RUN_MONITOR_ACCURACY;
+        r.opt.patience = 2;
+        for (int i = 0; i < 6; i++) {
+            struct epoch_record e = record(test[i], 10);
+            e.val_correct = val[i];
+            e.val_total = 20;
+            e.val_loss = loss[i];
+            assert_int_equal(run_state_push(&r, &e, &st), 0);
+            assert_int_equal(r.best_epoch, monitor ? best_loss[i] : best_acc[i]);
+            assert_int_equal(run_state_out_of_patience(&r), monitor ? out_loss[i] : out_acc[i]);
+        }
+        /* a validation loss that is not finite is refused like a test loss */
+        struct epoch_record e = record(1, 10);
+        e.val_total = 20;
+        e.val_loss = NAN;
+        assert_int_equal(run_state_push(&r, &e, &st), -1);
+        assert_string_equal(st.msg, "epoch 7: the validation loss is NaN");
+        assert_int_equal(r.epochs_done, 6);
+        run_state_free(&r);
+    }
+    /* without validation there is no patience to run out of */
+    struct run_state r;
+    assert_int_equal(run_state_init(&r, 2, &st), 0);
+    for (int i = 0; i < 4; i++) {
+        struct epoch_record e = record(5, 10);
+        assert_int_equal(run_state_push(&r, &e, &st), 0);
+    }
+    assert_int_equal(r.best_epoch, 1);
+    assert_int_equal(run_state_out_of_patience(&r), 0);
+    run_state_free(&r);
+}
+
+/* The validation split's options, each epoch's training accuracy, lr and validation results,
+ * and the epoch's running training accuracy come back from a resumable file exactly; a file of
+ * the format before them (2) still loads, with no training accuracy recorded. */
+static void test_run_state_resume_round_trip_with_validation(void **state)
+{
+    struct mid_run *f = *state;
+    struct rm_status st;
+    f->r.opt.val = 3;
+    f->r.opt.monitor = RUN_MONITOR_LOSS;
+    f->r.opt.patience = 2;
+    struct epoch_record *h = &f->r.hist[0];
+    h->train_correct = 5;
+    h->train_total = 7;
+    h->lr = 0.01f;
+    h->val_loss = 0.1 / 7;
+    h->val_correct = 2;
+    h->val_total = 3;
+    if (run_save_resumable(f->path, &f->m, &f->t, &f->r, &st) != 0)
+        fail_msg("%s", st.msg);
+    float *buf = malloc(2 * MODEL_PARAM_FLOATS * sizeof *buf);
+    assert_non_null(buf);
+    struct resume_point at;
+    struct run_state r;
+    if (run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(r.opt.val, 3);
+    assert_int_equal(r.opt.monitor, RUN_MONITOR_LOSS);
+    assert_int_equal(r.opt.patience, 2);
+    const struct epoch_record *g = &r.hist[0];
+    assert_int_equal(g->train_correct, 5);
+    assert_int_equal(g->train_total, 7);
+    assert_true(g->lr == 0.01f);
+    assert_memory_equal(&g->val_loss, &h->val_loss, sizeof(double));
+    assert_int_equal(g->val_correct, 2);
+    assert_int_equal(g->val_total, 3);
+    assert_int_equal(at.seen, BATCH); /* one batch of the second epoch done */
+    assert_int_equal(at.correct, f->t.correct);
+    run_state_free(&r);
+    /* a file that says format 2: loaded, its training accuracies unknown */
+    tu_edit_resumable(f->path, "resume", "2");
+    if (run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(r.hist[0].train_total, 0);
+    assert_int_equal(at.seen, 0);
+    run_state_free(&r);
+    /* a validation history that does not match the split is refused */
+    tu_edit_resumable(f->path, "resume", "3");
+    tu_edit_resumable(f->path, "history_val", "0.5,2,4");
+    assert_int_equal(run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st), -1);
+    assert_non_null(strstr(st.msg, "resume field 'history_val' has a bad value"));
+    tu_edit_resumable(f->path, "history_val", "0.5,2,3");
+    tu_edit_resumable(f->path, "val", "10"); /* all of the 10 training images */
+    assert_int_equal(run_load_resumable(f->path, buf, buf + MODEL_PARAM_FLOATS, &at, &r, &st), -1);
+    assert_non_null(strstr(st.msg, "resume field 'val' has a bad value '10': not less than"));
+    free(buf);
+}
+
 static void test_run_state_history_grows(void **state)
 {
     (void)state;
@@ -335,7 +459,14 @@ static void test_run_state_begin_seeds_weights_and_shuffling(void **state)
 {
     struct mid_run *f = *state;
     struct rm_status st;
-    struct run_options o = {BATCH, 0, 0.02f, 0.25f, 77, 10, 6, MODEL_CONV_DIRECT};
+    struct run_options o = {.batch_size = BATCH,
+                            .shuffle = 0,
+                            .lr = 0.02f,
+                            .momentum = 0.25f,
+                            .seed = 77,
+                            .train_images = 10,
+                            .test_images = 6,
+                            .conv = MODEL_CONV_DIRECT};
     struct model m, want;
     struct trainer t;
     struct run_state r;
@@ -427,7 +558,9 @@ static void test_run_state_push_refuses_a_non_finite_epoch(void **state)
     struct rm_status st;
     struct run_state r;
     assert_int_equal(run_state_init(&r, 4, &st), 0);
-    struct epoch_record nan_test = {0.5, NAN, 9, 10, 1.0}, inf_train = {INFINITY, 0.5, 9, 10, 1.0};
+    struct epoch_record nan_test = record(9, 10), inf_train = record(9, 10);
+    nan_test.test_loss = NAN;
+    inf_train.train_loss = INFINITY;
     assert_int_equal(run_state_push(&r, &nan_test, &st), -1);
     assert_int_equal(run_state_push(&r, &inf_train, &st), -1);
     assert_int_equal(r.epochs_done, 0);
@@ -450,6 +583,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_run_state_weights_file_is_not_resumable, mid_run_setup,
                                         mid_run_teardown),
         cmocka_unit_test(test_run_state_push_best_is_first_epoch_of_highest_accuracy),
+        cmocka_unit_test(test_run_state_push_best_on_validation),
+        cmocka_unit_test_setup_teardown(test_run_state_resume_round_trip_with_validation,
+                                        mid_run_setup, mid_run_teardown),
         cmocka_unit_test(test_run_state_history_grows),
         cmocka_unit_test_setup_teardown(test_run_state_load_refuses_what_the_command_line_refuses,
                                         mid_run_setup, mid_run_teardown),

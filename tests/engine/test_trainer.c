@@ -123,6 +123,8 @@ static void test_trainer_stopped_epoch_continues_bitwise(void **state)
             fail_msg("k=%d", k);
         assert_memory_equal(&mean_b1, &mean_a1, sizeof(double));
         assert_memory_equal(&mean_b2, &mean_a2, sizeof(double));
+        assert_int_equal(tb.correct, ta.correct); /* the second epoch's training accuracy */
+        assert_int_equal(tb.seen, 10);
         assert_memory_equal(b.params, a.params, MODEL_PARAM_FLOATS * sizeof(float));
         assert_memory_equal(b.momentum, a.momentum, MODEL_PARAM_FLOATS * sizeof(float));
         assert_memory_equal(&tb.rng, &ta.rng, sizeof ta.rng);
@@ -154,16 +156,21 @@ static void test_trainer_no_shuffle_visits_file_order(void **state)
         assert_int_equal(t.order[i], i);
 
     uint8_t labels[BATCH];
+    int correct = 0; /* the training accuracy: each batch's predictions before its step */
     for (int b = 0, first = 0; first < ds.n; b++, first += BATCH) {
         int n = ds.n - first < BATCH ? ds.n - first : BATCH;
         batch_load(&ref, labels, &ds, NULL, first, n);
         model_forward(&ref, n);
+        for (int i = 0; i < n; i++)
+            correct += model_predicted(&ref, i) == labels[i];
         double loss = model_loss(&ref, labels, n);
         model_backward(&ref, labels, n);
         model_sgd_step(&ref, LR, MOM);
         assert_memory_equal(&loss, &rec.loss[b], sizeof loss);
     }
     assert_memory_equal(m.params, ref.params, MODEL_PARAM_FLOATS * sizeof(float));
+    assert_int_equal(t.correct, correct);
+    assert_int_equal(t.seen, ds.n);
 
     struct model s;
     struct trainer ts;

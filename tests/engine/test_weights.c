@@ -83,7 +83,8 @@ static int run_setup(void **state)
         fail_msg("%s", st.msg);
     double loss;
     assert_int_equal(trainer_run_epoch(&f->t, NULL, NULL, NULL, &loss), TRAINER_EPOCH_DONE);
-    struct epoch_record e = {loss, 0.5, 4, 6, 1.0};
+    struct epoch_record e = {
+        .train_loss = loss, .test_loss = 0.5, .correct = 4, .total = 6, .seconds = 1.0};
     assert_int_equal(run_state_push(&f->r, &e, &st), 0);
     f->dir = tu_make_temp_dir();
     f->best = tu_path(f->dir, "best.bin");

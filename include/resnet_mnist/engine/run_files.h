@@ -58,13 +58,19 @@ int run_files_probe(const struct run_files *f, struct rm_status *st);
  * malloc'd (caller frees); on failure (out of memory) both are NULL. */
 int run_files_locate_resume(const char *path, char **file, char **dir, struct rm_status *st);
 
-/* Writes metrics.csv: the header "epoch,train_loss,test_loss,test_accuracy,seconds", then one
- * line per done epoch "E,%.6f,%.6f,%.6f,%.3f". */
+/* Writes metrics.csv: the header
+ * "epoch,train_loss,test_loss,test_accuracy,seconds,train_accuracy,lr,val_loss,val_accuracy"
+ * (the first five columns as before the others were added), then one line per done epoch
+ * "E,%.6f,%.6f,%.6f,%.3f,%.6f,%.9g,%.6f,%.6f"; a value the run does not have is an empty field
+ * (validation without --val; training accuracy and lr of epochs recorded by an older version). */
 int run_files_write_metrics(const char *path, const struct run_state *r, struct rm_status *st);
 
-/* Writes the two plots against epoch: test accuracy (points labelled, the best marked) into
- * acc_png, and the train and test losses (the lowest test loss marked) into loss_png, each of
- * plot_write_png's default size. r must hold at least one epoch. */
+/* Writes the two plots against epoch, each of plot_write_png's default size: the test accuracy
+ * (points labelled), the training accuracy (where recorded) and the validation accuracy (with
+ * --val) into acc_png; the train, test and validation losses into loss_png. The value that chose
+ * best.bin is marked: the highest test accuracy and lowest test loss without validation, else
+ * the highest validation accuracy or (--monitor loss) the lowest validation loss. r must hold
+ * at least one epoch. */
 int run_files_write_plots(const char *acc_png, const char *loss_png, const struct run_state *r,
                           struct rm_status *st);
 
@@ -77,16 +83,18 @@ int run_files_write_plots(const char *acc_png, const char *loss_png, const struc
  * missing file change nothing. Returns the number of epochs whose seconds were taken. */
 int run_files_recover_seconds(const char *csv, struct run_state *r);
 
-/* The end of a training epoch whose mean batch loss is train_loss: evaluates m on test, appends
- * the epoch to r (its seconds counted from epoch_start, a clock_seconds() value, to after the
- * evaluation), keeps m's weights as r's best_params when the epoch is the new best, and saves the
+/* The end of a training epoch whose mean batch loss is train_loss: evaluates m on val (the
+ * held-out images; NULL: none) and on test, appends the epoch to r with t's training accuracy
+ * and lr (its seconds counted from epoch_start, a clock_seconds() value, to after the
+ * evaluations), keeps m's weights as r's best_params when the epoch is the new best, and saves the
  * files (run_files_save). A test loss that is NaN or infinite ends the run instead, recording
  * and saving nothing: "training diverged: the test loss is NaN after epoch E, whose last step
  * (batch B) left weights whose outputs overflow; try a smaller --lr (now X)", and "; best.bin
  * keeps the best earlier epoch" when there is one. */
 int run_files_end_epoch(struct run_files *f, struct run_state *r, struct model *m,
-                        const struct trainer *t, const struct idx_dataset *test, double train_loss,
-                        double epoch_start, struct rm_status *st);
+                        const struct trainer *t, const struct idx_dataset *val,
+                        const struct idx_dataset *test, double train_loss, double epoch_start,
+                        struct rm_status *st);
 
 /* Everything rewritten after an epoch (or on a stop): best.bin, from r's best_params, when
  * new_best or when this process has not written it yet (f->best_written; a resumed run writes

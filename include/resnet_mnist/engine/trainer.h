@@ -29,6 +29,9 @@ struct trainer {
     float lr, momentum;
     int batch;       /* batches of the current epoch already done (0: not begun) */
     double loss_sum; /* the sum of their losses */
+    long correct;    /* their images whose prediction (the forward pass of the step, before it)
+                        was right: the epoch's running training accuracy, no extra pass */
+    long seen;       /* their images */
     int order_ready; /* order holds the current epoch's permutation */
     int *order;      /* train->n indices, owned */
     uint8_t *labels; /* m->max_batch labels of the current batch, owned */
@@ -74,7 +77,8 @@ int trainer_batches(const struct trainer *t);
  * when the epoch completes.
  * Checks *stop (may be NULL) on entry and after every batch but the last; TRAINER_STOPPED leaves
  * t between two batches (or before the epoch, untouched), to be continued by the next call. On
- * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses. On TRAINER_DIVERGED
+ * TRAINER_EPOCH_DONE *mean_loss gets the mean of the epoch's batch losses (t->correct and
+ * t->seen keep the epoch's training predictions until the next one begins). On TRAINER_DIVERGED
  * t->batch + 1 is the bad batch's number and *mean_loss gets its loss: NaN or infinite when the
  * loss diverged, finite when the batch's step made a weight NaN or infinite (checked after every
  * step, the last included); the model must not be trained or saved further then. */
