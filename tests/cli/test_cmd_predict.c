@@ -21,8 +21,10 @@
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/io/number_split.h"
+#include "resnet_mnist/engine/dataset.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/png.h"
 
 #define TILE (28 * 8) /* --show's tile: 28 pixels enlarged x8 */
@@ -771,6 +773,151 @@ static void test_cmd_predict_number_human_show_and_failures(void **state)
     free(show);
 }
 
+/* A checkpoint of a data set of kind images (12 named classes, trained briefly on made-up
+ * files): a picture is resized as it is, not cropped and centred as a digit, with the polarity
+ * the data set has (light on dark); the classes are printed by name, in --json too; the
+ * probabilities are those of the model run directly on the expected 28x28 image with the
+ * checkpoint's own normalisation; --number, which reads digits, is refused. */
+static const char *const image_names[12] = {"zero", "one",   "two",   "three", "four", "five",
+                                            "six",  "seven", "eight", "nine",  "ten",  "eleven"};
+
+/* The probabilities of the model at path (N classes) on the 28x28 image img, run directly. */
+static int direct_classes(const char *path, const uint8_t *img, double *p, int *n)
+{
+    struct model m;
+    struct rm_status st;
+    struct weights_info info;
+    struct dataset_info *d = calloc(1, sizeof *d);
+    int classes;
+    if (weights_peek_classes(path, &classes, &st) != 0 ||
+        model_init_classes(&m, 1, 1, classes, &st) != 0 ||
+        weights_load_classes(path, m.params, classes, &info, d, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_true(d->mean != DATASET_MNIST_MEAN); /* its own normalisation, computed */
+    for (int k = 0; k < MNIST_PIXELS; k++)
+        m.x[k] = ((float)img[k] / 255.0f - d->mean) / d->std;
+    model_forward(&m, 1);
+    double zmax = m.z[0], sum = 0.0;
+    for (int i = 1; i < classes; i++)
+        zmax = m.z[i] > zmax ? m.z[i] : zmax;
+    for (int i = 0; i < classes; i++)
+        sum += p[i] = exp(m.z[i] - zmax);
+    for (int i = 0; i < classes; i++)
+        p[i] /= sum;
+    int top = model_predicted(&m, 0);
+    *n = classes;
+    model_free(&m);
+    free(d);
+    return top;
+}
+
+static void test_cmd_predict_images_resized_and_named(void **state)
+{
+    (void)state;
+    char *run = tu_make_temp_dir();
+    tu_write_mnist_split(run, "train", 60);
+    tu_write_mnist_split(run, "t10k", 20);
+    char *names = tu_path(run, "names.txt"), *best = tu_path(run, "best.bin");
+    char text[200] = "";
+    for (int i = 0; i < 12; i++)
+        strcat(strcat(text, image_names[i]), "\n");
+    tu_write_file(names, text, strlen(text));
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "train", "--data", run, "--out", run, "--epochs", "1",
+                            "--threads", "1", "--quiet", "--classes", "12", "--class-names", names,
+                            "--kind", "images", "--dataset-name", "tiny", NULL);
+    if (rc != 0)
+        fail_msg("train: %d: %s", rc, err);
+    free(out), free(err);
+    /* what the network must see: a light block off the centre on a dark ground, and a ramp */
+    uint8_t want[MNIST_PIXELS];
+    memset(want, 12, sizeof want);
+    for (int y = 2; y < 10; y++)
+        for (int x = 3; x < 13; x++)
+            want[y * 28 + x] = 220;
+    for (int x = 0; x < 28; x++)
+        want[20 * 28 + x] = (uint8_t)(60 + 6 * x);
+    /* drawn enlarged x2, dark on light (inverted back) and as it is (light on dark) */
+    uint8_t dark[56 * 56], light[56 * 56];
+    for (int y = 0; y < 56; y++)
+        for (int x = 0; x < 56; x++) {
+            light[y * 56 + x] = want[(y / 2) * 28 + x / 2];
+            dark[y * 56 + x] = (uint8_t)(255 - light[y * 56 + x]);
+        }
+    char *pd = tu_path(run, "dark.png"), *pl = tu_path(run, "light.png");
+    char *show = tu_path(run, "seen.png");
+    struct rm_status st;
+    if (png_write(pd, dark, 56, 56, 1, &st) != 0 || png_write(pl, light, 56, 56, 1, &st) != 0)
+        fail_msg("%s", st.msg);
+    double p[MODEL_MAX_CLASSES];
+    int n, top = direct_classes(best, want, p, &n);
+    assert_int_equal(n, 12);
+    rc = tu_run_program(&out, &err, "predict", "--weights", best, "--show", show, pd, pl, NULL);
+    if (rc != 0)
+        fail_msg("predict: %d: %s", rc, err);
+    /* both tiles are exactly the expected image (a digit's preparation would have moved it) */
+    uint8_t *px;
+    int w, h, c;
+    if (digit_prep_load_image(show, &px, &w, &h, &c, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_int_equal(w, 2 * TILE);
+    for (int k = 0; k < 2; k++)
+        for (int r = 0; r < 28; r++)
+            for (int col = 0; col < 28; col++) {
+                const uint8_t *q = px + 3 * ((size_t)(r * 8 + 4) * w + k * TILE + col * 8 + 4);
+                if (q[0] != want[r * 28 + col])
+                    fail_msg("tile %d (%d, %d): %d, expected %d", k, r, col, q[0],
+                             want[r * 28 + col]);
+            }
+    free(px);
+    /* "FILE: NAME (P%)" then "  name:P% ..." for the 12 classes, for each file */
+    const char *files[2] = {pd, pl};
+    for (int k = 0; k < 2; k++) {
+        char head[600];
+        snprintf(head, sizeof head, "%s: %s (", files[k], image_names[top]);
+        const char *at = strstr(out, head);
+        if (!at)
+            fail_msg("no '%s' in:\n%s", head, out);
+        const char *line2 = strchr(at, '\n') + 1;
+        for (int i = 0; i < 12; i++) {
+            char name[64];
+            double pct;
+            int used = 0;
+            if (sscanf(line2, " %63[^:]:%lf%%%n", name, &pct, &used) != 2 || used == 0)
+                fail_msg("cannot read class %d in: %.200s", i, line2);
+            assert_string_equal(name, image_names[i]);
+            if (fabs(pct - 100.0 * p[i]) > 0.05 + 1e-9)
+                fail_msg("%s printed %.1f%%, the model gives %.4f%%", name, pct, 100.0 * p[i]);
+            line2 += used;
+        }
+        assert_true(*line2 == '\n');
+    }
+    assert_string_equal(err, "");
+    free(out), free(err);
+    /* --json: the name beside the class number, N probabilities */
+    rc = tu_run_program(&out, &err, "predict", "--json", "--weights", best, pd, NULL);
+    assert_int_equal(rc, 0);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetObjectItem(j, "digit")->valueint, top);
+    assert_string_equal(cJSON_GetObjectItem(j, "name")->valuestring, image_names[top]);
+    const cJSON *pr = cJSON_GetObjectItem(j, "probabilities");
+    assert_int_equal(cJSON_GetArraySize(pr), 12);
+    for (int i = 0; i < 12; i++)
+        assert_true(fabs(cJSON_GetArrayItem(pr, i)->valuedouble - p[i]) < 1e-6);
+    cJSON_Delete(j);
+    free(out), free(err);
+    /* --number reads digits: refused for a data set of images, naming it */
+    rc = tu_run_program(&out, &err, "predict", "--number", "--weights", best, pd, NULL);
+    assert_int_equal(rc, 1);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "--number reads digits"));
+    assert_non_null(strstr(err, "trained on tiny"));
+    free(out), free(err);
+    free(names), free(best), free(pd), free(pl), free(show);
+    tu_remove_dir(run);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -786,6 +933,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_predict_fifo_refused_at_once),
         cmocka_unit_test(test_cmd_predict_number_json),
         cmocka_unit_test(test_cmd_predict_number_human_show_and_failures),
+        cmocka_unit_test(test_cmd_predict_images_resized_and_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
