@@ -132,12 +132,14 @@ static int load_resume(struct train_cli *o, struct train_state *s)
     int rc = check_resume_options(o, r, s->resume_file);
     if (rc)
         return rc;
-    for (const char *k = "1234567"; *k; k++) /* the data set's options: the run's own */
-        if (o->given[(unsigned char)*k])
+    static const char *const data_opts[] = {
+        "--classes", "--mean", "--std", "--class-names", "--dataset-name", "--kind", "--transpose"};
+    for (int k = 0; k < 7; k++) /* the data set's options '1'..'7': the run's own */
+        if (o->given['1' + k])
             return usage_error("train",
-                               "--resume continues the run in %s with its own data set (%s, %d "
-                               "classes); its data set options cannot change",
-                               s->resume_file, r->data.name, r->data.classes);
+                               "%s: the run in %s is continued with its own data set (%s, %d "
+                               "classes), which cannot change",
+                               data_opts[k], s->resume_file, r->data.name, r->data.classes);
     if (!r->opt.val && (o->given['M'] || o->given['P']))
         return usage_error("train", "%s needs --val, and the run in %s holds no validation images",
                            o->given['M'] ? "--monitor" : "--patience", s->resume_file);

@@ -17,6 +17,7 @@
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/run_state.h"
+#include "resnet_mnist/engine/weights.h"
 
 struct fixture {
     char *data; /* synthetic MNIST */
@@ -1227,6 +1228,90 @@ static void test_cmd_train_metrics_columns_and_json_keys(void **state)
     }
 }
 
+/* A resumed run keeps its data set: each of the data set's options is refused by name, data
+ * that changed is refused naming the file, and the same data in a new place continues the run,
+ * whose checkpoints still record its 12 classes, name and kind. */
+static void test_cmd_train_resume_keeps_the_data_set(void **state)
+{
+    (void)state;
+    char *a = tu_make_temp_dir(), *b = tu_make_temp_dir(), *c = tu_make_temp_dir();
+    char *run = tu_make_temp_dir();
+    const char *dirs[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        tu_write_mnist_split(dirs[i], "train", 60);
+        tu_write_mnist_split(dirs[i], "t10k", 20);
+    }
+    char *bl = tu_path(b, "t10k-labels-idx1-ubyte"); /* b: one test label differs */
+    size_t len;
+    uint8_t *bytes = tu_read_file(bl, &len);
+    bytes[8 + 3] = (uint8_t)((bytes[8 + 3] + 1) % 10);
+    tu_write_file(bl, bytes, len);
+    free(bytes), free(bl);
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "train", "--data", a, "--out", run, "--epochs", "1",
+                            "--threads", "1", "--quiet", "--classes", "12", "--dataset-name",
+                            "tiny", "--kind", "images", NULL);
+    if (rc != 0)
+        fail_msg("train: %d: %s", rc, err);
+    free(out), free(err);
+    char *best = tu_path(run, "best.bin"), *last = tu_path(run, "last.bin");
+    size_t len0;
+    uint8_t *last0 = tu_read_file(last, &len0);
+    const char *opt[7][2] = {
+        {"--classes", "10"},  {"--mean", "0.5"},           {"--std", "0.5"},
+        {"--class-names", a}, {"--dataset-name", "mnist"}, {"--kind", "digits"},
+        {"--transpose", NULL}};
+    for (int i = 0; i < 7; i++) {
+        rc = tu_run_program(&out, &err, "train", "--resume", run, "--epochs", "2", opt[i][0],
+                            opt[i][1], NULL);
+        assert_int_equal(rc, 2);
+        char want[1200];
+        snprintf(want, sizeof want,
+                 "resnet-mnist: %s: the run in %s is continued with its own data set (tiny, 12 "
+                 "classes), which cannot change\n",
+                 opt[i][0], last);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fail_msg("%s: stderr '%s'", opt[i][0], err);
+        free(out), free(err);
+    }
+    /* other data: refused, the file named; nothing written */
+    rc = tu_run_program(&out, &err, "train", "--resume", run, "--epochs", "2", "--data", b, NULL);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "t10k-labels-idx1-ubyte"));
+    assert_non_null(strstr(err, "is not the data the run was trained on"));
+    free(out), free(err);
+    uint8_t *last1 = tu_read_file(last, &len);
+    assert_int_equal(len, len0);
+    assert_memory_equal(last1, last0, len);
+    free(last1), free(last0);
+    /* the same data elsewhere: the run goes on with its data set */
+    rc = tu_run_program(&out, &err, "train", "--resume", run, "--epochs", "2", "--data", c,
+                        "--threads", "1", "--quiet", NULL);
+    if (rc != 0)
+        fail_msg("resume: %d: %s", rc, err);
+    assert_non_null(strstr(out, "epoch 2:"));
+    free(out), free(err);
+    const char *files[2] = {best, last};
+    for (int i = 0; i < 2; i++) {
+        int classes;
+        struct rm_status st;
+        struct weights_info info;
+        struct dataset_info *d = calloc(1, sizeof *d);
+        assert_int_equal(weights_peek_classes(files[i], &classes, &st), 0);
+        assert_int_equal(classes, 12);
+        float *w = malloc(model_param_floats(12) * sizeof *w);
+        if (weights_load_classes(files[i], w, 12, &info, d, &st) != 0)
+            fail_msg("%s", st.msg);
+        assert_string_equal(d->name, "tiny");
+        assert_int_equal(d->classes, 12);
+        assert_int_equal(d->kind, DATASET_IMAGES);
+        assert_string_equal(d->class_names[11], "11");
+        free(w), free(d);
+    }
+    free(best), free(last);
+    tu_remove_dir(a), tu_remove_dir(b), tu_remove_dir(c), tu_remove_dir(run);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -1280,6 +1365,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_cmd_train_val_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_train_metrics_columns_and_json_keys, setup,
                                         teardown),
+        cmocka_unit_test(test_cmd_train_resume_keeps_the_data_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
