@@ -31,7 +31,8 @@ static void predict_help(FILE *fp)
     fprintf(
         fp,
         "Usage: " PROGRAM " predict [OPTIONS] IMAGE...\n"
-        "Predict the digit shown in each picture, with the probabilities of all ten.\n"
+        "Predict the digit (the class, for other data sets) each picture shows, with the\n"
+        "probabilities of all classes.\n"
         "With --number, the whole number each picture shows, digit by digit.\n"
         "\n"
         "  --weights FILE   checkpoint to use (default best.bin): best.bin or last.bin\n"
@@ -41,7 +42,8 @@ static void predict_help(FILE *fp)
         "                   left to right (\"2026\"): print the number and each digit's\n"
         "                   probability\n"
         "  --json           print one JSON object per image instead:\n"
-        "                   {\"file\":...,\"digit\":...,\"probabilities\":[p0,...,p9]}\n"
+        "                   {\"file\":...,\"digit\":...,\"name\":...,\"probabilities\":\n"
+        "                   [p0,...,p9]} (name: the class's name; digit: its number)\n"
         "                   with --number: {\"file\":...,\"number\":\"2026\",\"digits\":\n"
         "                   [{\"digit\":2,\"box\":[x0,y0,x1,y1],\"probabilities\":[...]},...]}\n"
         "                   (box: the digit's pixels in the picture, x1 and y1 exclusive)\n"
