@@ -23,7 +23,7 @@ static void main_help(FILE *fp)
                 "  fetch      download a dataset (mnist, fashion-mnist), checked by SHA-256\n"
                 "\n"
                 "  -h, --help     show this help and exit\n"
-                "  --version      show the version and exit\n"
+                "  --version      show the version and the kernels' path, and exit\n"
                 "  --isa NAME     (before the command) run the kernels' avx512, avx2 or\n"
                 "                 baseline path; default: $RESNET_MNIST_ISA, else the widest\n"
                 "                 path this CPU has\n"
