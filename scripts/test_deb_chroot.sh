@@ -23,6 +23,7 @@ mirror=${2:-http://deb.debian.org/debian}
 command -v debootstrap >/dev/null || { echo "$prog: needs debootstrap (apt-get install debootstrap)" >&2; exit 1; }
 
 root=$(mktemp -d "${TMPDIR:-/var/tmp}/resnet-mnist-chroot.XXXXXX")
+chmod 0755 "$root" # the chroot's / : apt's _apt user must read its lists
 cleanup() {
     umount "$root/proc" 2>/dev/null || true
     rm -rf --one-file-system -- "$root"

@@ -153,12 +153,6 @@ char *shell_quote(const char *s)
     return out;
 }
 
-const char *default_data_dir(void)
-{
-    const char *env = getenv("RESNET_MNIST_DATA");
-    return env && *env ? env : "data/mnist";
-}
-
 static int resolve_dir(const char **dir, const char *dataset, int train_too)
 {
     static char found[PATH_MAX];

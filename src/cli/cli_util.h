@@ -54,8 +54,6 @@ int parse_float(const char *command, const char *flag, const char *text, double 
  * out of memory. */
 char *shell_quote(const char *s);
 
-/* $RESNET_MNIST_DATA, or data/mnist. */
-const char *default_data_dir(void);
 /* The data folder: *dir as it is when not NULL (--data, or a resumed run's folder), else the
  * first folder of data_locate's search (data_locate.h) that holds dataset (NULL: "mnist"),
  * kept in a static buffer. 0, or 1 after printing data_locate's error (the folders tried and

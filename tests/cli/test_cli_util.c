@@ -370,21 +370,37 @@ static void test_cli_util_shell_quote(void **state)
     free(q);
 }
 
-static void test_cli_util_default_data_dir(void **state)
+/* resolve_data_dir keeps --data as given, else takes data_locate's first folder that holds the
+ * files ($RESNET_MNIST_DATA here), else fails (1) after its error line; resolve_test_data_dir
+ * needs only the test split. */
+static void test_cli_util_resolve_data_dir(void **state)
 {
     (void)state;
-    char *keep = getenv("RESNET_MNIST_DATA") ? strdup(getenv("RESNET_MNIST_DATA")) : NULL;
-    assert_int_equal(unsetenv("RESNET_MNIST_DATA"), 0);
-    assert_string_equal(default_data_dir(), "data/mnist");
-    assert_int_equal(setenv("RESNET_MNIST_DATA", "", 1), 0); /* empty is unset */
-    assert_string_equal(default_data_dir(), "data/mnist");
-    assert_int_equal(setenv("RESNET_MNIST_DATA", "/srv/mnist", 1), 0);
-    assert_string_equal(default_data_dir(), "/srv/mnist");
-    if (keep)
-        setenv("RESNET_MNIST_DATA", keep, 1);
-    else
-        unsetenv("RESNET_MNIST_DATA");
-    free(keep);
+    char *tmp = tu_make_temp_dir();
+    char *xdg = tu_path(tmp, "xdg");
+    assert_int_equal(setenv("XDG_DATA_HOME", xdg, 1), 0);
+    assert_int_equal(setenv("RESNET_MNIST_DATA", tmp, 1), 0);
+    const char *dir = "given";
+    assert_int_equal(resolve_data_dir(&dir, NULL), 0);
+    assert_string_equal(dir, "given");
+    tu_write_mnist_split(tmp, "t10k", 3);
+    dir = NULL;
+    assert_int_equal(resolve_test_data_dir(&dir, "test-set"), 0);
+    assert_string_equal(dir, tmp);
+    dir = NULL;
+    int err_fd = dup(2), null_fd = open("/dev/null", O_WRONLY); /* its error line: not here */
+    dup2(null_fd, 2);
+    int rc = resolve_data_dir(&dir, "test-set");
+    dup2(err_fd, 2);
+    close(err_fd), close(null_fd);
+    assert_int_equal(rc, 1);
+    assert_null(dir);
+    tu_write_mnist_split(tmp, "train", 3);
+    assert_int_equal(resolve_data_dir(&dir, "test-set"), 0);
+    assert_string_equal(dir, tmp);
+    unsetenv("RESNET_MNIST_DATA");
+    free(xdg);
+    tu_remove_dir(tmp);
 }
 
 /* load_split loads a split (limited or whole), or prints the loader's line naming the file. */
@@ -427,7 +443,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_util_option_and_operand_errors),
         cmocka_unit_test(test_cli_util_finish_stdout_reports_failed_writes),
         cmocka_unit_test(test_cli_util_shell_quote),
-        cmocka_unit_test(test_cli_util_default_data_dir),
+        cmocka_unit_test(test_cli_util_resolve_data_dir),
         cmocka_unit_test(test_cli_util_load_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
