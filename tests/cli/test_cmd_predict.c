@@ -231,16 +231,20 @@ static void test_cmd_predict_json(void **state)
         cJSON *o = cJSON_Parse(line);
         if (!o)
             fail_msg("line %d is not JSON: %s", i, line);
-        assert_int_equal(cJSON_GetArraySize(o), 3);
+        assert_int_equal(cJSON_GetArraySize(o), 4);
         const cJSON *file = cJSON_GetObjectItemCaseSensitive(o, "file");
         const cJSON *digit = cJSON_GetObjectItemCaseSensitive(o, "digit");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
         const cJSON *probs = cJSON_GetObjectItemCaseSensitive(o, "probabilities");
-        assert_true(cJSON_IsString(file) && cJSON_IsNumber(digit) && cJSON_IsArray(probs));
+        assert_true(cJSON_IsString(file) && cJSON_IsNumber(digit) && cJSON_IsString(name) &&
+                    cJSON_IsArray(probs));
         assert_string_equal(file->valuestring, good[i]);
         assert_int_equal(cJSON_GetArraySize(probs), MODEL_CLASSES);
         double p[MODEL_CLASSES], sum = 0.0;
         int want = direct_predict(good[i], p, NULL);
         assert_int_equal(digit->valueint, want);
+        char digit_name[2] = {(char)('0' + want), '\0'}; /* MNIST's classes: the digits */
+        assert_string_equal(name->valuestring, digit_name);
         for (int c = 0; c < MODEL_CLASSES; c++) {
             const cJSON *v = cJSON_GetArrayItem(probs, c);
             assert_true(cJSON_IsNumber(v));
