@@ -111,13 +111,14 @@ static int by_rule(int failed, const struct rm_status *st)
 
 /* The flags each recipe stands for (README, "Recipes"), put before the command line's own so
  * that an option given explicitly, parsed later, overrides the recipe's. */
-static const char *const recipe_fast[] = {"--epochs", "2", "--batch-size", "128",
-                                          "--schedule", "onecycle", "--lr", "0.1",
-                                          "--nesterov", "--weight-decay", "5e-4", NULL};
+// clang-format off
+static const char *const recipe_fast[] = {
+    "--epochs", "2", "--batch-size", "128", "--schedule", "onecycle", "--lr", "0.1",
+    "--nesterov", "--weight-decay", "5e-4", NULL};
 static const char *const recipe_accurate[] = {
-    "--epochs", "12",       "--batch-size", "128",         "--schedule", "onecycle",
-    "--lr",     "0.1",      "--nesterov",   "--weight-decay", "5e-4",    "--augment",
-    "--val",    "5000",     NULL};
+    "--epochs", "12", "--batch-size", "128", "--schedule", "onecycle", "--lr", "0.1",
+    "--nesterov", "--weight-decay", "5e-4", "--augment", "--val", "5000", NULL};
+// clang-format on
 
 static int train_parse_once(int argc, char **argv, struct train_cli *o, int expanded);
 
@@ -327,8 +328,8 @@ static int train_parse_once(int argc, char **argv, struct train_cli *o, int expa
             rc = by_rule(dataset_parse_kind("--kind", optarg, &o->dataset.kind, &st), &st);
         else if (c == '7')
             o->dataset.transpose = 1;
-        else if (c == 'K' || c == 'Z' || c == 'g' || c == 'x' || c == 'w' || c == 'W' ||
-                 c == 'y' || c == 'A' || c == 'R')
+        else if (c == 'K' || c == 'Z' || c == 'g' || c == 'x' || c == 'w' || c == 'W' || c == 'y' ||
+                 c == 'A' || c == 'R')
             rc = parse_training(c, argc, argv, &o->training);
         else if (c == 'h') {
             train_help(stdout);
