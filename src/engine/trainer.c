@@ -53,20 +53,35 @@ float trainer_current_lr(const struct trainer *t)
     return lr;
 }
 
+struct augment_job {
+    const struct trainer *t;
+    int first;
+    uint8_t *labels;
+};
+
+/* One image of the batch: its own stream from (seed, epoch, image), so the result does not
+ * depend on which thread draws it. */
+static void augment_task(void *ctx, int b, int thread)
+{
+    (void)thread;
+    const struct augment_job *job = ctx;
+    const struct trainer *t = job->t;
+    int i = t->order[job->first + b];
+    struct rng r;
+    rng_seed(&r, augment_seed(t->aug_seed, t->epoch, i));
+    augment_image(t->aug_images + (size_t)b * MNIST_PIXELS,
+                  t->train->images + (size_t)i * MNIST_PIXELS, MNIST_COLS, MNIST_ROWS, &t->aug, &r);
+    job->labels[b] = t->train->labels[i];
+}
+
 /* Batch `count` images of the epoch from order[first]: augmented copies of them in
- * t->aug_images, normalised into the model's input by batch_load. */
+ * t->aug_images, drawn on the model's threads (serial, they cost 11% of a 2-thread epoch),
+ * normalised into the model's input by batch_load. */
 static void load_augmented(struct trainer *t, int first, int count)
 {
     uint8_t *labels = t->aug_images + (size_t)t->m->max_batch * MNIST_PIXELS;
-    for (int b = 0; b < count; b++) {
-        int i = t->order[first + b];
-        struct rng r;
-        rng_seed(&r, augment_seed(t->aug_seed, t->epoch, i));
-        augment_image(t->aug_images + (size_t)b * MNIST_PIXELS,
-                      t->train->images + (size_t)i * MNIST_PIXELS, MNIST_COLS, MNIST_ROWS, &t->aug,
-                      &r);
-        labels[b] = t->train->labels[i];
-    }
+    struct augment_job job = {.t = t, .first = first, .labels = labels};
+    thread_pool_run(&t->m->pool, count, augment_task, &job);
     struct idx_dataset view = {.n = count, .images = t->aug_images, .labels = labels};
     batch_load(t->m, t->labels, &view, NULL, 0, count);
 }
