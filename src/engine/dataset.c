@@ -11,6 +11,7 @@
 #include "resnet_mnist/io/data_identify.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/strict_number.h"
+#include "resnet_mnist/io/utf8.h"
 
 static const char *const fashion_names[10] = {"T-shirt/top", "Trouser",   "Pullover", "Dress",
                                               "Coat",        "Sandal",    "Shirt",    "Sneaker",
@@ -33,33 +34,6 @@ void dataset_info_mnist(struct dataset_info *d)
     numbered_names(d);
 }
 
-/* Bytes of the UTF-8 sequence at s (1..4), or 0 when it is not one (overlong forms,
- * surrogates and code points above U+10FFFF included). */
-static int utf8_char(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0], need, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, min = 0x80, c &= 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 2, min = 0x800, c &= 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 3, min = 0x10000, c &= 0x07;
-    else
-        return 0;
-    if (need >= left)
-        return 0;
-    for (unsigned i = 1; i <= need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    return (int)need + 1;
-}
-
 /* What is wrong with s[0..n) as a name (NULL: nothing): UTF-8, no control character, 1 to
  * max-1 bytes. */
 static const char *name_problem(const char *s, size_t n, size_t max)
@@ -72,10 +46,10 @@ static const char *name_problem(const char *s, size_t n, size_t max)
     for (size_t i = 0; i < n;) {
         if (p[i] < 0x20 || p[i] == 0x7f)
             return "holds a control character";
-        int k = utf8_char(p + i, n - i);
+        size_t k = utf8_char_length(p + i, n - i, NULL);
         if (!k)
             return "is not UTF-8";
-        i += (size_t)k;
+        i += k;
     }
     return NULL;
 }

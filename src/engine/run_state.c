@@ -13,6 +13,7 @@
 
 #include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/ckpt.h"
+#include "resnet_mnist/io/utf8.h"
 #include "run_state_private.h"
 
 void run_ckpt_tensors(const float *data, struct ckpt_tensor *t)
@@ -156,37 +157,6 @@ int run_state_push(struct run_state *r, const struct epoch_record *e, struct rm_
     if (!r->best_epoch || better_epoch(r, e, &r->hist[r->best_epoch - 1]))
         r->best_epoch = r->epochs_done;
     return 0;
-}
-
-/* 1 if s is valid UTF-8 (checkpoint metadata must be): no overlong forms, no surrogates,
- * nothing above U+10FFFF. */
-static int utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p, need, min;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, min = 0x80, c &= 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, min = 0x800, c &= 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, min = 0x10000, c &= 0x07;
-        else
-            return 0;
-        for (unsigned i = 1; i <= need; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return 0;
-            c = c << 6 | (p[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return 0;
-        p += need + 1;
-    }
-    return 1;
 }
 
 int run_state_set_source(struct run_state *r, const char *data_dir, int limit_train, int limit_test,
@@ -440,8 +410,8 @@ int run_trainer_init(struct trainer *t, struct model *m, const struct idx_datase
 
 /* What a run's options add to the trainer and model run_trainer_init made: the schedule over
  * `epochs`, the SGD options, augmentation, and the trainer at epoch `epoch` (0-based). */
-static int train_extras(struct trainer *t, struct model *m, const struct run_options *o,
-                        int epochs, int epoch, struct rm_status *st)
+static int train_extras(struct trainer *t, struct model *m, const struct run_options *o, int epochs,
+                        int epoch, struct rm_status *st)
 {
     run_schedule(o, epochs, trainer_batches(t), &t->sched);
     t->epoch = epoch;
@@ -492,8 +462,8 @@ int run_state_restore(struct model *m, struct trainer *t, const struct idx_datas
         return rm_fail(st, "%s: resume field 'batch_in_epoch' (%d) is past the epoch's %d batches",
                        path, at->batch, trainer_batches(t));
     if (m->classes != r->data.classes)
-        return rm_fail(st, "%s: the run's model has %d outputs, this one %d", path,
-                       r->data.classes, m->classes);
+        return rm_fail(st, "%s: the run's model has %d outputs, this one %d", path, r->data.classes,
+                       m->classes);
     memcpy(m->params, params, m->param_floats * sizeof *params);
     memcpy(m->momentum, momentum, m->param_floats * sizeof *momentum);
     m->steps = at->steps;

@@ -22,6 +22,7 @@
 
 #include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/fileio.h"
+#include "resnet_mnist/io/utf8.h"
 
 #include "ckpt_common.h"
 
@@ -52,48 +53,6 @@ static int ckpt_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
         return -1;
     *out = a * b;
     return 0;
-}
-
-/* Offset of the first byte of s[0..n) that is not part of valid UTF-8 (no overlong forms, no
- * surrogates, nothing above U+10FFFF), or n if all of it is valid. */
-static size_t ckpt_utf8_check(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp, min;
-        if ((c & 0xe0) == 0xc0) {
-            k = 1, cp = c & 0x1fu, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, cp = c & 0x0fu, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, cp = c & 0x07u, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (n - i <= k)
-            return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + j] & 0x3fu);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += k + 1;
-    }
-    return n;
-}
-
-int ckpt_utf8_valid(const char *s)
-{
-    size_t n = strlen(s);
-    return ckpt_utf8_check((const uint8_t *)s, n) == n;
 }
 
 /* Control bytes shown as '?' and the length capped, so that a hostile name can neither make the
@@ -253,7 +212,7 @@ static int ckpt_json_index(const cJSON *item, uint64_t *out)
  * "a\u0000b" would be read as "a" while PyTorch sees another name. */
 static int ckpt_scan_header(const uint8_t *h, size_t n, const char *name, struct rm_status *st)
 {
-    size_t bad = ckpt_utf8_check(h, n);
+    size_t bad = utf8_valid_prefix(h, n);
     if (bad < n)
         return rm_fail(st,
                        "%s: header is not valid UTF-8 JSON (bad byte 0x%02x at header byte %zu)",

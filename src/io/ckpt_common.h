@@ -25,10 +25,6 @@ static inline int ckpt_nonfinite_kind(uint32_t bits)
     return (bits & 0x007fffffu) ? 1 : 2;
 }
 
-/* 1 if the NUL-terminated s is valid UTF-8 (no overlong forms, no surrogates, nothing above
- * U+10FFFF), else 0. */
-int ckpt_utf8_valid(const char *s);
-
 /* A printable copy of s (NULL reads as "") for a message, in buf: at most CKPT_CLIP bytes with
  * "..." when cut, control bytes shown as '?'. Returns buf. */
 const char *ckpt_clip(char buf[CKPT_CLIP], const char *s);

@@ -15,6 +15,7 @@
 
 #include "resnet_mnist/io/bytes.h"
 #include "resnet_mnist/io/fileio.h"
+#include "resnet_mnist/io/utf8.h"
 
 #include "ckpt_common.h"
 
@@ -70,7 +71,7 @@ static int ckpt_check_save(const char *path, const struct ckpt_tensor *t, int nt
 {
     char nb[CKPT_CLIP];
     for (int i = 0; i < nt; i++) {
-        if (strcmp(t[i].name, "__metadata__") == 0 || !ckpt_utf8_valid(t[i].name))
+        if (strcmp(t[i].name, "__metadata__") == 0 || !utf8_valid(t[i].name))
             return rm_fail(st, "%s: invalid tensor name '%s'", path, ckpt_clip(nb, t[i].name));
         size_t count = (size_t)(bytes[i] / 4);
         for (size_t k = 0; k < count; k++) {
@@ -87,8 +88,8 @@ static int ckpt_check_save(const char *path, const struct ckpt_tensor *t, int nt
         if (meta->n < 0 || (meta->n > 0 && (!meta->keys || !meta->values)))
             return rm_fail(st, "%s: invalid metadata", path);
         for (int i = 0; i < meta->n; i++) {
-            if (!meta->keys[i] || !meta->values[i] || !ckpt_utf8_valid(meta->keys[i]) ||
-                !ckpt_utf8_valid(meta->values[i]))
+            if (!meta->keys[i] || !meta->values[i] || !utf8_valid(meta->keys[i]) ||
+                !utf8_valid(meta->values[i]))
                 return rm_fail(st, "%s: metadata entry %d is not a UTF-8 string pair", path, i);
             for (int j = 0; j < i; j++)
                 if (strcmp(meta->keys[i], meta->keys[j]) == 0)

@@ -6,43 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resnet_mnist/io/utf8.h"
+
 /* Room for two paths of PATH_MAX (4096) and the words around them, on the stack; longer
  * messages are formatted into the heap (and, when that fails, cut here). */
 #define STATUS_RAW_LEN (2 * 4096 + 512)
-
-/* The length of the valid UTF-8 sequence at s (of at most n bytes), its code point in *cp; 0 when
- * the bytes are not UTF-8 (overlong, a surrogate, above U+10FFFF, cut short). */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
-{
-    size_t len;
-    unsigned c, min;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2, c = s[0] & 0x1Fu, min = 0x80;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3, c = s[0] & 0x0Fu, min = 0x800;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4, c = s[0] & 0x07u, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3Fu);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
-}
 
 size_t rm_escape_unit(const unsigned char *s, size_t n, char *out, size_t *used)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char b = s[0];
     unsigned cp = 0;
-    size_t len = b >= 0x80 ? utf8_len(s, n, &cp) : 0;
+    size_t len = b >= 0x80 ? utf8_char_length(s, n, &cp) : 0;
     *used = 1;
     if (b >= 0x20 && b < 0x7f) {
         out[0] = (char)b;
