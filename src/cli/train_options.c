@@ -71,7 +71,8 @@ static void train_help(FILE *fp)
             "  --augment [SPEC]   random affine transforms of every training image, as\n"
             "                     torchvision's RandomAffine; SPEC sets the ranges (default\n"
             "                     rotate=10,shift=2,scale=0.1,shear=0: degrees, pixels,\n"
-            "                     1 +- scale, degrees)\n"
+            "                     1 +- scale, degrees); flip=P also mirrors left to right\n"
+            "                     with probability P first (clothes, not digits)\n"
             "  --recipe NAME      tutorial (the defaults), fast or accurate: a set of the\n"
             "                     options above (README, Recipes); options given override it\n");
     fprintf(fp,

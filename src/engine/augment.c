@@ -42,6 +42,8 @@ static int clamp(int i, int n)
 
 void augment_draw(const struct augment *a, struct rng *r, struct augment_params *p)
 {
+    /* RandomHorizontalFlip first: torch.rand(1) < p */
+    p->flip = a->flip > 0 && rng_uniform(r) < a->flip;
     p->angle = draw(r, a->rotate);
     /* round() of Python 3 rounds half to even, as nearbyint in the default rounding mode */
     p->tx = nearbyint(draw(r, a->shift));
@@ -78,6 +80,10 @@ void augment_apply(uint8_t *dst, const uint8_t *src, int w, int h, const struct 
             const uint8_t *r0 = src + (size_t)clamp(y0, h) * w;
             const uint8_t *r1 = src + (size_t)clamp(y0 + 1, h) * w;
             int xa = clamp(x0, w), xb = clamp(x0 + 1, w);
+            if (p->flip) { /* column x of the mirror image is column w - 1 - x of src */
+                xa = w - 1 - xa;
+                xb = w - 1 - xb;
+            }
             double v1 = r0[xa] + (r0[xb] - r0[xa]) * dx;
             double v2 = r1[xa] + (r1[xb] - r1[xa]) * dx;
             *out = (uint8_t)(v1 + (v2 - v1) * dy); /* truncated, as PIL's bilinear_filter8 */
@@ -107,7 +113,8 @@ static const struct {
 } keys[] = {{"rotate", 180, offsetof(struct augment, rotate)},
             {"shift", 14, offsetof(struct augment, shift)},
             {"scale", 0.9, offsetof(struct augment, scale)},
-            {"shear", 60, offsetof(struct augment, shear)}};
+            {"shear", 60, offsetof(struct augment, shear)},
+            {"flip", 1, offsetof(struct augment, flip)}};
 #define KEYS ((int)(sizeof keys / sizeof keys[0]))
 
 int augment_parse(const char *name, const char *text, struct augment *out, struct rm_status *st)
@@ -125,9 +132,9 @@ int augment_parse(const char *name, const char *text, struct augment *out, struc
         while (k < KEYS && !(strlen(keys[k].key) == klen && strncmp(p, keys[k].key, klen) == 0))
             k++;
         if (k == KEYS || klen == len)
-            return rm_fail(st,
-                           "%s: '%.*s' is not key=value with a key rotate, shift, scale or shear",
-                           name, (int)len, p);
+            return rm_fail(
+                st, "%s: '%.*s' is not key=value with a key rotate, shift, scale, shear or flip",
+                name, (int)len, p);
         if (seen[k]++)
             return rm_fail(st, "%s: %s is given twice", name, keys[k].key);
         char value[64], what[96];
@@ -162,11 +169,14 @@ static void shortest(char out[32], double v)
 
 void augment_format(const struct augment *a, char buf[AUGMENT_TEXT])
 {
-    char v[4][32];
+    char v[KEYS][32];
     for (int k = 0; k < KEYS; k++) {
         double x;
         memcpy(&x, (const char *)a + keys[k].offset, sizeof x);
         shortest(v[k], x);
     }
-    snprintf(buf, AUGMENT_TEXT, "rotate=%s,shift=%s,scale=%s,shear=%s", v[0], v[1], v[2], v[3]);
+    int n =
+        snprintf(buf, AUGMENT_TEXT, "rotate=%s,shift=%s,scale=%s,shear=%s", v[0], v[1], v[2], v[3]);
+    if (a->flip != 0 && n > 0 && n < AUGMENT_TEXT)
+        snprintf(buf + n, AUGMENT_TEXT - (size_t)n, ",flip=%s", v[4]);
 }

@@ -24,7 +24,7 @@ static void test_augment_identity_and_shifts(void **state)
     (void)state;
     uint8_t src[W * H], dst[W * H];
     pattern(src);
-    struct augment_params p = {0, 0, 0, 1, 0};
+    struct augment_params p = {0, 0, 0, 1, 0, 0};
     augment_apply(dst, src, W, H, &p);
     assert_memory_equal(dst, src, sizeof src);
     p.tx = 2; /* right by 2, down by 1: whole pixels land on pixel centres, copied exactly */
@@ -38,6 +38,56 @@ static void test_augment_identity_and_shifts(void **state)
         }
 }
 
+/* flip: the mirror image, column x from column 27 - x, exactly; then shifted as the mirror
+ * image would be (the flip comes first, as RandomHorizontalFlip before RandomAffine). */
+static void test_augment_flip_mirrors_first(void **state)
+{
+    (void)state;
+    uint8_t src[W * H], dst[W * H];
+    pattern(src);
+    struct augment_params p = {0, 0, 0, 1, 0, 1};
+    augment_apply(dst, src, W, H, &p);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            assert_int_equal(dst[y * W + x], src[y * W + (W - 1 - x)]);
+    p.tx = 3;
+    augment_apply(dst, src, W, H, &p);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int mx = x - 3; /* the mirror image's column that lands here */
+            assert_int_equal(dst[y * W + x], mx >= 0 ? src[y * W + (W - 1 - mx)] : 0);
+        }
+}
+
+/* flip's draw: none for flip 0 (the stream, hence every run without it, as before), one
+ * uniform before the affine draws otherwise, mirroring about p of the images. */
+static void test_augment_flip_draw(void **state)
+{
+    (void)state;
+    struct augment a = AUGMENT_DEFAULT, f = AUGMENT_DEFAULT;
+    f.flip = 0.5;
+    struct rng r1, r2;
+    rng_seed(&r1, 42);
+    rng_seed(&r2, 42);
+    struct augment_params p, q;
+    augment_draw(&a, &r1, &p);
+    assert_int_equal(p.flip, 0);
+    (void)rng_uniform(&r2); /* flip's draw comes first */
+    augment_draw(&a, &r2, &q);
+    rng_seed(&r1, 42);
+    augment_draw(&f, &r1, &p);
+    assert_true(p.angle == q.angle && p.tx == q.tx && p.ty == q.ty && p.scale == q.scale);
+    int flips = 0;
+    for (int i = 0; i < 4000; i++) {
+        augment_draw(&f, &r1, &p);
+        flips += p.flip;
+    }
+    assert_in_range(flips, 1800, 2200); /* p = 0.5: 2000 +- 6.3 standard deviations */
+    f.flip = 1;
+    augment_draw(&f, &r1, &p);
+    assert_int_equal(p.flip, 1);
+}
+
 /* A quarter turn about the centre (14, 14) maps pixel centres onto pixel centres:
  * out[row y][col x] = in[row 27 - x][col y] (cos 90 degrees is 6e-17, not 0, and PIL's
  * truncation can then lose 1). */
@@ -46,7 +96,7 @@ static void test_augment_quarter_turn(void **state)
     (void)state;
     uint8_t src[W * H], dst[W * H];
     pattern(src);
-    struct augment_params p = {90, 0, 0, 1, 0};
+    struct augment_params p = {90, 0, 0, 1, 0, 0};
     augment_apply(dst, src, W, H, &p);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
@@ -66,7 +116,7 @@ static void test_augment_scale_bilinear(void **state)
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             src[y * W + x] = (uint8_t)(x * 9); /* a horizontal ramp */
-    struct augment_params p = {0, 0, 0, 2, 0};
+    struct augment_params p = {0, 0, 0, 2, 0, 0};
     augment_apply(dst, src, W, H, &p);
     for (int x = 0; x < W; x++) {
         double xin = 14 + (x + 0.5 - 14) / 2 - 0.5; /* in pixel-centre coordinates */
@@ -112,7 +162,7 @@ static void test_augment_draw_ranges(void **state)
     assert_true(seen[0] < seen[2] / 2 && seen[4] < seen[2] / 2);
     assert_true(lo < -9.5 && hi > 9.5);
     /* order: angle first, then tx, ty, scale; with no rotation the first draw is tx's */
-    struct augment b = {0, 2, 0, 0};
+    struct augment b = {0, 2, 0, 0, 0};
     struct rng r1, r2;
     rng_seed(&r1, 9);
     rng_seed(&r2, 9);
@@ -160,22 +210,30 @@ static void test_augment_parse_and_format(void **state)
     struct augment b;
     assert_int_equal(augment_parse("x", text, &b, &st), 0);
     assert_memory_equal(&a, &b, sizeof a);
+    assert_int_equal(augment_parse("--augment", "rotate=0,scale=0,flip=0.5", &a, &st), 0);
+    assert_true(a.rotate == 0 && a.shift == 2 && a.scale == 0 && a.flip == 0.5);
+    augment_format(&a, text);
+    assert_string_equal(text, "rotate=0,shift=2,scale=0,shear=0,flip=0.5");
+    assert_int_equal(augment_parse("x", text, &b, &st), 0);
+    assert_memory_equal(&a, &b, sizeof a);
     assert_int_equal(augment_parse("x", "default", &b, &st), 0);
     assert_true(b.rotate == 10 && b.shift == 2);
     const struct {
         const char *text, *msg;
     } bad[] = {
         {"rotate=10,spin=3", "--augment: 'spin=3' is not key=value with a key rotate, shift, "
-                             "scale or shear"},
-        {"rotate", "--augment: 'rotate' is not key=value with a key rotate, shift, scale or "
-                   "shear"},
+                             "scale, shear or flip"},
+        {"rotate", "--augment: 'rotate' is not key=value with a key rotate, shift, scale, "
+                   "shear or flip"},
         {"rotate=5,rotate=6", "--augment: rotate is given twice"},
         {"shift=-1", "--augment shift: -1 is out of range [0, 14]"},
         {"scale=1", "--augment scale: 1 is out of range [0, 0.9]"},
         {"shear=x", "--augment shear: 'x' is not a number"},
+        {"flip=1.5", "--augment flip: 1.5 is out of range [0, 1]"},
         {"rotate=nan", "--augment rotate: 'nan' is not a number"},
-        {"", "--augment: '' is not key=value with a key rotate, shift, scale or shear"},
-        {"rotate=1,", "--augment: '' is not key=value with a key rotate, shift, scale or shear"},
+        {"", "--augment: '' is not key=value with a key rotate, shift, scale, shear or flip"},
+        {"rotate=1,",
+         "--augment: '' is not key=value with a key rotate, shift, scale, shear or flip"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(augment_parse("--augment", bad[i].text, &b, &st), -1);
@@ -188,6 +246,8 @@ int main(int argc, char **argv)
     tu_select_case(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_augment_identity_and_shifts),
+        cmocka_unit_test(test_augment_flip_mirrors_first),
+        cmocka_unit_test(test_augment_flip_draw),
         cmocka_unit_test(test_augment_quarter_turn),
         cmocka_unit_test(test_augment_scale_bilinear),
         cmocka_unit_test(test_augment_draw_ranges),

@@ -19,26 +19,31 @@
  *    applied as PIL's Image.transform(AFFINE, BILINEAR) applies it: output pixel (x, y) samples
  *    the input at (a (x + 0.5) + b (y + 0.5) + c, d (x + 0.5) + e (y + 0.5) + f); a point
  *    outside the image gives the fill 0, one inside is interpolated from its 4 neighbours
- *    (indices clamped to the image) and truncated to 8 bits, as PIL does. */
+ *    (indices clamped to the image) and truncated to 8 bits, as PIL does.
+ * With flip > 0 the image is first mirrored left to right with probability flip, as
+ * Compose([RandomHorizontalFlip(flip), RandomAffine(...)]) does: torch.rand(1) < flip is drawn
+ * before the affine parameters (nothing is drawn for flip 0, so runs without it are unchanged).
+ * For pictures whose mirror image is one of their class (clothes), not for digits. */
 struct augment {
     double rotate; /* degrees, 0..180 */
     double shift;  /* pixels, 0..14 */
     double scale;  /* 0..0.9: the scale is drawn from [1 - scale, 1 + scale] */
     double shear;  /* degrees, 0..60, along x */
+    double flip;   /* the probability of a left-right mirror image, 0..1 */
 };
 
 /* The default ranges, for digits: --augment alone. */
-#define AUGMENT_DEFAULT ((struct augment){10, 2, 0.1, 0})
+#define AUGMENT_DEFAULT ((struct augment){10, 2, 0.1, 0, 0})
 
 /* The longest text augment_format writes, its NUL included. */
 #define AUGMENT_TEXT 160
 
-/* Reads "key=value[,key=value...]" with keys rotate, shift, scale and shear (each at most once,
- * a strict number in its range; keys not given keep their default) or "default". Fails with
+/* Reads "key=value[,key=value...]" with keys rotate, shift, scale, shear and flip (each at most
+ * once, a strict number in its range; keys not given keep their default) or "default". Fails with
  * "<name>: <problem>" naming the bad part. */
 int augment_parse(const char *name, const char *text, struct augment *out, struct rm_status *st);
 /* Writes a in the form augment_parse reads back exactly ("rotate=10,shift=2,scale=0.1,shear=0",
- * each value with 17 significant digits at most). */
+ * then ",flip=0.5" when flip is not 0; each value with 17 significant digits at most). */
 void augment_format(const struct augment *a, char buf[AUGMENT_TEXT]);
 
 /* The seed of the stream that augments image `index` (its index in the training set) in epoch
@@ -52,6 +57,7 @@ struct augment_params {
     double tx, ty; /* whole pixels */
     double scale;
     double shear; /* degrees, along x */
+    int flip;     /* 1: the image is mirrored left to right before the transform */
 };
 
 /* Draws one transform's parameters from r, in torchvision's order (see above). */
