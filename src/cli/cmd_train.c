@@ -86,25 +86,25 @@ static int check_resume_options(const struct train_cli *o, const struct run_stat
     const struct {
         int letter, differs;
         const char *flag;
-    } opts[] = {{'b', o->batch_size != k->batch_size, "--batch-size"},
-                {'l', o->lr != k->lr, "--lr"},
-                {'m', o->momentum != k->momentum, "--momentum"},
-                {'C', o->conv != k->conv, "--conv"},
-                {'s', o->seed != k->seed, "--seed"},
-                {'S', o->shuffle != k->shuffle, "--no-shuffle"},
-                {'N', o->limit_train != r->src.limit_train, "--limit-train"},
-                {'n', o->limit_test != r->src.limit_test, "--limit-test"},
-                {'V', o->val != k->val, "--val"},
-                {'M', o->monitor != k->monitor, "--monitor"},
-                {'K', o->training.schedule != k->schedule, "--schedule"},
-                {'Z', o->training.step_size != k->step_size, "--step-size"},
-                {'g', o->training.gamma != k->gamma, "--gamma"},
-                {'x', o->training.min_lr != k->min_lr, "--min-lr"},
-                {'w', o->training.warmup != k->warmup, "--warmup"},
-                {'W', o->training.weight_decay != k->weight_decay, "--weight-decay"},
-                {'y', o->training.nesterov != k->nesterov, "--nesterov"},
-                {'A', !k->augment || memcmp(&o->training.aug, &k->aug, sizeof k->aug) != 0,
-                 "--augment"}};
+    } opts[] = {
+        {'b', o->batch_size != k->batch_size, "--batch-size"},
+        {'l', o->lr != k->lr, "--lr"},
+        {'m', o->momentum != k->momentum, "--momentum"},
+        {'C', o->conv != k->conv, "--conv"},
+        {'s', o->seed != k->seed, "--seed"},
+        {'S', o->shuffle != k->shuffle, "--no-shuffle"},
+        {'N', o->limit_train != r->src.limit_train, "--limit-train"},
+        {'n', o->limit_test != r->src.limit_test, "--limit-test"},
+        {'V', o->val != k->val, "--val"},
+        {'M', o->monitor != k->monitor, "--monitor"},
+        {'K', o->training.schedule != k->schedule, "--schedule"},
+        {'Z', o->training.step_size != k->step_size, "--step-size"},
+        {'g', o->training.gamma != k->gamma, "--gamma"},
+        {'x', o->training.min_lr != k->min_lr, "--min-lr"},
+        {'w', o->training.warmup != k->warmup, "--warmup"},
+        {'W', o->training.weight_decay != k->weight_decay, "--weight-decay"},
+        {'y', o->training.nesterov != k->nesterov, "--nesterov"},
+        {'A', !k->augment || memcmp(&o->training.aug, &k->aug, sizeof k->aug) != 0, "--augment"}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (o->given[opts[i].letter] && opts[i].differs)
             return usage_error("train",
@@ -166,8 +166,8 @@ static int load_resume(struct train_cli *o, struct train_state *s)
                    s->resume_file, r->epochs_done);
         return 1;
     }
-    if (o->epochs != r->epochs && (r->opt.schedule == LR_SCHEDULE_COSINE ||
-                                   r->opt.schedule == LR_SCHEDULE_ONECYCLE)) {
+    if (o->epochs != r->epochs &&
+        (r->opt.schedule == LR_SCHEDULE_COSINE || r->opt.schedule == LR_SCHEDULE_ONECYCLE)) {
         error_line("%s: the run's %s schedule spans its %d epochs; --epochs cannot change them",
                    s->resume_file, lr_schedule_kind_name(r->opt.schedule), r->epochs);
         return 1;
@@ -267,7 +267,8 @@ static int prepare(const struct train_cli *o, struct train_state *s)
     int train_images = s->train.n; /* the run's, validation included */
     if (rc == 0 && o->val) {       /* the held-out images, the same for the run's every part */
         if (o->val >= s->train.n)
-            return usage_error("train", "--val %d: must be less than the %d training images the run uses",
+            return usage_error("train",
+                               "--val %d: must be less than the %d training images the run uses",
                                o->val, s->train.n);
         struct idx_dataset fit;
         rc = val_split_data(&fit, &s->val, &s->train, o->val, o->seed, &st);
@@ -357,8 +358,8 @@ static int train_epochs(const struct train_cli *o, struct train_state *s, struct
         }
         if (ts == TRAINER_STOPPED)
             return 0;
-        if (run_files_end_epoch(&s->out, &s->run, &s->m, &s->t, o->val ? &s->val : NULL,
-                                &s->test, train_loss, p->epoch_start, &st) != 0) {
+        if (run_files_end_epoch(&s->out, &s->run, &s->m, &s->t, o->val ? &s->val : NULL, &s->test,
+                                train_loss, p->epoch_start, &st) != 0) {
             train_progress_clear(p);
             fflush(stdout);
             error_line("%s", st.msg);

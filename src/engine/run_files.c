@@ -261,11 +261,8 @@ int run_files_write_plots(const char *acc_png, const char *loss_png, const struc
     snprintf(atitle, sizeof atitle, "ResNet on %s: accuracy per epoch", dataset_title(&r->data));
     snprintf(ltitle, sizeof ltitle, "ResNet on %s: cross-entropy loss per epoch",
              dataset_title(&r->data));
-    struct plot_spec aspec = {.title = atitle,
-                              .xlabel = "epoch",
-                              .ylabel = "accuracy",
-                              .series = a,
-                              .nseries = na};
+    struct plot_spec aspec = {
+        .title = atitle, .xlabel = "epoch", .ylabel = "accuracy", .series = a, .nseries = na};
     struct plot_series l[3] = {
         {.label = "train loss (mean of batches)", .x = x, .y = tl, .n = n, .rgb = 0x1f77b4},
         {.label = "test loss",

@@ -388,8 +388,9 @@ int mnist_load(struct idx_dataset *ds, const char *dir, enum mnist_split split, 
     struct stat sb;
     if (stat(dir, &sb) != 0) {
         if (errno == ENOENT)
-            return rm_fail(st, "%s: no such folder (get the data with 'resnet-mnist fetch "
-                               "[DATASET] --dir %s')",
+            return rm_fail(st,
+                           "%s: no such folder (get the data with 'resnet-mnist fetch "
+                           "[DATASET] --dir %s')",
                            dir, dir);
         return rm_fail(st, "%s: cannot open folder: %s", dir, strerror(errno));
     }

@@ -40,9 +40,9 @@ struct run_options {
     int nesterov;       /* --nesterov; recorded when set */
     int augment;        /* --augment: 1 to augment with aug; recorded as its text when set */
     struct augment aug;
-    char recipe[16];    /* --recipe as given ("" none): recorded, for the record only */
-    int patience;       /* --patience: stop after this many epochs without a better monitored
-                           value (val > 0); 0: never */
+    char recipe[16]; /* --recipe as given ("" none): recorded, for the record only */
+    int patience;    /* --patience: stop after this many epochs without a better monitored
+                        value (val > 0); 0: never */
 };
 
 /* Each reads text by its option's rule (strict_number.h: the whole text, nothing around it) and

@@ -55,9 +55,9 @@ struct run_state {
     struct epoch_record *hist; /* epochs_done records, owned */
     int capacity;
     struct dataset_info data; /* the data set (dataset.h): MNIST's after run_state_init */
-    float *best_params; /* data.classes' param floats (room for MODEL_MAX_PARAM_FLOATS): the
-                           best epoch's weights (meaningful once
-                           best_epoch > 0), owned */
+    float *best_params;       /* data.classes' param floats (room for MODEL_MAX_PARAM_FLOATS): the
+                                 best epoch's weights (meaningful once
+                                 best_epoch > 0), owned */
 };
 
 /* The optimizer and trainer state a resumable file restores. */

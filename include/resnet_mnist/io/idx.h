@@ -17,8 +17,8 @@
 #define MNIST_PIXELS     (MNIST_ROWS * MNIST_COLS)
 #define MNIST_CLASSES    10
 
-/* One split held as bytes: images[n][28][28] row-major, labels[n] (0..N-1 for N classes). Normalised per
- * batch by idx_normalize, never held as floats. */
+/* One split held as bytes: images[n][28][28] row-major, labels[n] (0..N-1 for N classes).
+ * Normalised per batch by idx_normalize, never held as floats. */
 struct idx_dataset {
     int n;
     uint8_t *images; /* n * MNIST_PIXELS bytes, owned */
