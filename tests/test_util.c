@@ -121,6 +121,16 @@ uint8_t *tu_read_file(const char *path, size_t *len)
     return buf;
 }
 
+void tu_assert_same_file(const char *dir_a, const char *dir_b, const char *name)
+{
+    char *a = tu_path(dir_a, name), *b = tu_path(dir_b, name);
+    size_t la, lb;
+    uint8_t *da = tu_read_file(a, &la), *db = tu_read_file(b, &lb);
+    if (la != lb || memcmp(da, db, la) != 0)
+        fail_msg("%s and %s differ", a, b);
+    free(da), free(db), free(a), free(b);
+}
+
 uint8_t *tu_gzip(const void *data, size_t len, size_t *out_len)
 {
     z_stream zs;

@@ -48,6 +48,8 @@ void tu_write_file(const char *path, const void *data, size_t len);
  * frees it. */
 uint8_t *tu_write_jpeg(const uint8_t *px, int w, int h, int channels, int quality,
                        const uint8_t *app1, size_t app1_len, size_t *len);
+/* Fails the test unless dir_a/name and dir_b/name hold the same bytes. */
+void tu_assert_same_file(const char *dir_a, const char *dir_b, const char *name);
 /* Reads a whole file; fails the test on error. The buffer has room for a NUL after *len
  * bytes. Caller frees. */
 uint8_t *tu_read_file(const char *path, size_t *len);

@@ -40,6 +40,16 @@ int trainer_set_augment(struct trainer *t, const struct augment *a, uint64_t see
     return 0;
 }
 
+/* The lr and momentum of step (epoch, batch): the schedule's, or with a constant lr and no
+ * warmup the fields as set (callers may set them after trainer_init). */
+static void step_lr(const struct trainer *t, int epoch, int batch, float *lr, float *momentum)
+{
+    *lr = t->lr;
+    *momentum = t->momentum;
+    if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
+        lr_schedule_at(&t->sched, epoch, batch, lr, momentum);
+}
+
 float trainer_current_lr(const struct trainer *t)
 {
     int epoch = t->epoch, batch = t->batch - 1;
@@ -47,9 +57,8 @@ float trainer_current_lr(const struct trainer *t)
         epoch--;
         batch = trainer_batches(t) - 1;
     }
-    float lr = t->lr, momentum;
-    if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
-        lr_schedule_at(&t->sched, epoch, batch < 0 ? 0 : batch, &lr, &momentum);
+    float lr, momentum;
+    step_lr(t, epoch, batch < 0 ? 0 : batch, &lr, &momentum);
     return lr;
 }
 
@@ -148,9 +157,8 @@ enum trainer_status trainer_run_epoch(struct trainer *t, const volatile sig_atom
         for (int b = 0; b < n; b++)
             correct += model_predicted(t->m, b) == t->labels[b];
         model_backward(t->m, t->labels, n);
-        float lr = t->lr, momentum = t->momentum; /* constant: the fields, as set */
-        if (t->sched.kind != LR_SCHEDULE_CONSTANT || t->sched.warmup)
-            lr_schedule_at(&t->sched, t->epoch, t->batch, &lr, &momentum);
+        float lr, momentum;
+        step_lr(t, t->epoch, t->batch, &lr, &momentum);
         if (model_sgd_step(t->m, lr, momentum) != 0) { /* the step itself overflowed */
             *mean_loss = loss;
             return TRAINER_DIVERGED;

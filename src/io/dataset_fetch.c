@@ -69,6 +69,11 @@ const struct dataset_fetch_set *dataset_fetch_find(const char *name)
     return NULL;
 }
 
+const struct dataset_fetch_set *dataset_fetch_at(size_t i)
+{
+    return i < sizeof datasets / sizeof datasets[0] ? &datasets[i] : NULL;
+}
+
 const char *dataset_fetch_names(void)
 {
     return "mnist, fashion-mnist";

@@ -41,16 +41,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void assert_same_file(const char *dir_a, const char *dir_b, const char *name)
-{
-    char *a = tu_path(dir_a, name), *b = tu_path(dir_b, name);
-    size_t la, lb;
-    uint8_t *da = tu_read_file(a, &la), *db = tu_read_file(b, &lb);
-    if (la != lb || memcmp(da, db, la) != 0)
-        fail_msg("%s and %s differ", a, b);
-    free(da), free(db), free(a), free(b);
-}
-
 /* metrics.csv without its fifth column (wall-clock seconds, which no two runs share). */
 static char *metrics_without_seconds(const char *dir)
 {
@@ -81,7 +71,7 @@ static void assert_same_run(const char *a, const char *b)
 {
     const char *files[] = {"best.bin", "last.bin", "accuracy.png", "loss.png"};
     for (int i = 0; i < 4; i++)
-        assert_same_file(a, b, files[i]);
+        tu_assert_same_file(a, b, files[i]);
     char *ma = metrics_without_seconds(a), *mb = metrics_without_seconds(b);
     assert_string_equal(ma, mb);
     free(ma), free(mb);
@@ -690,7 +680,7 @@ static void test_cmd_train_init_takes_any_checkpoint(void **state)
                      0);
     free(o), free(e);
     /* the same weights either way (a one-epoch run's last weights are its best epoch's) */
-    assert_same_file(b, c, "best.bin");
+    tu_assert_same_file(b, c, "best.bin");
     free(last), free(best);
     tu_remove_dir(a);
     tu_remove_dir(b);

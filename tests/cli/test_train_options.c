@@ -33,16 +33,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void assert_same_file(const char *dir_a, const char *dir_b, const char *name)
-{
-    char *a = tu_path(dir_a, name), *b = tu_path(dir_b, name);
-    size_t la, lb;
-    uint8_t *da = tu_read_file(a, &la), *db = tu_read_file(b, &lb);
-    if (la != lb || memcmp(da, db, la) != 0)
-        fail_msg("%s and %s differ", a, b);
-    free(da), free(db), free(a), free(b);
-}
-
 /* The run's options as its last.bin records them. */
 static void load_options(const char *dir, struct run_state *r)
 {
@@ -82,8 +72,8 @@ static void check_resume(const char *data, const char *const args[8])
     assert_int_equal(
         tu_run_program(&o, &e, "train", "--resume", stopped, "--quiet", "--threads", "3", NULL), 0);
     free(o), free(e);
-    assert_same_file(straight, stopped, "last.bin");
-    assert_same_file(straight, stopped, "best.bin");
+    tu_assert_same_file(straight, stopped, "last.bin");
+    tu_assert_same_file(straight, stopped, "best.bin");
     tu_remove_dir(straight);
     tu_remove_dir(stopped);
 }

@@ -37,6 +37,8 @@ struct dataset_fetch_set {
 
 /* The datasets fetch knows ("mnist", "fashion-mnist"), or NULL for another name. */
 const struct dataset_fetch_set *dataset_fetch_find(const char *name);
+/* The i-th dataset fetch knows (i from 0), or NULL past the last: for going through them. */
+const struct dataset_fetch_set *dataset_fetch_at(size_t i);
 /* Their names, comma-separated, for messages: "mnist, fashion-mnist". */
 const char *dataset_fetch_names(void);
 
