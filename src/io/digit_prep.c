@@ -191,19 +191,17 @@ done:
 }
 
 /* Step 3 on an unevenly lit picture: the chosen pieces (labels of the Otsu mask, keep per
- * piece) with the pixels of at least DIGIT_PREP_CROP_LEVEL within DIGIT_PREP_RIM stroke widths
- * of them (their blurred edges; not the faint paper beyond, which a shadow or the paper's edge
- * can join to them); all ink farther away is erased; their box in *x0.. (x1/y1 exclusive).
- * chosen: w*h bytes of scratch. */
-static int grow_near(float *ink, const int32_t *labels, const uint8_t *keep, uint8_t *chosen, int w,
-                     int h, int *x0, int *y0, int *x1, int *y1, struct rm_status *st)
+ * piece, their strokes `stroke` pixels wide) with the pixels of at least DIGIT_PREP_CROP_LEVEL
+ * within DIGIT_PREP_RIM stroke widths of them (their blurred edges; not the faint paper beyond,
+ * which a shadow or the paper's edge can join to them); all ink farther away is erased; their box
+ * in *x0.. (x1/y1 exclusive). chosen: w*h bytes of scratch. */
+static int grow_near(float *ink, const int32_t *labels, const uint8_t *keep, float stroke,
+                     uint8_t *chosen, int w, int h, int *x0, int *y0, int *x1, int *y1,
+                     struct rm_status *st)
 {
     size_t n = (size_t)w * h;
     for (size_t i = 0; i < n; i++)
         chosen[i] = labels[i] > 0 && keep[labels[i] - 1];
-    float stroke;
-    if (ink_map_stroke_width(chosen, w, h, &stroke) != 0)
-        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     int r = (int)lround(DIGIT_PREP_RIM * stroke);
     r = r < 2 ? 2 : r;
     if (ink_map_dilate(chosen, w, h, r) != 0)
@@ -228,6 +226,22 @@ static int grow_near(float *ink, const int32_t *labels, const uint8_t *keep, uin
     return 0;
 }
 
+int digit_prep_stroke(const int32_t *labels, const struct blob *b, int count, const uint8_t *keep,
+                      int w, int h, uint8_t *scratch, float *stroke)
+{
+    /* the grain inside the digit's box joins it as one-pixel pieces, whose runs would outnumber
+     * the strokes' */
+    double most = 0.0;
+    for (int i = 0; i < count; i++)
+        most = keep[i] && b[i].ink > most ? b[i].ink : most;
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++) {
+        int k = labels[i] - 1;
+        scratch[i] = k >= 0 && keep[k] && b[k].ink >= DIGIT_PREP_SPECK_SHARE * most;
+    }
+    return ink_map_stroke_width(scratch, w, h, stroke);
+}
+
 /* Step 2 on an ink map and its mask: the pieces (*b, *count, labels) and the digit's among them
  * (*keep); *stroke the width of the chosen pieces' strokes. */
 static int choose_pieces(const float *ink, const uint8_t *mask, int w, int h, int32_t *labels,
@@ -244,10 +258,7 @@ static int choose_pieces(const float *ink, const uint8_t *mask, int w, int h, in
     if (!*keep || ink_map_stroke_width(mask, w, h, stroke) != 0)
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     digit_prep_choose(*b, *count, w, h, *stroke, *keep);
-    size_t n = (size_t)w * h;
-    for (size_t i = 0; i < n; i++)
-        scratch[i] = labels[i] > 0 && (*keep)[labels[i] - 1];
-    if (ink_map_stroke_width(scratch, w, h, stroke) != 0)
+    if (digit_prep_stroke(labels, *b, *count, *keep, w, h, scratch, stroke) != 0)
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     return 0;
 }
@@ -333,8 +344,9 @@ int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int cha
         if (pass_run(&p, pixels, w, h, channels, dark, stroke, scratch, st) != 0)
             goto done;
     }
-    if (p.info.flat ? grow_chosen(p.ink, p.labels, p.keep, w, h, 1, &x0, &y0, &x1, &y1, st)
-                    : grow_near(p.ink, p.labels, p.keep, p.mask, w, h, &x0, &y0, &x1, &y1, st))
+    if (p.info.flat
+            ? grow_chosen(p.ink, p.labels, p.keep, w, h, 1, &x0, &y0, &x1, &y1, st)
+            : grow_near(p.ink, p.labels, p.keep, p.stroke, p.mask, w, h, &x0, &y0, &x1, &y1, st))
         goto done;
     rc = digit_prep_fit(out, p.ink, w, h, x0, y0, x1, y1, st);
 done:

@@ -668,6 +668,45 @@ static void test_digit_prep_choose(void **state)
     assert_int_equal(digit_prep_choose(e, 0, 400, 300, 10.0f, keep), 0);
 }
 
+/* The digit's stroke width from its pieces: a bar 12 pixels wide with 300 one-pixel grains of
+ * the paper in its box, all kept (they overlap the digit's box), is 12 pixels wide; the grains'
+ * runs, which outnumber the bar's, do not make it 1. */
+static void test_digit_prep_stroke_ignores_grain(void **state)
+{
+    (void)state;
+    enum { W = 120, H = 100 };
+    uint8_t *mask = calloc(W * H, 1), *scratch = malloc(W * H);
+    int32_t *labels = malloc(W * H * sizeof *labels);
+    assert_non_null(mask && scratch && labels);
+    for (int y = 10; y < 90; y++)
+        for (int x = 50; x < 62; x++)
+            mask[y * W + x] = 1;
+    for (int k = 0; k < 300; k++) { /* a grid of grains from x 20 to 98, away from the bar */
+        int x = 20 + 2 * (k % 40), y = 12 + 2 * (k / 40);
+        if (x < 48 || x > 63)
+            mask[y * W + x] = 1;
+    }
+    struct blob *b;
+    int count;
+    struct rm_status st;
+    assert_int_equal(blobs_find(mask, W, H, NULL, labels, &b, &count, &st), 0);
+    assert_true(count > 100);
+    uint8_t *keep = malloc((size_t)count);
+    assert_non_null(keep);
+    memset(keep, 1, (size_t)count);
+    float stroke = 0.0f;
+    assert_int_equal(digit_prep_stroke(labels, b, count, keep, W, H, scratch, &stroke), 0);
+    assert_true(stroke == 12.0f);
+    /* the mask as a whole is mostly grain */
+    assert_int_equal(ink_map_stroke_width(mask, W, H, &stroke), 0);
+    assert_true(stroke == 1.0f);
+    free(keep);
+    free(b);
+    free(labels);
+    free(scratch);
+    free(mask);
+}
+
 static void test_digit_prep_invalid_arguments(void **state)
 {
     (void)state;
@@ -1032,6 +1071,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_faint_grain_left_out),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_choose),
+        cmocka_unit_test(test_digit_prep_stroke_ignores_grain),
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),

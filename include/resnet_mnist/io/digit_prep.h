@@ -86,6 +86,13 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
 int digit_prep_choose(const struct blob *blobs, int count, int w, int h, float stroke,
                       uint8_t *keep);
 
+/* The width of the digit's strokes (ink_map_stroke_width) from its pieces: those of count pieces
+ * (blobs_find's, labels their w x h map) with keep[i] set and at least DIGIT_PREP_SPECK_SHARE of
+ * the ink of the largest such piece, so that one-pixel grain joined to the digit does not pass
+ * for its strokes. scratch: w*h bytes. Returns 0, or -1 when out of memory. */
+int digit_prep_stroke(const int32_t *labels, const struct blob *b, int count, const uint8_t *keep,
+                      int w, int h, uint8_t *scratch, float *stroke);
+
 /* Steps 4-6, the MNIST fit, on the box [x0, x1) x [y0, y1) of a w x h ink map (floats 0..1,
  * 1 = ink):
  *   4. the box is scaled so that its longer side is 20 pixels, the other side rounded (at
