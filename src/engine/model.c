@@ -6,6 +6,7 @@
 
 #include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/ops/conv2d.h"
+#include "resnet_mnist/ops/conv_relu_pool.h"
 #include "resnet_mnist/ops/conv_winograd.h"
 #include "resnet_mnist/ops/linear.h"
 #include "resnet_mnist/ops/maxpool2d.h"
@@ -101,13 +102,12 @@ static void lap(struct model *m, enum model_stage stage, double *t)
 /* Activation sizes per image, in the order they are carved from m->acts (and m->dacts). */
 enum {
     A_X = 784,       /* [1,28,28] input */
-    A_A1 = 16 * 576, /* [16,24,24] relu(conv1) */
-    A_P1 = 16 * 144, /* [16,12,12] after max-pool; also r1a, r1b, o1 */
+    A_P1 = 16 * 144, /* [16,12,12] pool(relu(conv1)), one fused step; also r1a, r1b, o1 */
     A_A2 = 32 * 100, /* [32,10,10] relu(conv2) */
     A_P2 = 32 * 25,  /* [32,5,5]; also r2a, r2b, o2 */
     A_H = 200,       /* relu(linear1) */
     /* then the logits and probs, classes floats each */
-    A_PER_IMAGE_BUT_Z = A_X + A_A1 + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H,
+    A_PER_IMAGE_BUT_Z = A_X + 4 * A_P1 + A_A2 + 4 * A_P2 + A_H,
 };
 
 /* The six convolutions. Each processes the batch in groups of `group` images (one strip or
@@ -125,7 +125,7 @@ struct conv_layer {
 enum { L_CONV1, L_RB1A, L_RB1B, L_CONV2, L_RB2A, L_RB2B, L_COUNT };
 _Static_assert(L_COUNT == MODEL_CONV_LAYERS, "the conv layers of model.h");
 static const struct conv_layer layers[L_COUNT] = {
-    [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 1},
+    [L_CONV1] = {P_CONV1_W, P_CONV1_B, 1, 28, 16, 5, 0, 5}, /* conv_relu_pool, not conv2d */
     [L_RB1A] = {P_RB1A_W, P_RB1A_B, 16, 12, 16, 3, 1, 5},
     [L_RB1B] = {P_RB1B_W, P_RB1B_B, 16, 12, 16, 5, 2, 5},
     [L_CONV2] = {P_CONV2_W, P_CONV2_B, 16, 12, 32, 3, 0, 5},
@@ -165,7 +165,7 @@ static void conv_offsets(struct model *m, int max_batch)
     m->pack_at[0] = m->partial_at[0] = 0;
     for (int l = 0; l < L_COUNT; l++) {
         struct conv2d_shape s = layer_shape(l, 1);
-        m->pack_at[l + 1] = m->pack_at[l] + conv2d_pack_floats(&s);
+        m->pack_at[l + 1] = m->pack_at[l] + (l == L_CONV1 ? 0 : conv2d_pack_floats(&s));
         m->partial_at[l + 1] =
             m->partial_at[l] + (size_t)groups_of(l, max_batch) * partial_stride(l);
     }
@@ -190,18 +190,18 @@ void model_free(struct model *m)
 
 /* The per-image activation regions, carved in order from one block for max_batch images. */
 struct act_views {
-    float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
+    float *x, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
 
 static struct act_views carve(float *base, int max_batch, int classes)
 {
     const size_t A_Z = (size_t)classes; /* logits; also probs */
     struct act_views v;
-    float **order[] = {&v.x,  &v.a1,  &v.p1,  &v.r1a, &v.r1b, &v.o1, &v.a2,
-                       &v.p2, &v.r2a, &v.r2b, &v.o2,  &v.h,   &v.z,  &v.probs};
-    const size_t sizes[] = {A_X,  A_A1, A_P1, A_P1, A_P1, A_P1, A_A2,
-                            A_P2, A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
-    for (int i = 0; i < 14; i++) {
+    float **order[] = {&v.x,   &v.p1,  &v.r1a, &v.r1b, &v.o1, &v.a2,   &v.p2,
+                       &v.r2a, &v.r2b, &v.o2,  &v.h,   &v.z,  &v.probs};
+    const size_t sizes[] = {A_X,  A_P1, A_P1, A_P1, A_P1, A_A2, A_P2,
+                            A_P2, A_P2, A_P2, A_H,  A_Z,  A_Z};
+    for (int i = 0; i < 13; i++) {
         *order[i] = base;
         base += sizes[i] * (size_t)max_batch;
     }
@@ -230,7 +230,7 @@ int model_init_classes(struct model *m, int max_batch, int threads, int classes,
         return rm_fail(st, "thread count must be at least 1");
     m->max_batch = max_batch;
     size_t nb = (size_t)max_batch, scratch = 0;
-    for (int l = 0; l < L_COUNT; l++) {
+    for (int l = L_CONV1 + 1; l < L_COUNT; l++) { /* conv1's fused step needs none */
         int g = layers[l].group < max_batch ? layers[l].group : max_batch;
         struct conv2d_shape s = layer_shape(l, g);
         size_t need = conv2d_scratch_floats(&s);
@@ -262,7 +262,7 @@ int model_init_classes(struct model *m, int max_batch, int threads, int classes,
         return -1;
     }
     struct act_views v = carve(m->acts, max_batch, classes);
-    m->x = v.x, m->a1 = v.a1, m->p1 = v.p1, m->r1a = v.r1a, m->r1b = v.r1b, m->o1 = v.o1;
+    m->x = v.x, m->p1 = v.p1, m->r1a = v.r1a, m->r1b = v.r1b, m->o1 = v.o1;
     m->a2 = v.a2, m->p2 = v.p2, m->r2a = v.r2a, m->r2b = v.r2b, m->o2 = v.o2;
     m->h = v.h, m->z = v.z, m->probs = v.probs;
     return 0;
@@ -336,9 +336,8 @@ static void forward_group(struct model *m, int layer, int n, int g, float *scrat
     size_t f = (size_t)first;
     switch (layer) {
     case L_CONV1: {
-        struct maxpool2d_shape mp = {c, 16, 24, 24};
-        conv2d_forward_packed(m->a1 + f * A_A1, m->x + f * A_X, w, pack, b, 1, scratch, &s);
-        maxpool2d_forward(m->p1 + f * A_P1, m->argmax1 + f * A_P1, m->a1 + f * A_A1, &mp);
+        struct conv_relu_pool_shape cs = {c, 28, 28};
+        conv_relu_pool_forward(m->p1 + f * A_P1, m->argmax1 + f * A_P1, m->x + f * A_X, w, b, &cs);
         break;
     }
     case L_RB1A:
@@ -373,6 +372,8 @@ static void pack_task(void *ctx, int layer, int thread)
 {
     (void)thread;
     struct model *m = ctx;
+    if (layer == L_CONV1) /* conv_relu_pool arranges its weights itself */
+        return;
     struct conv2d_shape s = layer_shape(layer, 1);
     conv2d_pack(m->packs + m->pack_at[layer], m->params + layers[layer].w, &s);
 }
@@ -494,18 +495,16 @@ static void backward_group(struct model *m, const struct act_views *d, int layer
                                pack, scratch, &s);
         relu_backward(d->r1a + f * A_P1, d->r1a + f * A_P1, m->r1a + f * A_P1, (size_t)c * A_P1);
         break;
-    case L_RB1A: {
-        struct maxpool2d_shape mp = {c, 16, 24, 24};
+    case L_RB1A: /* after it, dp1 is complete for these images */
         conv2d_backward_packed(d->p1 + f * A_P1, dw, db, d->r1a + f * A_P1, m->p1 + f * A_P1, w,
                                pack, scratch, &s);
-        maxpool2d_relu_backward(d->a1 + f * A_A1, d->p1 + f * A_P1, m->argmax1 + f * A_P1,
-                                m->a1 + f * A_A1, &mp);
+        break;
+    case L_CONV1: { /* through the pool and ReLU in one step; the input needs no gradient */
+        struct conv_relu_pool_shape cs = {c, 28, 28};
+        conv_relu_pool_weight_grad(dw, db, d->p1 + f * A_P1, m->argmax1 + f * A_P1, m->x + f * A_X,
+                                   &cs);
         break;
     }
-    case L_CONV1: /* the input needs no gradient */
-        conv2d_backward_packed(NULL, dw, db, d->a1 + f * A_A1, m->x + f * A_X, w, pack, scratch,
-                               &s);
-        break;
     }
 }
 

@@ -9,6 +9,7 @@
 #include "conv_winograd.h"
 #include "im2col.h"
 #include "resnet_mnist/ops/conv2d.h"
+#include "resnet_mnist/ops/conv_relu_pool.h"
 #include "resnet_mnist/ops/conv_winograd.h"
 #include "resnet_mnist/ops/fma_chains.h"
 #include "resnet_mnist/ops/gemm.h"
@@ -49,6 +50,9 @@
     K(size_t, conv_implicit_weight_grad_cl_scratch_floats, (const struct conv2d_shape *s), (s)) \
     K(int, conv_implicit_weight_grad_ok, (const struct conv2d_shape *s), (s)) \
     K(size_t, conv_implicit_weight_grad_scratch_floats, (const struct conv2d_shape *s), (s)) \
+    V(conv_relu_pool_forward, (float *y, uint8_t *code, const float *x, const float *w, const float *b, const struct conv_relu_pool_shape *s), (y, code, x, w, b, s)) \
+    V(conv_relu_pool_weight_grad, (float *dw, float *db, const float *dy, const uint8_t *code, const float *x, const struct conv_relu_pool_shape *s), (dw, db, dy, code, x, s)) \
+    K(size_t, conv_relu_pool_windows, (const struct conv_relu_pool_shape *s), (s)) \
     K(enum conv_winograd_tile, conv_winograd_default_tile, (const struct conv2d_shape *s), (s)) \
     V(conv_winograd_forward, (float *y, const float *x, const float *w, const float *b, int relu, float *scratch, const struct conv2d_shape *s), (y, x, w, b, relu, scratch, s)) \
     V(conv_winograd_input_grad, (float *dx, const float *dy, const float *w, float *scratch, const struct conv2d_shape *s), (dx, dy, w, scratch, s)) \

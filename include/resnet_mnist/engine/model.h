@@ -99,8 +99,9 @@ struct model {
     long steps;      /* optimizer steps taken (0: the next step starts the momentum) */
     /* activations and their gradients for max_batch images; all owned */
     float *acts, *dacts;
-    uint8_t *argmax1, *argmax2; /* which input won each max-pool window */
-    float *scratch;             /* conv workspace: scratch_per_thread floats per thread */
+    uint8_t *argmax1,
+        *argmax2;   /* which input won each max-pool window (conv_relu_pool.h's code for 1) */
+    float *scratch; /* conv workspace: scratch_per_thread floats per thread */
     size_t scratch_per_thread;
     float *partials;                    /* per-group weight gradients, summed in group order */
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
@@ -109,7 +110,7 @@ struct model {
     /* where each conv layer's packed weights and partial gradients start (model.c) */
     size_t pack_at[MODEL_CONV_LAYERS + 1], partial_at[MODEL_CONV_LAYERS + 1];
     /* named views into acts (see model.c for shapes); x is the input the caller fills */
-    float *x, *a1, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
+    float *x, *p1, *r1a, *r1b, *o1, *a2, *p2, *r2a, *r2b, *o2, *h, *z, *probs;
 };
 
 /* Allocates everything for batches of up to max_batch images and starts threads-1 worker
