@@ -322,8 +322,13 @@ static void test_cmd_test_data_folder_from_the_environment(void **state)
     cJSON_Delete(o);
     free(out), free(err);
 
-    const char *const empty[] = {"RESNET_MNIST_DATA=", NULL};
-    const char *const *envs[] = {NULL, empty};
+    /* and the user's own data folder ($XDG_DATA_HOME/resnet-mnist, where `fetch` puts MNIST
+     * on this machine perhaps) must not be found either: point it at the empty folder */
+    char xdg_env[4200];
+    snprintf(xdg_env, sizeof xdg_env, "XDG_DATA_HOME=%s", dir);
+    const char *const unset[] = {xdg_env, NULL}, *const empty[] = {"RESNET_MNIST_DATA=", xdg_env,
+                                                                   NULL};
+    const char *const *envs[] = {unset, empty};
     for (int i = 0; i < 2; i++) {
         rc = tu_run_program_env(&out, &err, envs[i], "test", "--weights", weights, NULL);
         assert_int_equal(rc, 1);
