@@ -8,6 +8,7 @@
 #include "resnet_mnist/ops/conv2d.h"
 #include "resnet_mnist/ops/conv_relu_pool.h"
 #include "resnet_mnist/ops/conv_winograd.h"
+#include "resnet_mnist/ops/floats.h"
 #include "resnet_mnist/ops/linear.h"
 #include "resnet_mnist/ops/maxpool2d.h"
 #include "resnet_mnist/ops/relu.h"
@@ -554,13 +555,9 @@ static void reduce_task(void *ctx, int task, int thread)
     size_t lo = (size_t)task * REDUCE_CHUNK,
            hi = lo + REDUCE_CHUNK < stride ? lo + REDUCE_CHUNK : stride;
     const float *p0 = r->m->partials + r->m->partial_at[layer];
-    for (size_t i = lo; i < hi; i++)
-        gw[i] = p0[i];
-    for (int g = 1; g < groups; g++) {
-        const float *pg = p0 + (size_t)g * stride;
-        for (size_t i = lo; i < hi; i++)
-            gw[i] += pg[i];
-    }
+    memcpy(gw + lo, p0 + lo, (hi - lo) * sizeof(float));
+    for (int g = 1; g < groups; g++)
+        floats_add(gw + lo, p0 + (size_t)g * stride + lo, hi - lo);
 }
 
 static void reduce_partials(struct model *m, int n)
@@ -634,19 +631,6 @@ struct sgd_job {
     int bad[SGD_CHUNKS]; /* a task's parameters hold an infinity or NaN after its update */
 };
 
-/* 1 when x[0..n) holds an infinity or a NaN (exponent all ones): read while the chunk is still
- * in cache from its update, rather than in a serial pass over all the weights after it. */
-static int any_non_finite(const float *x, size_t n)
-{
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, &x[i], sizeof bits);
-        bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    return bad != 0;
-}
-
 static void sgd_task(void *ctx, int task, int thread)
 {
     (void)thread;
@@ -660,7 +644,9 @@ static void sgd_task(void *ctx, int task, int thread)
         sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
                  j->first);
     }
-    j->bad[task] = any_non_finite(j->m->params + lo, n);
+    /* checked while the chunk is still in cache from its update, rather than in a serial pass
+     * over all the weights after it */
+    j->bad[task] = !floats_all_finite(j->m->params + lo, n);
 }
 
 int model_sgd_step(struct model *m, float lr, float momentum)

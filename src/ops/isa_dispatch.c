@@ -11,6 +11,7 @@
 #include "resnet_mnist/ops/conv2d.h"
 #include "resnet_mnist/ops/conv_relu_pool.h"
 #include "resnet_mnist/ops/conv_winograd.h"
+#include "resnet_mnist/ops/floats.h"
 #include "resnet_mnist/ops/fma_chains.h"
 #include "resnet_mnist/ops/gemm.h"
 #include "resnet_mnist/ops/isa.h"
@@ -92,6 +93,8 @@
     V(xent_backward, (float *dz, const float *probs, const uint8_t *labels, int n, int classes), (dz, probs, labels, n, classes)) \
     K(double, xent_forward, (float *probs, const float *z, const uint8_t *labels, int n, int classes), (probs, z, labels, n, classes)) \
     V(xent_softmax, (double *p, const float *z, int classes), (p, z, classes)) \
+    V(floats_add, (float *dst, const float *src, size_t n), (dst, src, n)) \
+    K(int, floats_all_finite, (const float *x, size_t n), (x, n)) \
     V(fma_chains_run, (float *acc, float mul, float add, int iters), (acc, mul, add, iters))
 
 // clang-format on

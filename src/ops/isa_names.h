@@ -53,6 +53,8 @@
 #define conv_winograd_tile_scratch_floats RM_ISA_NAME(conv_winograd_tile_scratch_floats)
 #define conv_winograd_tile_weight_grad RM_ISA_NAME(conv_winograd_tile_weight_grad)
 #define conv_winograd_weight_grad RM_ISA_NAME(conv_winograd_weight_grad)
+#define floats_add RM_ISA_NAME(floats_add)
+#define floats_all_finite RM_ISA_NAME(floats_all_finite)
 #define fma_chains_run RM_ISA_NAME(fma_chains_run)
 #define gemm RM_ISA_NAME(gemm)
 #define gemm_pack_b_row RM_ISA_NAME(gemm_pack_b_row)
