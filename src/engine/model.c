@@ -367,16 +367,30 @@ static void forward_group(struct model *m, int layer, int n, int g, float *scrat
     }
 }
 
-/* Packs one layer's weights for the pass (conv2d_pack): once per forward pass rather than once
- * per group, which for RB2's 25,600 weights and groups of 5 cost an eighth of the layer. */
-static void pack_task(void *ctx, int layer, int thread)
+/* Packs the layers' weights for one pass (conv2d_pack_pass): once per pass rather than once
+ * per group, which for RB2's 25,600 weights and groups of 5 cost an eighth of the layer; the
+ * forward pass packs only its own part (inference needs no more), the backward pass its part
+ * when it starts. conv1's fused step arranges its weights itself. One task per layer, largest
+ * first, so that the pool's contiguous shares put RB2.conv2 with less beside it. */
+static const int pack_order[L_COUNT - 1] = {L_RB2B, L_RB2A, L_CONV2, L_RB1B, L_RB1A};
+
+static void pack_layer(struct model *m, int task, int backward)
+{
+    int layer = pack_order[task];
+    struct conv2d_shape s = layer_shape(layer, 1);
+    conv2d_pack_pass(m->packs + m->pack_at[layer], m->params + layers[layer].w, &s, backward);
+}
+
+static void pack_forward_task(void *ctx, int task, int thread)
 {
     (void)thread;
-    struct model *m = ctx;
-    if (layer == L_CONV1) /* conv_relu_pool arranges its weights itself */
-        return;
-    struct conv2d_shape s = layer_shape(layer, 1);
-    conv2d_pack(m->packs + m->pack_at[layer], m->params + layers[layer].w, &s);
+    pack_layer(ctx, task, 0);
+}
+
+static void pack_backward_task(void *ctx, int task, int thread)
+{
+    (void)thread;
+    pack_layer(ctx, task, 1);
 }
 
 /* All six convolutions on one chunk of images, group by group. */
@@ -417,7 +431,7 @@ void model_forward(struct model *m, int n)
 {
     struct job j = {.m = m, .n = n};
     double t0 = clock_seconds();
-    thread_pool_run(&m->pool, L_COUNT, pack_task, m); /* the weights may have changed */
+    thread_pool_run(&m->pool, L_COUNT - 1, pack_forward_task, m); /* the weights may have changed */
     lap(m, STAGE_CONV1_FWD, &t0);
     thread_pool_run(&m->pool, chunks_of(n), forward_chunk_task, &j);
     fold_thread_stages(m);
@@ -612,6 +626,8 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
     thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
+    thread_pool_run(&m->pool, L_COUNT - 1, pack_backward_task, m); /* counted with RB2.conv2 */
+    lap(m, STAGE_RB2B_BWD, &t);
     thread_pool_run(&m->pool, chunks_of(n), backward_chunk_task, &j);
     fold_thread_stages(m);
     /* the sums of the partials, counted with the first layer's backward pass */

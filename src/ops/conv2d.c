@@ -106,12 +106,18 @@ size_t conv2d_pack_floats(const struct conv2d_shape *s)
     return pack_forward_floats(s) + (conv_implicit_ok(s, 1) ? conv_implicit_pack_floats(s, 1) : 0);
 }
 
+void conv2d_pack_pass(float *pack, const float *w, const struct conv2d_shape *s, int backward)
+{
+    if (!backward && conv_implicit_ok(s, 0))
+        conv_implicit_pack(pack, w, s, 0);
+    if (backward && conv_implicit_ok(s, 1))
+        conv_implicit_pack(pack + pack_forward_floats(s), w, s, 1);
+}
+
 void conv2d_pack(float *pack, const float *w, const struct conv2d_shape *s)
 {
-    if (conv_implicit_ok(s, 0))
-        conv_implicit_pack(pack, w, s, 0);
-    if (conv_implicit_ok(s, 1))
-        conv_implicit_pack(pack + pack_forward_floats(s), w, s, 1);
+    conv2d_pack_pass(pack, w, s, 0);
+    conv2d_pack_pass(pack, w, s, 1);
 }
 
 static void forward(float *y, const float *x, const float *w, const float *pack, const float *b,

@@ -37,6 +37,7 @@
     K(int, conv2d_out_h, (const struct conv2d_shape *s), (s)) \
     K(int, conv2d_out_w, (const struct conv2d_shape *s), (s)) \
     V(conv2d_pack, (float *pack, const float *w, const struct conv2d_shape *s), (pack, w, s)) \
+    V(conv2d_pack_pass, (float *pack, const float *w, const struct conv2d_shape *s, int backward), (pack, w, s, backward)) \
     K(size_t, conv2d_pack_floats, (const struct conv2d_shape *s), (s)) \
     K(size_t, conv2d_scratch_floats, (const struct conv2d_shape *s), (s)) \
     V(conv_implicit_forward, (float *y, const float *x, const float *w, const float *packed, const float *b, int relu, float *scratch, const struct conv2d_shape *s), (y, x, w, packed, b, relu, scratch, s)) \

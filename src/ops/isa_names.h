@@ -23,6 +23,7 @@
 #define conv2d_out_h RM_ISA_NAME(conv2d_out_h)
 #define conv2d_out_w RM_ISA_NAME(conv2d_out_w)
 #define conv2d_pack RM_ISA_NAME(conv2d_pack)
+#define conv2d_pack_pass RM_ISA_NAME(conv2d_pack_pass)
 #define conv2d_pack_floats RM_ISA_NAME(conv2d_pack_floats)
 #define conv2d_scratch_floats RM_ISA_NAME(conv2d_scratch_floats)
 #define conv_implicit_forward RM_ISA_NAME(conv_implicit_forward)

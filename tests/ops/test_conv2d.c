@@ -90,6 +90,13 @@ static void check_against_reference(struct conv2d_shape s, struct rng *r)
     assert_memory_equal(dx3, dx, nx * sizeof *dx);
     assert_memory_equal(dw3, dw, nw * sizeof *dw);
     assert_memory_equal(db3, db, (size_t)s.oc * sizeof *db);
+    /* and packed one direction at a time (conv2d_pack_pass), each pass's part is the same */
+    float *pass = malloc((conv2d_pack_floats(&s) + 1) * sizeof(float));
+    assert_non_null(pass);
+    conv2d_pack_pass(pass, w, &s, 0);
+    conv2d_pack_pass(pass, w, &s, 1);
+    assert_memory_equal(pass, pack, conv2d_pack_floats(&s) * sizeof(float));
+    free(pass);
     free(pack), free(yp), free(dx3), free(dw3), free(db3);
     conv2d_backward_ref(dx2, dw2, db2, dy, x, w, &s);
     size_t terms = ny / (size_t)s.oc + 1;

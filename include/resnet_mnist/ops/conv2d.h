@@ -38,6 +38,10 @@ void conv2d_backward(float *dx, float *dw, float *db, const float *dy, const flo
  * of the functions above. */
 size_t conv2d_pack_floats(const struct conv2d_shape *s);
 void conv2d_pack(float *pack, const float *w, const struct conv2d_shape *s);
+/* One direction's part of conv2d_pack: what conv2d_forward_packed reads (backward 0) or what
+ * conv2d_backward_packed reads (backward 1), so that a pass packs only what it uses (inference
+ * packs nothing for a backward pass). The other part's floats are left as they are. */
+void conv2d_pack_pass(float *pack, const float *w, const struct conv2d_shape *s, int backward);
 void conv2d_forward_packed(float *y, const float *x, const float *w, const float *pack,
                            const float *b, int relu, float *scratch, const struct conv2d_shape *s);
 void conv2d_backward_packed(float *dx, float *dw, float *db, const float *dy, const float *x,
