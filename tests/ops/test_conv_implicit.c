@@ -43,7 +43,7 @@ static int two_vectors_of_channels(void)
 static void test_conv_implicit_picks_on_model_shapes(void **state)
 {
     (void)state;
-    const int fwd[] = {1, 1, 1, 1, 1, 1}, in_grad[] = {0, 1, 1, 0, 1, 1},
+    const int fwd[] = {1, 1, 1, 1, 1, 1}, in_grad[] = {1, 1, 1, 1, 1, 1},
               dwt[] = {1, 1, 1, 1, 1, 0};
     for (int l = 0; l < 6; l++) {
         assert_int_equal(conv_implicit_ok(&model[l], 0), fwd[l]);
