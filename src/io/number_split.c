@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "resnet_mnist/io/blobs.h"
+#include "resnet_mnist/io/cut_path.h"
 #include "resnet_mnist/io/image.h"
 
 /* Step 2: a component whose longer side is below this fraction of the digits' height is a
@@ -40,7 +41,8 @@
 #define SPLIT_MERGE_MAX_W 1.2
 #define SPLIT_MERGE_MAX_H 1.4
 /* Step 2 again, after step 3: the digits lie along a line (the centres of the groups at least
- * SPLIT_LINE_TALL heights tall, fitted by least squares, its slope at most SPLIT_LINE_SLOPE);
+ * SPLIT_LINE_TALL heights tall, fitted by least squares to those near the line through two of them
+ * that most are near (number_line), its slope at most SPLIT_LINE_SLOPE);
  * a group whose centre is farther than SPLIT_LINE_DIST heights from it is left out. */
 #define SPLIT_LINE_TALL  0.6
 #define SPLIT_LINE_SLOPE 0.25
@@ -50,6 +52,15 @@
  * the largest (the table's texture beyond the paper's edge, a word) are left out; runs as large
  * as the largest are all kept (digits spaced out). */
 #define SPLIT_RUN_GAP 1.5
+/* Step 2 again: a group less tall than SPLIT_SHORT_GROUP of the digits' height, once strokes
+ * are joined, is not a digit (a speck, a dot, a detached stroke would only add a digit) */
+#define SPLIT_SHORT_GROUP 0.5
+/* Step 2 again: a piece of a long line (edge_stroke) is left out; see there. */
+#define SPLIT_EDGE_THIN    4.0
+#define SPLIT_EDGE_REACH   0.5
+#define SPLIT_EDGE_INK     0.4
+#define SPLIT_EDGE_GOES_ON 0.8
+#define SPLIT_EDGE_ACROSS  0.06
 /* Step 4 without a scorer: a group wider than SPLIT_WIDE heights is cut into
  * round(width / (SPLIT_DIGIT_W * height)) digits (at least two), each cut at the column of
  * least ink within SPLIT_CUT_SLACK of a digit's width from the even spacing. */
@@ -70,6 +81,14 @@
 #define SPLIT_WIDE_FROM  1.0
 #define SPLIT_WIDE_COST  4.0
 #define SPLIT_DIGIT_COST 0.5
+/* ...and a digit shorter than SPLIT_SHORT_FROM of the digits' height SPLIT_SHORT_COST per
+ * height short (the digits of a number are about as tall as each other: the loop of a 6 cut
+ * off its stem is not a 0) */
+#define SPLIT_SHORT_FROM 0.75
+#define SPLIT_SHORT_COST 4.0
+/* ...and the cuts bend: each is the least-ink path down the group within this many heights
+ * either side of its column */
+#define SPLIT_PATH_REACH 0.06
 
 struct number_split_options number_split_defaults(void)
 {
@@ -306,30 +325,95 @@ static int make_groups(const struct blob *b, int n, const int *keep, int merge, 
     return 0;
 }
 
-/* Step 2 again: off[i] = 1 for the groups far from the line of the tall ones. */
-static void off_line(const struct group *g, int ng, double height, int *off)
+/* The centre of group g. */
+static double centre_x(const struct group *g)
 {
+    return 0.5 * (g->x0 + g->x1);
+}
+
+static double centre_y(const struct group *g)
+{
+    return 0.5 * (g->y0 + g->y1);
+}
+
+static int tall_group(const struct group *g, double height)
+{
+    return g->y1 - g->y0 >= SPLIT_LINE_TALL * height;
+}
+
+/* The tall groups within SPLIT_LINE_DIST heights of the line y = at + slope * x: how many, and
+ * the sum of their squared distances (*sq). */
+static int line_inliers(const struct group *g, int ng, double height, double at, double slope,
+                        double *sq)
+{
+    int k = 0;
+    *sq = 0;
+    for (int i = 0; i < ng; i++) {
+        double d = centre_y(&g[i]) - (at + slope * centre_x(&g[i]));
+        if (tall_group(&g[i], height) && fabs(d) <= SPLIT_LINE_DIST * height) {
+            k++;
+            *sq += d * d;
+        }
+    }
+    return k;
+}
+
+/* Step 2 again: the number's line (y = *at + *slope * x) through the centres of the tall
+ * groups, robust to a few far ones (a stroke of the paper's edge as tall as a digit would pull a
+ * least-squares line off the digits): of the lines through the centres of two tall groups (and
+ * the level lines through one), the one closest to most tall groups, then least squares over
+ * those. The slope is at most SPLIT_LINE_SLOPE either way. Returns 0 when there is no tall
+ * group. */
+static int number_line(const struct group *g, int ng, double height, double *at, double *slope)
+{
+    int most = 0;
+    double least = 0;
+    for (int i = 0; i < ng; i++) {
+        if (!tall_group(&g[i], height))
+            continue;
+        for (int j = i; j < ng; j++) {
+            if (!tall_group(&g[j], height))
+                continue;
+            double dx = centre_x(&g[j]) - centre_x(&g[i]);
+            double s = j == i || dx == 0 ? 0 : (centre_y(&g[j]) - centre_y(&g[i])) / dx;
+            s = fmax(-SPLIT_LINE_SLOPE, fmin(SPLIT_LINE_SLOPE, s));
+            double a = centre_y(&g[i]) - s * centre_x(&g[i]), sq;
+            int k = line_inliers(g, ng, height, a, s, &sq);
+            if (k > most || (k == most && sq < least)) {
+                most = k;
+                least = sq;
+                *at = a;
+                *slope = s;
+            }
+        }
+    }
+    if (most == 0)
+        return 0;
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (int i = 0; i < ng; i++) {
-        off[i] = 0;
-        if (g[i].y1 - g[i].y0 < SPLIT_LINE_TALL * height)
+        double x = centre_x(&g[i]), y = centre_y(&g[i]);
+        if (!tall_group(&g[i], height) || fabs(y - (*at + *slope * x)) > SPLIT_LINE_DIST * height)
             continue;
-        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
         n++;
         sx += x;
         sy += y;
         sxx += x * x;
         sxy += x * y;
     }
-    if (n == 0)
-        return;
-    double var = sxx - sx * sx / n, slope = var > 0 ? (sxy - sx * sy / n) / var : 0;
-    slope = fmax(-SPLIT_LINE_SLOPE, fmin(SPLIT_LINE_SLOPE, slope));
-    double at = sy / n - slope * sx / n;
-    for (int i = 0; i < ng; i++) {
-        double x = 0.5 * (g[i].x0 + g[i].x1), y = 0.5 * (g[i].y0 + g[i].y1);
-        off[i] = fabs(y - (at + slope * x)) > SPLIT_LINE_DIST * height;
-    }
+    double var = sxx - sx * sx / n, s = var > 0 ? (sxy - sx * sy / n) / var : 0;
+    *slope = fmax(-SPLIT_LINE_SLOPE, fmin(SPLIT_LINE_SLOPE, s));
+    *at = sy / n - *slope * sx / n;
+    return 1;
+}
+
+/* Step 2 again: off[i] = 1 for the groups far from the number's line. */
+static void off_line(const struct group *g, int ng, double height, int *off)
+{
+    double at = 0, slope = 0;
+    int line = number_line(g, ng, height, &at, &slope);
+    for (int i = 0; i < ng; i++)
+        off[i] = line &&
+                 fabs(centre_y(&g[i]) - (at + slope * centre_x(&g[i]))) > SPLIT_LINE_DIST * height;
 }
 
 /* Step 2 again: off[i] = 1 for the groups (left to right, those already off left as they are)
@@ -366,6 +450,86 @@ static int member(const struct picture *p, int gi, int x, int y)
     return l > 0 && p->group_of[l - 1] == gi;
 }
 
+/* The share of the points t = t0, t0 + 1, ..., t1 along the line through (cx, cy) in the
+ * direction (ux, uy) with at least `level` ink within r pixels across the line (level < 0:
+ * the mean of that most ink instead); points outside the picture are left out (-1 when all
+ * are). */
+static double ink_along(const struct picture *p, double cx, double cy, double ux, double uy,
+                        double t0, double t1, int r, double level)
+{
+    double sum = 0;
+    int n = 0;
+    for (double t = t0; t <= t1; t++) {
+        double most = -1;
+        for (int s = -r; s <= r; s++) {
+            int x = (int)lround(cx + t * ux - s * uy), y = (int)lround(cy + t * uy + s * ux);
+            if (x >= 0 && y >= 0 && x < p->w && y < p->h && p->ink[(size_t)y * p->w + x] > most)
+                most = p->ink[(size_t)y * p->w + x];
+        }
+        if (most >= 0) {
+            sum += level < 0 ? most : most >= level;
+            n++;
+        }
+    }
+    return n ? sum / n : -1;
+}
+
+/* Step 2 again: 1 if group gi is a piece of a long line (the paper's edge, a fold): its pixels
+ * lie along a line (their spread along their main axis at least SPLIT_EDGE_THIN times that
+ * across), and the ink map goes on along that axis past both ends: over SPLIT_EDGE_REACH of
+ * the digits' height, at SPLIT_EDGE_GOES_ON of the points at least SPLIT_EDGE_INK times the
+ * piece's own mean ink. A "1" is as thin, but the paper beyond its ends is blank; a piece of
+ * a digit's stroke broken in two goes on at one end at most. */
+static int edge_stroke(const struct picture *p, int gi, const struct group *g)
+{
+    double n = 0, sx = 0, sy = 0;
+    for (int y = g->y0; y < g->y1; y++)
+        for (int x = g->x0; x < g->x1; x++)
+            if (member(p, gi, x, y)) {
+                n++;
+                sx += x;
+                sy += y;
+            }
+    if (n == 0)
+        return 0;
+    double cx = sx / n, cy = sy / n, vxx = 0, vyy = 0, vxy = 0;
+    for (int y = g->y0; y < g->y1; y++)
+        for (int x = g->x0; x < g->x1; x++)
+            if (member(p, gi, x, y)) {
+                vxx += (x - cx) * (x - cx);
+                vyy += (y - cy) * (y - cy);
+                vxy += (x - cx) * (y - cy);
+            }
+    /* the covariance's eigenvalues: along (l1) and across (l2) the main axis */
+    double half = 0.5 * (vxx + vyy), root = sqrt(0.25 * (vxx - vyy) * (vxx - vyy) + vxy * vxy);
+    double l1 = half + root, l2 = half - root;
+    if (l1 < SPLIT_EDGE_THIN * SPLIT_EDGE_THIN * l2)
+        return 0;
+    double ux = vxy, uy = l1 - vxx;
+    if (fabs(ux) + fabs(uy) < 1e-9) {
+        ux = vxx >= vyy;
+        uy = vxx < vyy;
+    }
+    double len = hypot(ux, uy);
+    ux /= len;
+    uy /= len;
+    double t0 = INFINITY, t1 = -INFINITY;
+    for (int y = g->y0; y < g->y1; y++)
+        for (int x = g->x0; x < g->x1; x++)
+            if (member(p, gi, x, y)) {
+                double t = (x - cx) * ux + (y - cy) * uy;
+                t0 = t < t0 ? t : t0;
+                t1 = t > t1 ? t : t1;
+            }
+    int r = (int)lround(SPLIT_EDGE_ACROSS * p->height);
+    r = r < 1 ? 1 : r;
+    double reach = SPLIT_EDGE_REACH * p->height;
+    double own = ink_along(p, cx, cy, ux, uy, t0, t1, r, -1), level = SPLIT_EDGE_INK * own;
+    double before = ink_along(p, cx, cy, ux, uy, t0 - r - reach, t0 - r - 1, r, level);
+    double after = ink_along(p, cx, cy, ux, uy, t1 + r + 1, t1 + r + reach, r, level);
+    return own > 0 && before >= SPLIT_EDGE_GOES_ON && after >= SPLIT_EDGE_GOES_ON;
+}
+
 /* The ink of group gi in each column of [g->x0, g->x1): prof[x - g->x0]. */
 static void column_ink(const struct picture *p, int gi, const struct group *g, double *prof)
 {
@@ -389,14 +553,22 @@ static int least_ink(const double *prof, int lo, int hi)
     return best;
 }
 
-/* Step 5: the digit made of group gi's pixels in columns [c0, c1): its box and its 28x28 image.
- * Returns 1 when done, 0 when those columns hold none of its pixels, -1 on failure (st). */
-static int render(const struct picture *p, int gi, const struct group *g, int c0, int c1,
-                  struct number_digit *d, struct rm_status *st)
+/* A cut through group g: the first column right of it in each of the group's rows,
+ * cut[y - g->y0]. */
+static int in_cut(const struct group *g, const int *left, const int *right, int x, int y)
 {
-    int x0 = c1, y0 = g->y1, x1 = c0, y1 = g->y0;
+    return y >= g->y0 && y < g->y1 && x >= left[y - g->y0] && x < right[y - g->y0];
+}
+
+/* Step 5: the digit made of group gi's pixels between the cuts left and right (each a column
+ * per row of the group): its box and its 28x28 image. Returns 1 when done, 0 when no pixel of
+ * the group lies between them, -1 on failure (st). */
+static int render(const struct picture *p, int gi, const struct group *g, const int *left,
+                  const int *right, struct number_digit *d, struct rm_status *st)
+{
+    int x0 = g->x1, y0 = g->y1, x1 = g->x0, y1 = g->y0;
     for (int y = g->y0; y < g->y1; y++)
-        for (int x = c0; x < c1; x++)
+        for (int x = left[y - g->y0]; x < right[y - g->y0]; x++)
             if (member(p, gi, x, y)) {
                 x0 = x < x0 ? x : x0;
                 x1 = x + 1 > x1 ? x + 1 : x1;
@@ -416,13 +588,13 @@ static int render(const struct picture *p, int gi, const struct group *g, int c0
         return rm_fail(st, "out of memory");
     for (int y = oy; y < ey; y++)
         for (int x = ox; x < ex; x++) {
-            int in = x >= c0 && x < c1 && member(p, gi, x, y);
+            int in = in_cut(g, left, right, x, y) && member(p, gi, x, y);
             if (!in && p->labels[(size_t)y * p->w + x] == 0)
                 for (int dy = -1; dy <= 1 && !in; dy++)
                     for (int dx = -1; dx <= 1 && !in; dx++) {
                         int nx = x + dx, ny = y + dy;
-                        in = nx >= c0 && nx < c1 && nx >= 0 && ny >= 0 && nx < p->w && ny < p->h &&
-                             member(p, gi, nx, ny);
+                        in = nx >= 0 && ny >= 0 && nx < p->w && ny < p->h &&
+                             in_cut(g, left, right, nx, ny) && member(p, gi, nx, ny);
                     }
             if (in)
                 crop[(size_t)(y - oy) * cw + (x - ox)] = p->ink[(size_t)y * p->w + x];
@@ -436,6 +608,22 @@ static int render(const struct picture *p, int gi, const struct group *g, int c0
     d->x1 = x1;
     d->y1 = y1;
     return 1;
+}
+
+/* A straight cut: column x in each of the group's gh rows. */
+static void straight_cut(int *cut, int gh, int x)
+{
+    for (int y = 0; y < gh; y++)
+        cut[y] = x;
+}
+
+/* The mean column of a cut of gh rows. */
+static double cut_mean(const int *cut, int gh)
+{
+    double s = 0;
+    for (int y = 0; y < gh; y++)
+        s += cut[y];
+    return s / gh;
 }
 
 /* The digits found so far (grows). */
@@ -457,14 +645,15 @@ static struct number_digit *list_next(struct digit_list *l)
     return &l->d[l->n];
 }
 
-/* Adds the digit of group gi in columns [c0, c1) (nothing if they hold none of its pixels). */
+/* Adds the digit of group gi between the cuts left and right (nothing if no pixel of the group
+ * lies between them). */
 static int add_digit(struct digit_list *l, const struct picture *p, int gi, const struct group *g,
-                     int c0, int c1, struct rm_status *st)
+                     const int *left, const int *right, struct rm_status *st)
 {
     struct number_digit *d = list_next(l);
     if (!d)
         return rm_fail(st, "out of memory");
-    int rc = render(p, gi, g, c0, c1, d, st);
+    int rc = render(p, gi, g, left, right, d, st);
     if (rc < 0)
         return -1;
     l->n += rc;
@@ -495,37 +684,62 @@ static int cuts_by_width(const double *prof, const struct group *g, double heigh
     return k;
 }
 
-/* Step 4 with a scorer: the cutting of [g->x0, g->x1) at candidate columns whose digits score
- * best, by dynamic programming over the candidates (each digit rendered and scored once).
- * Returns k (cuts as cuts_by_width's), or -1 on failure (st). */
+/* Step 4 with a scorer: the cutting of group gi whose digits score best, by dynamic
+ * programming over candidate cuts (each digit rendered and scored once). The candidates are
+ * least-ink paths (cut_path_find) down the group, one in each window of SPLIT_PATH_REACH
+ * heights either side of a column, every height / SPLIT_CUT_STEPS columns. Writes the k + 1
+ * cuts (the group's left edge first, its right edge last; gh = g->y1 - g->y0 columns each) to
+ * cuts, which has room for gw + 1, and returns k, or -1 on failure (st). */
 static int cuts_by_score(const struct picture *p, int gi, const struct group *g, const double *prof,
                          const struct number_scorer *sc, int *cuts, struct rm_status *st)
 {
     double height = g->y1 - g->y0 > p->height ? g->y1 - g->y0 : p->height;
-    int gw = g->x1 - g->x0;
+    int gw = g->x1 - g->x0, gh = g->y1 - g->y0;
     int step = (int)(height / SPLIT_CUT_STEPS);
     step = step < 1 ? 1 : step;
-    int m = gw / step + 2; /* candidates: both ends and every step between */
-    int *cand = malloc((size_t)m * sizeof *cand), *prev = malloc((size_t)m * sizeof *prev);
-    double *best = malloc((size_t)m * sizeof *best);
+    int reach = (int)lround(SPLIT_PATH_REACH * height);
+    reach = reach < 1 ? 1 : reach;
+    int m = gw / step + 2; /* candidates: both ends and one per step between */
+    int *cand = malloc((size_t)m * gh * sizeof *cand), *prev = malloc((size_t)m * sizeof *prev);
+    double *best = malloc((size_t)m * sizeof *best), *crossed = malloc((size_t)m * sizeof *crossed);
+    double *pos = malloc((size_t)m * sizeof *pos);
+    float *ink = malloc((size_t)gw * gh * sizeof *ink);
     struct number_digit *d = malloc(sizeof *d);
     int k = -1;
-    if (!cand || !prev || !best || !d) {
+    if (!cand || !prev || !best || !crossed || !pos || !ink || !d) {
         rm_fail(st, "out of memory");
         goto done;
     }
     double fullest = 0;
     for (int x = 0; x < gw; x++)
         fullest = prof[x] > fullest ? prof[x] : fullest;
+    for (int y = 0; y < gh; y++)
+        for (int x = 0; x < gw; x++)
+            ink[(size_t)y * gw + x] = member(p, gi, g->x0 + x, g->y0 + y)
+                                          ? p->ink[(size_t)(g->y0 + y) * p->w + g->x0 + x]
+                                          : 0.0f;
     int nc = 0;
-    cand[nc++] = 0;
+    straight_cut(cand, gh, g->x0);
+    crossed[nc] = 0;
+    pos[nc++] = 0;
     for (int at = step; at <= gw - step; at += step) {
-        int lo = at - step / 2, hi = at + (step + 1) / 2;
-        int c = least_ink(prof, lo < 1 ? 1 : lo, hi > gw ? gw : hi);
-        if (c > cand[nc - 1])
-            cand[nc++] = c;
+        int lo = at - reach < 1 ? 1 : at - reach, hi = at + reach + 1 > gw ? gw : at + reach + 1;
+        int *c = cand + (size_t)nc * gh;
+        double crossing = cut_path_find(ink, gw, gh, lo, hi, c);
+        if (crossing < 0) {
+            rm_fail(st, "out of memory");
+            goto done;
+        }
+        for (int y = 0; y < gh; y++)
+            c[y] += g->x0;
+        if (memcmp(c, c - gh, (size_t)gh * sizeof *c) == 0)
+            continue; /* the same path as the last window's */
+        crossed[nc] = crossing;
+        pos[nc++] = cut_mean(c, gh) - g->x0;
     }
-    cand[nc++] = gw;
+    straight_cut(cand + (size_t)nc * gh, gh, g->x1);
+    crossed[nc] = 0;
+    pos[nc++] = gw;
     for (int j = 0; j < nc; j++) {
         best[j] = INFINITY;
         prev[j] = -1;
@@ -533,16 +747,13 @@ static int cuts_by_score(const struct picture *p, int gi, const struct group *g,
     best[0] = 0;
     for (int j = 1; j < nc; j++)
         for (int i = j - 1; i >= 0; i--) {
-            int sw = cand[j] - cand[i], whole = i == 0 && j == nc - 1;
-            if (sw > SPLIT_MAX_W * height && !whole) {
-                if (j < nc - 1 || i == 0)
-                    break;
-                i = 1; /* on to i = 0: the whole group */
+            double sw = pos[j] - pos[i];
+            int whole = i == 0 && j == nc - 1;
+            if (!whole && (sw > SPLIT_MAX_W * height || sw < SPLIT_MIN_W * height))
                 continue;
-            }
-            if ((sw < SPLIT_MIN_W * height && !whole) || !isfinite(best[i]))
+            if (!isfinite(best[i]))
                 continue;
-            int rc = render(p, gi, g, g->x0 + cand[i], g->x0 + cand[j], d, st);
+            int rc = render(p, gi, g, cand + (size_t)i * gh, cand + (size_t)j * gh, d, st);
             if (rc < 0)
                 goto done;
             if (rc == 0)
@@ -551,8 +762,11 @@ static int cuts_by_score(const struct picture *p, int gi, const struct group *g,
             double cost = best[i] - sc->score(d->image, sc->ctx) + SPLIT_DIGIT_COST;
             if (r > SPLIT_WIDE_FROM)
                 cost += SPLIT_WIDE_COST * (r - SPLIT_WIDE_FROM);
+            double tall = (d->y1 - d->y0) / p->height;
+            if (tall < SPLIT_SHORT_FROM)
+                cost += SPLIT_SHORT_COST * (SPLIT_SHORT_FROM - tall);
             if (j < nc - 1 && fullest > 0)
-                cost += SPLIT_CUT_COST * prof[cand[j]] / fullest;
+                cost += SPLIT_CUT_COST * crossed[j] / fullest;
             if (cost < best[j]) {
                 best[j] = cost;
                 prev[j] = i;
@@ -561,23 +775,55 @@ static int cuts_by_score(const struct picture *p, int gi, const struct group *g,
     /* the last candidate is reached (the whole group is one of the choices) unless every
      * choice scored -infinity: then the group is one digit */
     if (!isfinite(best[nc - 1])) {
-        cuts[0] = g->x0;
-        cuts[1] = g->x1;
+        straight_cut(cuts, gh, g->x0);
+        straight_cut(cuts + gh, gh, g->x1);
         k = 1;
         goto done;
     }
     k = 0;
     for (int j = nc - 1; j > 0; j = prev[j])
         k++;
-    cuts[k] = g->x1;
-    for (int j = nc - 1, t = k; j > 0; j = prev[j])
-        cuts[--t] = g->x0 + cand[prev[j]];
+    for (int j = nc - 1, t = k; t >= 0; j = prev[j], t--)
+        memcpy(cuts + (size_t)t * gh, cand + (size_t)j * gh, (size_t)gh * sizeof *cuts);
 done:
     free(cand);
     free(prev);
     free(best);
+    free(crossed);
+    free(pos);
+    free(ink);
     free(d);
     return k;
+}
+
+/* Steps 4-5 for group gi: cut as opt says and its digits added to list. prof: room for the
+ * group's width; cols: for its width + 1. Returns 0 or -1 (st). */
+static int split_group(const struct picture *p, int gi, const struct group *g,
+                       const struct number_split_options *opt, double *prof, int *cols,
+                       struct digit_list *list, struct rm_status *st)
+{
+    int gw = g->x1 - g->x0, gh = g->y1 - g->y0, k = 1, rc = -1;
+    int *cuts = malloc((size_t)(gw + 1) * gh * sizeof *cuts);
+    if (!cuts)
+        return rm_fail(st, "out of memory");
+    straight_cut(cuts, gh, g->x0);
+    straight_cut(cuts + gh, gh, g->x1);
+    if (opt->split_touching) {
+        column_ink(p, gi, g, prof);
+        if (!opt->scorer.score) {
+            k = cuts_by_width(prof, g, p->height, cols);
+            for (int i = 0; i <= k; i++)
+                straight_cut(cuts + (size_t)i * gh, gh, cols[i]);
+        } else if (gw > SPLIT_TRY_W * p->height)
+            k = cuts_by_score(p, gi, g, prof, &opt->scorer, cuts, st);
+    }
+    for (int i = 0; i < k; i++)
+        if (add_digit(list, p, gi, g, cuts + (size_t)i * gh, cuts + (size_t)(i + 1) * gh, st) != 0)
+            goto done;
+    rc = k < 0 ? -1 : 0;
+done:
+    free(cuts);
+    return rc;
 }
 
 int number_split(const float *ink, const uint8_t *mask, int w, int h,
@@ -622,29 +868,17 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
     for (int i = 0; i < ng; i++)
         heights[i] = g[i].y1 - g[i].y0;
     height = tall_median(heights, ng);
-    off_line(g, ng, height, heights);      /* heights: room for ng flags */
-    off_run(g, ng, height, heights, keep); /* keep: done with, room for ng ints */
+    off_line(g, ng, height, heights); /* heights: room for ng flags */
     struct picture p = {ink, w, h, labels, group_of, height};
-    for (int gi = 0; gi < ng; gi++) {
-        int k = 1;
-        if (heights[gi]) /* off the line */
-            continue;
-        cuts[0] = g[gi].x0;
-        cuts[1] = g[gi].x1;
-        if (opt->split_touching) {
-            column_ink(&p, gi, &g[gi], prof);
-            int gw = g[gi].x1 - g[gi].x0;
-            if (!opt->scorer.score)
-                k = cuts_by_width(prof, &g[gi], height, cuts);
-            else if (gw > SPLIT_TRY_W * height)
-                k = cuts_by_score(&p, gi, &g[gi], prof, &opt->scorer, cuts, st);
-            if (k < 0)
-                goto done;
-        }
-        for (int i = 0; i < k; i++)
-            if (add_digit(&list, &p, gi, &g[gi], cuts[i], cuts[i + 1], st) != 0)
-                goto done;
-    }
+    for (int i = 0; i < ng; i++)
+        heights[i] = heights[i] ||
+                     (opt->merge_strokes && g[i].y1 - g[i].y0 < SPLIT_SHORT_GROUP * height) ||
+                     edge_stroke(&p, i, &g[i]);
+    off_run(g, ng, height, heights, keep); /* keep: done with, room for ng ints */
+    for (int gi = 0; gi < ng; gi++)
+        if (!heights[gi] && /* on the line */
+            split_group(&p, gi, &g[gi], opt, prof, cuts, &list, st) != 0)
+            goto done;
     if (list.n == 0) {
         rm_fail(st, "no digit found");
         goto done;

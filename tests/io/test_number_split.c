@@ -1,8 +1,9 @@
 /* Tests of number_split.c on hand-drawn pictures (ink 1 where the mask is set): separate digits
  * in order with their boxes, a digit's own ink only, strokes of one digit joined (and not when
  * that step is off), touching digits cut (two and three; not when off), specks and the paper's
- * edge left out, blots off the number's line left out, a scorer deciding the cut, and the
- * errors. */
+ * edge left out, blots off the number's line left out, a scorer deciding the cut, the number's
+ * line not pulled by a far stroke, a piece of a long line and a short group left out, a bent
+ * cut, a short piece not cut off, and the errors. */
 #include "test_util.h"
 
 #include <math.h>
@@ -365,6 +366,153 @@ static void test_number_split_far_pieces_dropped(void **state)
     pic_free(&p);
 }
 
+/* A slanted line as tall as two thirds of a digit far above the number (a stroke of the paper's
+ * edge): it is left out and does not pull the number's line off the digits (a least-squares
+ * line through all four centres passes more than 0.6 heights from them). */
+static void test_number_split_line_not_pulled_by_a_far_stroke(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 300);
+    for (int x = 20; x < 200; x++) { /* from (20, 60) up to (200, 20), 3 pixels thick */
+        int y = 60 - (x - 20) * 40 / 180;
+        fill(&p, x, y - 3, x + 1, y);
+    }
+    ring(&p, 40, 210, 76, 270, 6);
+    ring(&p, 110, 204, 146, 264, 6);
+    ring(&p, 180, 200, 216, 260, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 40, 210, 76, 270);
+    assert_box(&d[1], 110, 204, 146, 264);
+    assert_box(&d[2], 180, 200, 216, 260);
+    free(d);
+    pic_free(&p);
+}
+
+/* A piece of a long faint line beside the number (the paper's edge, found as ink only where it
+ * is darkest): left out, though it is as tall and thin as a "1"; a "1" with blank paper above
+ * and below it stays. */
+static void test_number_split_edge_piece_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 240);
+    for (int y = 0; y < 240; y++) /* the edge, faint, from top to bottom */
+        for (int x = 20; x < 23; x++)
+            p.ink[(size_t)y * p.w + x] = 0.5f;
+    fill(&p, 20, 90, 23, 150); /* ...and found as ink beside the digits */
+    fill(&p, 60, 90, 67, 150); /* a "1" */
+    ring(&p, 100, 90, 136, 150, 6);
+    ring(&p, 160, 90, 196, 150, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 60, 90, 67, 150);
+    assert_box(&d[1], 100, 90, 136, 150);
+    assert_box(&d[2], 160, 90, 196, 150);
+    free(d);
+    pic_free(&p);
+}
+
+/* A scorer that dislikes pieces about as wide as high (the fitted image's ink wider than 16
+ * pixels): whole pairs of digits. */
+static double score_narrow(const uint8_t *image, void *ctx)
+{
+    (void)ctx;
+    int x0 = DIGIT_PREP_SIZE, x1 = 0;
+    for (int y = 0; y < DIGIT_PREP_SIZE; y++)
+        for (int x = 0; x < DIGIT_PREP_SIZE; x++)
+            if (image[y * DIGIT_PREP_SIZE + x] > 64) {
+                x0 = x < x0 ? x : x0;
+                x1 = x + 1 > x1 ? x + 1 : x1;
+            }
+    return x1 - x0 > 16 ? -3.0 : 0.0;
+}
+
+/* A "7" and a "1" leaning into it ("71", a pixel apart at the top, touching by a bridge lower
+ * down): no column separates them (the 7's bar and the 1's foot share columns 51 to 56), but
+ * a bent cut does, and each digit keeps its own box. */
+static void test_number_split_bent_cut(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 120);
+    fill(&p, 12, 20, 57, 26); /* the 7's bar */
+    for (int y = 26; y < 80; y++) {
+        int x = 45 - (y - 26) * 5 / 54; /* its stem, down to the left */
+        fill(&p, x, y, x + 6, y + 1);
+    }
+    for (int y = 20; y < 80; y++) {
+        int x = 58 - (y - 20) * 8 / 60; /* the 1, leaning right */
+        fill(&p, x, y, x + 5, y + 1);
+    }
+    fill(&p, 48, 50, 55, 52); /* a bridge from the 7's stem to the 1 */
+    struct number_split_options opt = number_split_defaults();
+    opt.scorer.score = score_narrow;
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 2);
+    assert_box(&d[0], 12, 20, 57, 80);
+    assert_true(d[1].x0 >= 49 && d[1].x0 <= 51); /* where the cut crosses the bridge */
+    assert_true(d[1].y0 == 20 && d[1].x1 == 63 && d[1].y1 == 80);
+    free(d);
+    pic_free(&p);
+}
+
+/* A short ring (0.4 of the digits' height) joined by a thin bridge to the foot of a bold digit
+ * (a loop, a flourish), the group 1.22 heights wide: not cut off as a digit of its own, since a
+ * number's digits are about as tall as each other. A ring as tall as the digit is cut off. */
+static void test_number_split_short_piece_not_cut_off(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 120);
+    fill(&p, 20, 20, 56, 80);
+    fill(&p, 56, 70, 60, 72); /* the bridge */
+    ring(&p, 60, 56, 93, 80, 4);
+    struct number_split_options opt = number_split_defaults();
+    int calls = 0;
+    opt.scorer.score = score_zero;
+    opt.scorer.ctx = &calls;
+    struct number_digit *d;
+    assert_int_equal(split(&p, &opt, &d), 1);
+    assert_box(&d[0], 20, 20, 93, 80);
+    free(d);
+    pic_free(&p);
+    pic_init(&p, 200, 120);
+    fill(&p, 20, 20, 56, 80);
+    fill(&p, 56, 70, 60, 72);
+    ring(&p, 60, 20, 93, 80, 4);
+    assert_int_equal(split(&p, &opt, &d), 2);
+    assert_true(d[1].x0 >= 56 && d[1].x0 <= 60 && d[1].x1 == 93); /* cut in the bridge */
+    free(d);
+    pic_free(&p);
+}
+
+/* A dash between two digits, as long as 0.43 of their height but only 5 pixels tall (a stroke
+ * that joined no digit): no digit of its own. */
+static void test_number_split_short_group_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 300, 120);
+    ring(&p, 40, 30, 76, 90, 6);
+    fill(&p, 92, 58, 118, 63);
+    ring(&p, 130, 30, 166, 90, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 2);
+    assert_box(&d[0], 40, 30, 76, 90);
+    assert_box(&d[1], 130, 30, 166, 90);
+    free(d);
+    pic_free(&p);
+}
+
 static void test_number_split_errors(void **state)
 {
     (void)state;
@@ -396,6 +544,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_off_the_line_dropped),
         cmocka_unit_test(test_number_split_blots_dropped),
         cmocka_unit_test(test_number_split_far_pieces_dropped),
+        cmocka_unit_test(test_number_split_line_not_pulled_by_a_far_stroke),
+        cmocka_unit_test(test_number_split_edge_piece_dropped),
+        cmocka_unit_test(test_number_split_bent_cut),
+        cmocka_unit_test(test_number_split_short_piece_not_cut_off),
+        cmocka_unit_test(test_number_split_short_group_dropped),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,10 +13,14 @@
  *      picture's edge (the paper's edge, a shadow) when others are there;
  *   3. strokes of one digit joined: components whose columns overlap by at least half the
  *      narrower one's width, as a 5's detached bar or a 4 written in two strokes, when the
- *      joined box stays digit-sized; then the groups whose centre is far from the line
- *      through the tall groups' centres (specks above or below the number) dropped;
- *   4. digits that touch split: a group wider than one digit is cut at columns of little ink,
- *      into as many digits as its width suggests, or as the scorer (below) likes best;
+ *      joined box stays digit-sized; then left out: the groups whose centre is far from the
+ *      number's line (through the tall groups' centres, fitted to the most of them: specks
+ *      above or below the number, a stroke of the paper's edge), the groups less than half as
+ *      tall as the digits, the pieces of a long line (thin, with the ink map going on past both
+ *      ends: the paper's edge), and the groups far left or right of the number;
+ *   4. digits that touch split: a group wider than one digit is cut into as many digits as its
+ *      width suggests, or as the scorer (below) likes best; with a scorer the cuts may bend,
+ *      around a neighbour's strokes (cut_path.h);
  *   5. each digit's ink (only its own pixels and their rim) fitted into 28x28 (digit_prep_fit).
  */
 
@@ -37,9 +41,10 @@ struct number_split_options {
     int merge_strokes;  /* step 3 (1 on, 0 off) */
     int split_touching; /* step 4 (1 on, 0 off) */
     /* step 4's choice of cuts: with a scorer, among the cuttings of each wide group into
-     * plausible widths, the one whose digits score best in sum; without (NULL score), the
-     * number of digits the group's width suggests, cut at the least ink near the expected
-     * places */
+     * plausible widths, the one whose digits score best in sum (less a cost for each digit,
+     * for a cut through ink, and for digits too wide or much shorter than the others); without
+     * (NULL score), the number of digits the group's width suggests, cut at the least ink near the
+     * expected places */
     struct number_scorer scorer;
 };
 
