@@ -698,6 +698,11 @@ int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_sta
      * bytes. */
     uint8_t *img = (uint8_t *)c.mk.a;
     raster_store_rgb8(&c.cv, img, (size_t)W, 0, 0);
+    /* the float canvas (11.5 MB at the default size) goes before the encoder takes its own
+     * buffers: a training run's memory peaks at the end of an epoch, while its plots are drawn */
+    raster_free(&c.cv);
+    text_font_free(c.font);
+    c.font = NULL;
     int rc = png_write(path, img, W, H, 3, st);
     plot_ctx_free(&c);
     return rc;
