@@ -392,6 +392,27 @@ static void test_number_split_line_not_pulled_by_a_far_stroke(void **state)
     pic_free(&p);
 }
 
+/* A number of 40 digits (bars as tall as digits, spread like "1"s) and a blot far below: more
+ * tall groups than the line's candidates (SPLIT_LINE_CANDIDATES, which keep a picture of
+ * thousands of strokes from costing groups^3), and the line through them is still found. */
+static void test_number_split_line_of_many_digits(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 1700, 200);
+    for (int k = 0; k < 40; k++)
+        fill(&p, 20 + 40 * k, 60 + k / 4, 28 + 40 * k, 120 + k / 4);
+    fill(&p, 800, 170, 830, 196); /* a blot 50 pixels under the line */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 40);
+    for (int k = 0; k < 40; k++)
+        assert_box(&d[k], 20 + 40 * k, 60 + k / 4, 28 + 40 * k, 120 + k / 4);
+    free(d);
+    pic_free(&p);
+}
+
 /* A piece of a long faint line beside the number (the paper's edge, found as ink only where it
  * is darkest): left out, though it is as tall and thin as a "1"; a "1" with blank paper above
  * and below it stays. */
@@ -545,6 +566,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_blots_dropped),
         cmocka_unit_test(test_number_split_far_pieces_dropped),
         cmocka_unit_test(test_number_split_line_not_pulled_by_a_far_stroke),
+        cmocka_unit_test(test_number_split_line_of_many_digits),
         cmocka_unit_test(test_number_split_edge_piece_dropped),
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
