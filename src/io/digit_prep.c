@@ -162,12 +162,22 @@ static int grow_chosen(float *ink, const int32_t *labels, const uint8_t *keep, i
     /* faint ink alone is kept when there are only a few such pieces off the picture's edge (a
      * clean picture's own faint specks); scattered, it is the paper's grain; on the edge, a
      * shadow's or the paper's rim */
-    int faint = 0;
-    for (int k = 1; k <= wn; k++)
+    int faint = 0, cx0 = w, cy0 = h, cx1 = 0, cy1 = 0;
+    for (int k = 1; k <= wn; k++) {
         faint += wanted[k] == 0;
+        if (wanted[k] == 1) {
+            cx0 = wb[k - 1].x0 < cx0 ? wb[k - 1].x0 : cx0;
+            cy0 = wb[k - 1].y0 < cy0 ? wb[k - 1].y0 : cy0;
+            cx1 = wb[k - 1].x1 > cx1 ? wb[k - 1].x1 : cx1;
+            cy1 = wb[k - 1].y1 > cy1 ? wb[k - 1].y1 : cy1;
+        }
+    }
+    /* ... and near the digit (a blotch of the paper far from it is not its speck) */
+    double near = DIGIT_PREP_FAINT_NEAR * longer_side(cx0, cy0, cx1, cy1);
     for (int k = 1; k <= wn; k++)
         wanted[k] = wanted[k] == 1 || (faint_kept && wanted[k] == 0 && !wb[k - 1].touches_border &&
-                                       faint <= DIGIT_PREP_FAINT_PIECES);
+                                       faint <= DIGIT_PREP_FAINT_PIECES &&
+                                       box_gap(&wb[k - 1], cx0, cy0, cx1, cy1) <= near);
     *x0 = w;
     *y0 = h;
     *x1 = *y1 = 0;

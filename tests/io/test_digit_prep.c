@@ -490,6 +490,26 @@ static void test_digit_prep_faint_grain_left_out(void **state)
     }
 }
 
+/* An evenly lit picture with one faint blotch of the paper (40 levels below it: above the crop
+ * level, below Otsu's) far from the digit, more than the digit's size away: not one of the
+ * digit's own faint specks, so it is left out, not cropped with the digit. */
+static void test_digit_prep_far_faint_blotch_left_out(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 2.0, 10, 10, 1);
+        for (int y = 120; y < 126; y++)
+            for (int x = 170; x < 176; x++)
+                pic[y * PIC_W + x] = 215;
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        if (mad > MAD_RESCALED)
+            fail_msg("far blotch, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+    }
+}
+
 /* A digit in grey ink on paper under a bright spot of light beside it (the paper 120 levels,
  * 250 at the spot's centre): the median is the dim paper, from which the spot reaches farther up
  * (130 levels) than the ink reaches down (66). The ink is still the dark digit, not the spot: the
@@ -1069,6 +1089,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_noisy_paper),
         cmocka_unit_test(test_digit_prep_lit_spot_polarity),
         cmocka_unit_test(test_digit_prep_faint_grain_left_out),
+        cmocka_unit_test(test_digit_prep_far_faint_blotch_left_out),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_choose),
         cmocka_unit_test(test_digit_prep_stroke_ignores_grain),

@@ -32,6 +32,9 @@
  * are kept only when there are at most this many and they do not touch the picture's edge (a
  * clean picture's own faint specks; not the paper's grain, nor a shadow's or the paper's rim). */
 #define DIGIT_PREP_FAINT_PIECES 3
+/* ... and only when their box comes within this share of the digit's box's longer side of it (a
+ * blotch of the paper far from the digit is not its speck). */
+#define DIGIT_PREP_FAINT_NEAR 1.0
 /* A piece of ink with less than this share of the main piece's ink is a speck. */
 #define DIGIT_PREP_SPECK_SHARE 0.05
 /* A piece of ink is a stroke of the digit when its box comes within this share of the digit's
