@@ -583,29 +583,14 @@ static void reduce_partials(struct model *m, int n)
     thread_pool_run(&m->pool, tasks, reduce_task, &r);
 }
 
-/* linear1's backward: DENSE_OUT_BLOCKS tasks compute blocks of weight-gradient rows, DENSE_IN_TASKS
- * blocks of the input gradient's columns. They are ordered so that the pool's contiguous shares
- * give a thread the weight-gradient rows whose weights it read in the forward pass (there, on
- * two threads, the first DENSE_FIRST_HALF blocks, then the rest; the update's halves follow the
- * same rows), with half of the input gradient each: first half of the row blocks, first half of
- * the column blocks, the other row blocks, the other column blocks. */
-#define DENSE_IN_TASKS   (800 / DENSE_IN_BLOCK)
-#define DENSE_FIRST_HALF (DENSE_OUT_BLOCKS / 2)
-#define DENSE_IN_HALF    ((DENSE_IN_TASKS + 1) / 2)
-
+/* linear1's backward: the first DENSE_OUT_BLOCKS tasks compute blocks of weight-gradient
+ * rows, the others blocks of the input gradient's columns. */
 static void dense_backward_task(void *ctx, int task, int thread)
 {
     (void)thread;
     const struct job *j = ctx;
     struct model *m = j->m;
-    int columns = task >= DENSE_FIRST_HALF && task < DENSE_FIRST_HALF + DENSE_IN_HALF;
-    if (task >= DENSE_OUT_BLOCKS + DENSE_IN_HALF)
-        columns = 1;
-    task = task < DENSE_FIRST_HALF                   ? task
-           : columns && task < DENSE_OUT_BLOCKS      ? task - DENSE_FIRST_HALF
-           : task < DENSE_OUT_BLOCKS + DENSE_IN_HALF ? task - DENSE_IN_HALF
-                                                     : task - DENSE_OUT_BLOCKS;
-    if (!columns) {
+    if (task < DENSE_OUT_BLOCKS) {
         int o0 = task * DENSE_OUT_BLOCK,
             o1 = o0 + DENSE_OUT_BLOCK < 200 ? o0 + DENSE_OUT_BLOCK : 200;
         /* the rows start at zero here, in parallel, rather than in one serial memset */
@@ -615,6 +600,7 @@ static void dense_backward_task(void *ctx, int task, int thread)
                                 200, o0, o1);
         return;
     }
+    task -= DENSE_OUT_BLOCKS;
     for (int b = 0; b < j->n; b++) /* this task's columns of do2 start at zero */
         memset(j->d.o2 + (size_t)b * A_P2 + (size_t)task * DENSE_IN_BLOCK, 0,
                DENSE_IN_BLOCK * sizeof(float));
@@ -638,7 +624,7 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     linear_backward(j.d.h, g + P_LIN2_W, g + P_LIN2_BN(m), j.d.z, m->h, w + P_LIN2_W, n, 200,
                     m->classes);
     relu_backward(j.d.h, j.d.h, m->h, (size_t)n * A_H);
-    thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + DENSE_IN_TASKS, dense_backward_task, &j);
+    thread_pool_run(&m->pool, DENSE_OUT_BLOCKS + 800 / DENSE_IN_BLOCK, dense_backward_task, &j);
     lap(m, STAGE_LINEAR_BWD, &t);
     thread_pool_run(&m->pool, L_COUNT - 1, pack_backward_task, m); /* counted with RB2.conv2 */
     lap(m, STAGE_RB2B_BWD, &t);
@@ -650,29 +636,23 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     lap(m, STAGE_CONV1_BWD, &t);
 }
 
-/* The update is element-wise: SGD_TASKS tasks of it run on the pool. Their bounds follow the
- * dense layer's split (dense_backward_task): the first half of the tasks covers the conv layers
- * and linear1's first DENSE_FIRST_HALF row blocks, which on two threads are the rows the first
- * thread read forward and wrote backward; the second half the rest. */
-#define SGD_TASKS 8
+/* The update is element-wise: chunks of it run on the pool. */
+#define SGD_CHUNK  32768
+#define SGD_CHUNKS ((MODEL_MAX_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK) /* at most */
 
 struct sgd_job {
     struct model *m;
     float lr, momentum;
     int first;
-    int bad[SGD_TASKS]; /* a task's parameters hold an infinity or NaN after its update */
+    int bad[SGD_CHUNKS]; /* a task's parameters hold an infinity or NaN after its update */
 };
 
 static void sgd_task(void *ctx, int task, int thread)
 {
     (void)thread;
     struct sgd_job *j = ctx;
-    size_t all = j->m->param_floats,
-           half = P_LIN1_W + (size_t)DENSE_FIRST_HALF * DENSE_OUT_BLOCK * 800;
-    int k = task % (SGD_TASKS / 2);
-    size_t from = task < SGD_TASKS / 2 ? 0 : half, span = task < SGD_TASKS / 2 ? half : all - half;
-    size_t lo = from + span * (size_t)k / (SGD_TASKS / 2),
-           n = from + span * (size_t)(k + 1) / (SGD_TASKS / 2) - lo;
+    size_t lo = (size_t)task * SGD_CHUNK;
+    size_t all = j->m->param_floats, n = all - lo < SGD_CHUNK ? all - lo : SGD_CHUNK;
     if (j->m->weight_decay != 0 || j->m->nesterov) {
         struct sgd_options o = {j->lr, j->momentum, j->m->weight_decay, j->m->nesterov};
         sgd_step_decayed(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, &o, j->first);
@@ -689,10 +669,11 @@ int model_sgd_step(struct model *m, float lr, float momentum)
 {
     double t = clock_seconds();
     struct sgd_job j = {m, lr, momentum, m->steps == 0, {0}};
-    thread_pool_run(&m->pool, SGD_TASKS, sgd_task, &j);
+    int chunks = (int)((m->param_floats + SGD_CHUNK - 1) / SGD_CHUNK);
+    thread_pool_run(&m->pool, chunks, sgd_task, &j);
     m->steps++;
     int bad = 0;
-    for (int k = 0; k < SGD_TASKS; k++)
+    for (int k = 0; k < chunks; k++)
         bad |= j.bad[k];
     lap(m, STAGE_SGD, &t);
     return bad ? -1 : 0;
