@@ -30,6 +30,10 @@
  * digit's strokes are much thinner than it is long; a dot is as thick as it is wide. */
 #define SPLIT_BLOT_SIDE  0.9
 #define SPLIT_BLOT_THICK 0.5
+/* Step 2, last: at most SPLIT_MAX_PIECES components go on to be joined into digits, the
+ * largest (by ink). A number has a few dozen pieces at most; a picture of noise has thousands,
+ * and joining them pair by pair cost minutes (4000 x 4000 pixels of noise: 80 s). */
+#define SPLIT_MAX_PIECES 400
 /* Step 3: columns overlapping by at least this fraction of the narrower width join... */
 #define SPLIT_MERGE_OVERLAP 0.5
 /* ...unless both are this tall (relative to the digits' height) and overlap less than this */
@@ -208,6 +212,32 @@ static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep,
     return height;
 }
 
+static const struct blob *cmp_blobs; /* for cmp_by_ink: qsort passes no context */
+
+static int cmp_by_ink(const void *a, const void *b)
+{
+    double x = cmp_blobs[*(const int *)a].ink, y = cmp_blobs[*(const int *)b].ink;
+    if (x != y)
+        return x < y ? 1 : -1; /* most ink first */
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Step 2, last: keep[i] = 0 for all but the SPLIT_MAX_PIECES kept blobs with the most ink.
+ * index: room for n ints. */
+static void keep_largest(const struct blob *b, int n, int *keep, int *index)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (keep[i])
+            index[k++] = i;
+    if (k <= SPLIT_MAX_PIECES)
+        return;
+    cmp_blobs = b;
+    qsort(index, (size_t)k, sizeof *index, cmp_by_ink);
+    for (int j = SPLIT_MAX_PIECES; j < k; j++)
+        keep[index[j]] = 0;
+}
+
 /* Step 2, blots: keep[i] = 0 for the blots among the kept blobs (labels as blobs_find's).
  * Returns 0, or -1 when out of memory. */
 static int drop_blots(const struct blob *b, int n, const int32_t *labels, int w, double height,
@@ -277,6 +307,16 @@ static int make_groups(const struct blob *b, int n, const int *keep, int merge, 
             owner[i] = k++;
         }
     }
+    int kept = k; /* the kept blobs, whose owners a join changes: blob[0..kept) */
+    int *blob = malloc((size_t)(kept > 0 ? kept : 1) * sizeof *blob);
+    if (!blob) {
+        free(g);
+        free(owner);
+        return -1;
+    }
+    for (int i = 0, t = 0; i < n; i++)
+        if (keep[i])
+            blob[t++] = i;
     /* join pairs until nothing changes: a join widens a group, which may then meet another */
     for (int changed = merge; changed;) {
         changed = 0;
@@ -285,11 +325,11 @@ static int make_groups(const struct blob *b, int n, const int *keep, int merge, 
                 if (same_digit(&g[i], &g[j], height)) {
                     group_join(&g[i], &g[j]);
                     g[j] = g[--k];
-                    for (int t = 0; t < n; t++)
-                        if (owner[t] == j)
-                            owner[t] = i;
-                        else if (owner[t] == k)
-                            owner[t] = j;
+                    for (int t = 0; t < kept; t++)
+                        if (owner[blob[t]] == j)
+                            owner[blob[t]] = i;
+                        else if (owner[blob[t]] == k)
+                            owner[blob[t]] = j;
                     changed = 1;
                 }
     }
@@ -298,6 +338,7 @@ static int make_groups(const struct blob *b, int n, const int *keep, int merge, 
     struct group *sorted = malloc((size_t)(k > 0 ? k : 1) * sizeof *sorted);
     int *order = malloc((size_t)(k > 0 ? k : 1) * sizeof *order);
     int *rank = malloc((size_t)(k > 0 ? k : 1) * sizeof *rank);
+    free(blob);
     if (!sorted || !order || !rank) {
         free(sorted);
         free(order);
@@ -872,6 +913,7 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
         rm_fail(st, "out of memory");
         goto done;
     }
+    keep_largest(b, n, keep, group_of); /* group_of: room for n ints, filled later */
     if (make_groups(b, n, keep, opt->merge_strokes, height, group_of, &g, &ng) != 0) {
         rm_fail(st, "out of memory");
         goto done;

@@ -413,6 +413,30 @@ static void test_number_split_line_of_many_digits(void **state)
     pic_free(&p);
 }
 
+/* A number of three digits under 450 short strokes (a texture, noise): more pieces than
+ * number_split takes on (SPLIT_MAX_PIECES, which keeps a picture of noise from costing minutes);
+ * the ones it keeps are those with the most ink, so the digits are still found. */
+static void test_number_split_digits_among_many_pieces(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 1900, 200);
+    for (int k = 0; k < 450; k++)
+        fill(&p, 10 + 4 * k, 10, 12 + 4 * k, 36);
+    ring(&p, 800, 100, 836, 160, 6);
+    ring(&p, 870, 100, 906, 160, 6);
+    ring(&p, 940, 100, 976, 160, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 800, 100, 836, 160);
+    assert_box(&d[1], 870, 100, 906, 160);
+    assert_box(&d[2], 940, 100, 976, 160);
+    free(d);
+    pic_free(&p);
+}
+
 /* A piece of a long faint line beside the number (the paper's edge, found as ink only where it
  * is darkest): left out, though it is as tall and thin as a "1"; a "1" with blank paper above
  * and below it stays. */
@@ -567,6 +591,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_far_pieces_dropped),
         cmocka_unit_test(test_number_split_line_not_pulled_by_a_far_stroke),
         cmocka_unit_test(test_number_split_line_of_many_digits),
+        cmocka_unit_test(test_number_split_digits_among_many_pieces),
         cmocka_unit_test(test_number_split_edge_piece_dropped),
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
