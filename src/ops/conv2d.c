@@ -1,10 +1,11 @@
 /* Convolution, by one of two plans per product, chosen by shape (never by batch size, so an
  * image's result does not depend on the batch it came in):
  *   - the implicit GEMM over padded strips (conv_implicit.c), for every product where it
- *     measured faster: all forward passes, the input gradients of the same-size convolutions,
- *     and all weight gradients (lanes along the 32 output channels of conv2 and RB2, along
- *     the output positions for conv1 and RB1);
- *   - im2col + GEMM (darknet's plan) for the rest: the batch is unfolded into a matrix
+ *     measured faster: all forward passes, all input gradients of square kernels, and all
+ *     weight gradients (lanes along the 32 output channels of conv2 and RB2, along the output
+ *     positions for RB1); the model's conv1 takes neither plan (conv_relu_pool.c);
+ *   - im2col + GEMM (darknet's plan) for the rest (none of the model's products now; shapes
+ *     the implicit plan refuses, and the tests' odd ones): the batch is unfolded into a matrix
  *     col [K = ic*kh*kw, N = n*oh*ow], and
  *       forward:  Y'[oc, N]  = W[oc, K] * col           (Y' is y with batch and channel swapped)
  *       backward: dW        += dY'[oc, N] * col^T

@@ -2,15 +2,15 @@
  * 16-float vector per output position. The general convolution (conv_implicit.c) puts lanes
  * along positions; for this layer, with K = 25 taps from one input plane, it spent as much time
  * copying the image into a strip, computing the strip's dropped columns (4 of 28) and cropping
- * 16 planes out, then re-reading them to pool, as on its multiply-adds. Here the 25 weight
- * vectors stay in registers, each output position's input values are broadcast from the image
- * itself, the 4 positions of a pooling window are summed side by side and pooled in registers,
- * and only the pooled planes are written, transposed 16 windows at a time.
+ * 16 planes out, then re-reading them to pool, as on its multiply-adds. Here 12 output positions
+ * of a row are summed side by side (row_sums12), each input broadcast straight from the image;
+ * the 4 sums of a pooling window are pooled in registers (pool_window), and only the pooled
+ * planes are written, transposed 16 windows at a time.
  *
- * The weight gradient takes the same layout: for each window, its gradient (16 channels, one
- * vector) goes to the lane's winning position only (code), so a window contributes 4 masked
- * vectors times the broadcast inputs under its 4 positions to 25 accumulators. Nothing between
- * the pool and the convolution is written (before: the 16 unpooled planes of the gradient). */
+ * The weight gradient takes the same layout, a row of windows at a time: each window's gradient
+ * (16 channels, one vector) goes to its lanes' winning positions only (code), and the taps'
+ * sums run over the row's positions (row_grads). Nothing between the pool and the convolution
+ * is written in either direction (before: the 16 unpooled planes and their gradient). */
 #include "resnet_mnist/ops/conv_relu_pool.h"
 
 #include <string.h>
@@ -150,11 +150,13 @@ static void store_transposed(float *y, size_t windows, size_t first, int count, 
 #define ROW_BLOCK 12
 
 #define ROW_TAPS(q)                                                                                \
-    a##q += w0 * xr[q];                                                                            \
-    a##q += w1 * xr[q + 1];                                                                        \
-    a##q += w2 * xr[q + 2];                                                                        \
-    a##q += w3 * xr[q + 3];                                                                        \
-    a##q += w4 * xr[q + 4];
+    do {                                                                                           \
+        a##q += w0 * xr[q];                                                                        \
+        a##q += w1 * xr[q + 1];                                                                    \
+        a##q += w2 * xr[q + 2];                                                                    \
+        a##q += w3 * xr[q + 3];                                                                    \
+        a##q += w4 * xr[q + 4];                                                                    \
+    } while (0)
 
 /* out[q] = the sum for output position q (0..11) of the row whose top-left input is x0, each
  * taking its taps in conv2d's order (kernel row i, then column j). */
@@ -166,12 +168,18 @@ static void row_sums12(v16f out[ROW_BLOCK], const float *x0, int width, const v1
         const float *xr = x0 + (size_t)i * width;
         v16f w0 = wt[i * CRP_K], w1 = wt[i * CRP_K + 1], w2 = wt[i * CRP_K + 2],
              w3 = wt[i * CRP_K + 3], w4 = wt[i * CRP_K + 4];
-        ROW_TAPS(0)
-        ROW_TAPS(1)
-        ROW_TAPS(2)
-        ROW_TAPS(3)
-        ROW_TAPS(4) ROW_TAPS(5) ROW_TAPS(6) ROW_TAPS(7) ROW_TAPS(8) ROW_TAPS(9) ROW_TAPS(10)
-            ROW_TAPS(11)
+        ROW_TAPS(0);
+        ROW_TAPS(1);
+        ROW_TAPS(2);
+        ROW_TAPS(3);
+        ROW_TAPS(4);
+        ROW_TAPS(5);
+        ROW_TAPS(6);
+        ROW_TAPS(7);
+        ROW_TAPS(8);
+        ROW_TAPS(9);
+        ROW_TAPS(10);
+        ROW_TAPS(11);
     }
     out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3, out[4] = a4, out[5] = a5;
     out[6] = a6, out[7] = a7, out[8] = a8, out[9] = a9, out[10] = a10, out[11] = a11;

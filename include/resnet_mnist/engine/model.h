@@ -99,9 +99,9 @@ struct model {
     long steps;      /* optimizer steps taken (0: the next step starts the momentum) */
     /* activations and their gradients for max_batch images; all owned */
     float *acts, *dacts;
-    uint8_t *argmax1,
-        *argmax2;   /* which input won each max-pool window (conv_relu_pool.h's code for 1) */
-    float *scratch; /* conv workspace: scratch_per_thread floats per thread */
+    uint8_t *argmax1; /* conv1's pool: conv_relu_pool.h's code per window and channel */
+    uint8_t *argmax2; /* which input won each of conv2's max-pool windows */
+    float *scratch;   /* conv workspace: scratch_per_thread floats per thread */
     size_t scratch_per_thread;
     float *partials;                    /* per-group weight gradients, summed in group order */
     double stage_seconds[MODEL_STAGES]; /* accumulated per stage; the caller may reset it */
