@@ -212,30 +212,40 @@ static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep,
     return height;
 }
 
-static const struct blob *cmp_blobs; /* for cmp_by_ink: qsort passes no context */
+/* A kept blob's ink and index, to rank the blobs by ink. */
+struct ranked {
+    double ink;
+    int i;
+};
 
 static int cmp_by_ink(const void *a, const void *b)
 {
-    double x = cmp_blobs[*(const int *)a].ink, y = cmp_blobs[*(const int *)b].ink;
-    if (x != y)
-        return x < y ? 1 : -1; /* most ink first */
-    return *(const int *)a - *(const int *)b;
+    const struct ranked *x = a, *y = b;
+    if (x->ink != y->ink)
+        return x->ink < y->ink ? 1 : -1; /* most ink first */
+    return x->i - y->i;
 }
 
 /* Step 2, last: keep[i] = 0 for all but the SPLIT_MAX_PIECES kept blobs with the most ink.
- * index: room for n ints. */
-static void keep_largest(const struct blob *b, int n, int *keep, int *index)
+ * Returns 0, or -1 when out of memory. */
+static int keep_largest(const struct blob *b, int n, int *keep)
 {
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (keep[i])
-            index[k++] = i;
+        k += keep[i] != 0;
     if (k <= SPLIT_MAX_PIECES)
-        return;
-    cmp_blobs = b;
-    qsort(index, (size_t)k, sizeof *index, cmp_by_ink);
+        return 0;
+    struct ranked *r = malloc((size_t)k * sizeof *r);
+    if (!r)
+        return -1;
+    for (int i = 0, t = 0; i < n; i++)
+        if (keep[i])
+            r[t++] = (struct ranked){b[i].ink, i};
+    qsort(r, (size_t)k, sizeof *r, cmp_by_ink);
     for (int j = SPLIT_MAX_PIECES; j < k; j++)
-        keep[index[j]] = 0;
+        keep[r[j].i] = 0;
+    free(r);
+    return 0;
 }
 
 /* Step 2, blots: keep[i] = 0 for the blots among the kept blobs (labels as blobs_find's).
@@ -606,8 +616,8 @@ static int least_ink(const double *prof, int lo, int hi)
     return best;
 }
 
-/* A cut through group g: the first column right of it in each of the group's rows,
- * cut[y - g->y0]. */
+/* A cut through group g is a column per row of it (cut[y - g->y0]: the first column right of
+ * the cut). 1 when (x, y) lies between the cuts left and right. */
 static int in_cut(const struct group *g, const int *left, const int *right, int x, int y)
 {
     return y >= g->y0 && y < g->y1 && x >= left[y - g->y0] && x < right[y - g->y0];
@@ -909,11 +919,10 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
         goto done;
     }
     double height = choose_blobs(b, n, w, h, keep, heights);
-    if (drop_blots(b, n, labels, w, height, keep) != 0) {
+    if (drop_blots(b, n, labels, w, height, keep) != 0 || keep_largest(b, n, keep) != 0) {
         rm_fail(st, "out of memory");
         goto done;
     }
-    keep_largest(b, n, keep, group_of); /* group_of: room for n ints, filled later */
     if (make_groups(b, n, keep, opt->merge_strokes, height, group_of, &g, &ng) != 0) {
         rm_fail(st, "out of memory");
         goto done;
