@@ -694,16 +694,15 @@ int plot_write_png(const char *path, const struct plot_spec *spec, struct rm_sta
         return rm_fail(st, "%s: out of memory while drawing", path);
     }
 
-    /* The 8-bit image goes into the mask's memory, no longer needed: w*h floats hold w*h*3
-     * bytes. */
-    uint8_t *img = (uint8_t *)c.mk.a;
-    raster_store_rgb8(&c.cv, img, (size_t)W, 0, 0);
-    /* the float canvas (11.5 MB at the default size) goes before the encoder takes its own
-     * buffers: a training run's memory peaks at the end of an epoch, while its plots are drawn */
-    raster_free(&c.cv);
+    /* The 8-bit picture takes the canvas's own memory, and the mask and the font go, before the
+     * encoder takes its buffers: a training run's memory peaks at the end of an epoch, while its
+     * plots are drawn. */
+    uint8_t *img = raster_take_rgb8(&c.cv);
+    raster_mask_free(&c.mk);
     text_font_free(c.font);
     c.font = NULL;
     int rc = png_write(path, img, W, H, 3, st);
+    free(img);
     plot_ctx_free(&c);
     return rc;
 }

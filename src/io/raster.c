@@ -1,10 +1,33 @@
-/* The float RGB canvas and its drawing primitives (raster.h): rectangles with exact area coverage,
- * and a coverage mask for anti-aliased segments, discs, rings and rounded boxes. */
+/* The RGB canvas and its drawing primitives (raster.h): rectangles with exact area coverage, and a
+ * coverage mask for anti-aliased segments, discs, rings and rounded boxes. Values are stored as
+ * 16-bit fixed point and blended in float. */
 #include "resnet_mnist/io/raster.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* v in [0, 1] as v * 65535, rounded; out of range (or NaN) clamped. Since 65535 = 255 * 257, an
+ * 8-bit value c / 255 is stored exactly as c * 257. */
+static uint16_t to_fixed(float v)
+{
+    if (!(v > 0.0f))
+        return 0;
+    if (v >= 1.0f)
+        return 65535;
+    return (uint16_t)(v * 65535.0f + 0.5f);
+}
+
+static float from_fixed(uint16_t q)
+{
+    return (float)q * (1.0f / 65535.0f);
+}
+
+/* round(q / 65535 * 255), halves up, in integers */
+static uint8_t fixed_to_8bit(uint16_t q)
+{
+    return (uint8_t)(((uint32_t)q * 510u + 65535u) / 131070u);
+}
 
 struct raster_color raster_color_hex(uint32_t v)
 {
@@ -36,11 +59,17 @@ void raster_free(struct raster *r)
 void raster_fill(struct raster *r, struct raster_color c)
 {
     size_t n = (size_t)r->w * (size_t)r->h;
+    uint16_t q[3] = {to_fixed(c.r), to_fixed(c.g), to_fixed(c.b)};
     for (size_t i = 0; i < n; i++) {
-        r->rgb[3 * i] = c.r;
-        r->rgb[3 * i + 1] = c.g;
-        r->rgb[3 * i + 2] = c.b;
+        r->rgb[3 * i] = q[0];
+        r->rgb[3 * i + 1] = q[1];
+        r->rgb[3 * i + 2] = q[2];
     }
+}
+
+float raster_get(const struct raster *r, int x, int y, int ch)
+{
+    return from_fixed(r->rgb[((size_t)y * (size_t)r->w + (size_t)x) * 3 + (size_t)ch]);
 }
 
 void raster_blend_pixel(struct raster *r, int x, int y, struct raster_color c, float a)
@@ -49,10 +78,11 @@ void raster_blend_pixel(struct raster *r, int x, int y, struct raster_color c, f
         return;
     if (a > 1.0f)
         a = 1.0f;
-    float *p = r->rgb + ((size_t)y * (size_t)r->w + (size_t)x) * 3;
-    p[0] += (c.r - p[0]) * a;
-    p[1] += (c.g - p[1]) * a;
-    p[2] += (c.b - p[2]) * a;
+    uint16_t *p = r->rgb + ((size_t)y * (size_t)r->w + (size_t)x) * 3;
+    float v[3] = {from_fixed(p[0]), from_fixed(p[1]), from_fixed(p[2])};
+    p[0] = to_fixed(v[0] + (c.r - v[0]) * a);
+    p[1] = to_fixed(v[1] + (c.g - v[1]) * a);
+    p[2] = to_fixed(v[2] + (c.b - v[2]) * a);
 }
 
 static int clamp_int(double v, int lo, int hi)
@@ -83,13 +113,25 @@ void raster_fill_rect(struct raster *r, struct raster_rect rect, struct raster_c
 void raster_store_rgb8(const struct raster *r, uint8_t *img, size_t stride, int x0, int y0)
 {
     for (int y = 0; y < r->h; y++) {
-        const float *src = r->rgb + (size_t)y * (size_t)r->w * 3;
+        const uint16_t *src = r->rgb + (size_t)y * (size_t)r->w * 3;
         uint8_t *dst = img + ((size_t)(y0 + y) * stride + (size_t)x0) * 3;
-        for (int i = 0; i < r->w * 3; i++) {
-            float v = src[i];
-            dst[i] = (uint8_t)(v <= 0.0f ? 0 : v >= 1.0f ? 255 : (int)(v * 255.0f + 0.5f));
-        }
+        for (int i = 0; i < r->w * 3; i++)
+            dst[i] = fixed_to_8bit(src[i]);
     }
+}
+
+uint8_t *raster_take_rgb8(struct raster *r)
+{
+    size_t n = (size_t)r->w * (size_t)r->h * 3;
+    uint8_t *img = (uint8_t *)r->rgb;
+    /* byte i is written after value i has been read, and value i lies at bytes 2i and 2i + 1,
+     * so no value is overwritten before it is read */
+    for (size_t i = 0; i < n; i++)
+        img[i] = fixed_to_8bit(r->rgb[i]);
+    uint8_t *shrunk = realloc(img, n ? n : 1); /* hands the second half back */
+    r->rgb = NULL;
+    r->w = r->h = 0;
+    return shrunk ? shrunk : img;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -147,10 +189,15 @@ static void mask_put(struct raster_mask *m, int x, int y, double cov)
 {
     if (cov <= 0.0)
         return;
-    float *p = m->a + (size_t)y * (size_t)m->w + (size_t)x;
-    float v = cov >= 1.0 ? 1.0f : (float)cov;
+    uint16_t *p = m->a + (size_t)y * (size_t)m->w + (size_t)x;
+    uint16_t v = to_fixed(cov >= 1.0 ? 1.0f : (float)cov);
     if (v > *p)
         *p = v;
+}
+
+float raster_mask_get(const struct raster_mask *m, int x, int y)
+{
+    return from_fixed(m->a[(size_t)y * (size_t)m->w + (size_t)x]);
 }
 
 void raster_mask_add_segment(struct raster_mask *m, double ax, double ay, double bx, double by,
@@ -210,11 +257,11 @@ void raster_mask_composite(struct raster_mask *m, struct raster *r, struct raste
                            float alpha)
 {
     for (int y = m->by0; y < m->by1; y++) {
-        float *row = m->a + (size_t)y * (size_t)m->w;
+        uint16_t *row = m->a + (size_t)y * (size_t)m->w;
         for (int x = m->bx0; x < m->bx1; x++) {
-            if (row[x] > 0.0f) {
-                raster_blend_pixel(r, x, y, c, row[x] * alpha);
-                row[x] = 0.0f;
+            if (row[x] > 0) {
+                raster_blend_pixel(r, x, y, c, from_fixed(row[x]) * alpha);
+                row[x] = 0;
             }
         }
     }

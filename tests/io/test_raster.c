@@ -8,17 +8,19 @@
 
 #include "resnet_mnist/io/raster.h"
 
-#define EPS 1e-6
+/* The canvas and the mask keep 16-bit fixed-point values: each store rounds by up to half a
+ * step, 1/131070 */
+#define EPS (2.0 / 65535.0)
 
 /* Channel ch of pixel (x, y). */
 static float px(const struct raster *r, int x, int y, int ch)
 {
-    return r->rgb[((size_t)y * (size_t)r->w + (size_t)x) * 3 + (size_t)ch];
+    return raster_get(r, x, y, ch);
 }
 
 static float cov(const struct raster_mask *m, int x, int y)
 {
-    return m->a[(size_t)y * (size_t)m->w + (size_t)x];
+    return raster_mask_get(m, x, y);
 }
 
 static void assert_near(double got, double want, const char *what, int x, int y)
@@ -35,7 +37,7 @@ static void test_raster_init_white_and_hex_colours(void **state)
     assert_int_equal(r.w, 3);
     assert_int_equal(r.h, 2);
     for (int i = 0; i < 3 * 2 * 3; i++)
-        assert_true(r.rgb[i] == 1.0f);
+        assert_true(px(&r, i / 3 % 3, i / 9, i % 3) == 1.0f);
     struct raster_color c = raster_color_hex(0x3366ff);
     assert_near(c.r, 0x33 / 255.0, "red", 0, 0);
     assert_near(c.g, 0x66 / 255.0, "green", 0, 0);
@@ -104,8 +106,10 @@ static void test_raster_store_rgb8_rounds_and_places(void **state)
     (void)state;
     struct raster r;
     assert_int_equal(raster_init(&r, 2, 1), 0);
-    const float v[6] = {0.0f, 1.0f, 0.5f, -0.25f, 1.75f, 100.0f / 255.0f};
-    memcpy(r.rgb, v, sizeof v);
+    /* out of range values are clamped when stored */
+    raster_fill(&r, (struct raster_color){0.0f, 1.0f, 0.5f});
+    raster_fill_rect(&r, raster_rect_make(1, 0, 2, 1),
+                     (struct raster_color){-0.25f, 1.75f, 100.0f / 255.0f}, 1.0f);
     uint8_t img[5 * 4 * 3];
     memset(img, 0xab, sizeof img);
     raster_store_rgb8(&r, img, 5, 1, 2); /* at column 1, row 2 of a 5-pixel-wide image */
@@ -115,6 +119,39 @@ static void test_raster_store_rgb8_rounds_and_places(void **state)
         if (i < (2 * 5 + 1) * 3 || i >= (2 * 5 + 3) * 3)
             assert_int_equal(img[i], 0xab); /* nothing else touched */
     raster_free(&r);
+}
+
+/* raster_take_rgb8 gives the bytes raster_store_rgb8 writes, in the canvas's own memory; every
+ * 8-bit colour survives the fixed-point canvas exactly, and blends round as in floats. */
+static void test_raster_take_rgb8_in_place(void **state)
+{
+    (void)state;
+    enum { W = 256, H = 3 };
+    struct raster r;
+    assert_int_equal(raster_init(&r, W, H), 0);
+    for (int x = 0; x < W; x++) {
+        struct raster_color c = raster_color_hex((uint32_t)(x << 16 | (255 - x) << 8 | x / 2));
+        raster_fill_rect(&r, raster_rect_make(x, 0, x + 1, 1), c, 1.0f);
+        raster_fill_rect(&r, raster_rect_make(x, 1, x + 1, 2), c, 0.3f); /* over white */
+    }
+    uint8_t want[W * H * 3];
+    raster_store_rgb8(&r, want, W, 0, 0);
+    for (int x = 0; x < W; x++) {
+        assert_int_equal(want[3 * x], x);
+        assert_int_equal(want[3 * x + 1], 255 - x);
+        assert_int_equal(want[3 * x + 2], x / 2);
+        /* row 1: 1 + (c - 1) * 0.3, within the last 8-bit step (the fixed point's own rounding
+         * can tip a value lying on a half) */
+        long blended = lround(255.0 * (1.0 + (x / 255.0 - 1.0) * 0.3));
+        assert_true(labs(want[3 * (W + x)] - blended) <= 1);
+        assert_int_equal(want[3 * (2 * W + x)], 255); /* row 2 untouched white */
+    }
+    uint8_t *img = raster_take_rgb8(&r);
+    assert_non_null(img);
+    assert_memory_equal(img, want, sizeof want);
+    assert_null(r.rgb);
+    assert_int_equal(r.w, 0);
+    free(img);
 }
 
 /* A horizontal segment of half-width 1 along y = 5.5 from x = 2 to 8: coverage hw + 0.5 - d, so
@@ -142,7 +179,7 @@ static void test_raster_mask_segment_coverage(void **state)
     assert_near(px(&r, 5, 5, 0), 0.0, "ink", 5, 5);
     assert_near(px(&r, 5, 4, 0), 0.5, "half ink", 5, 4);
     for (int i = 0; i < 12 * 12; i++)
-        assert_true(m.a[i] == 0.0f);
+        assert_true(m.a[i] == 0);
     assert_true(m.bx0 >= m.bx1); /* nothing pending */
     raster_free(&r);
     raster_mask_free(&m);
@@ -163,7 +200,7 @@ static void test_raster_mask_overlap_keeps_maximum(void **state)
     raster_mask_add_segment(&m, 2.0, 5.5, 8.0, 5.5, 1.0);
     raster_mask_add_segment(&m, 5.0, 5.5, 8.0, 5.5, 1.0);
     raster_mask_composite(&m, &twice, raster_color_hex(0), 1.0f);
-    assert_memory_equal(once.rgb, twice.rgb, 12 * 12 * 3 * sizeof(float));
+    assert_memory_equal(once.rgb, twice.rgb, 12 * 12 * 3 * sizeof *once.rgb);
     assert_near(px(&twice, 5, 4, 0), 0.5, "half ink, not 0.25", 5, 4);
     raster_free(&once);
     raster_free(&twice);
@@ -233,6 +270,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_raster_blend_pixel_clamps_and_clips),
         cmocka_unit_test(test_raster_fill_rect_area_coverage),
         cmocka_unit_test(test_raster_store_rgb8_rounds_and_places),
+        cmocka_unit_test(test_raster_take_rgb8_in_place),
         cmocka_unit_test(test_raster_mask_segment_coverage),
         cmocka_unit_test(test_raster_mask_overlap_keeps_maximum),
         cmocka_unit_test(test_raster_mask_clip),

@@ -1,7 +1,7 @@
 /* Tests of text.c: the font search (RESNET_MNIST_FONT, the default font from fontconfig, the
  * built-in fallback, files that must be passed over: missing, garbage, cut, a FIFO, fonts with
  * absurd numbers), metrics and widths, and where text_draw puts its ink. Fonts
- * are compared by what they draw: the same font draws the same floats. */
+ * are compared by what they draw: the same font draws the same pixels. */
 #include "test_util.h"
 
 #include <math.h>
@@ -39,8 +39,8 @@ static struct text_font *font_with_env(const char *env, int min_scale)
 }
 
 /* What the font that env selects draws: a line of text, a rotated label and small digits.
- * Returns the raster's floats (caller frees). */
-static float *sample(const char *env, int *truetype)
+ * Returns the raster's 8-bit pixels (caller frees). */
+static uint8_t *sample(const char *env, int *truetype)
 {
     struct text_font *f = font_with_env(env, 2);
     struct raster r;
@@ -54,19 +54,19 @@ static float *sample(const char *env, int *truetype)
     if (truetype)
         *truetype = text_font_is_truetype(f);
     text_font_free(f);
-    return r.rgb; /* r's pixels, now the caller's */
+    return raster_take_rgb8(&r); /* r's pixels, now the caller's */
 }
 
-static int same(const float *a, const float *b)
+static int same(const uint8_t *a, const uint8_t *b)
 {
     return memcmp(a, b, (size_t)SAMPLE_W * SAMPLE_H * 3 * sizeof *a) == 0;
 }
 
-static long dark_count(const float *rgb, size_t n)
+static long dark_count(const uint8_t *rgb, size_t n)
 {
     long k = 0;
     for (size_t i = 0; i < n; i++)
-        k += rgb[3 * i] < 0.35f;
+        k += rgb[3 * i] < 0.35f * 255.0f;
     return k;
 }
 
@@ -74,8 +74,8 @@ static void test_text_builtin_font_when_none(void **state)
 {
     (void)state;
     int tt_default, tt_none;
-    float *dflt = sample(NULL, &tt_default);
-    float *none = sample("none", &tt_none);
+    uint8_t *dflt = sample(NULL, &tt_default);
+    uint8_t *none = sample("none", &tt_none);
     assert_false(tt_none);
     /* With a system font the two differ; without one both used the built-in font. */
     if (access(SYS_FONT, R_OK) == 0) {
@@ -92,9 +92,9 @@ static void test_text_missing_font_file_falls_back(void **state)
 {
     (void)state;
     int tt_default, tt_missing, tt_empty;
-    float *dflt = sample(NULL, &tt_default);
-    float *missing = sample("/nonexistent/NoSuchFont.ttf", &tt_missing);
-    float *empty = sample("", &tt_empty);
+    uint8_t *dflt = sample(NULL, &tt_default);
+    uint8_t *missing = sample("/nonexistent/NoSuchFont.ttf", &tt_missing);
+    uint8_t *empty = sample("", &tt_empty);
     /* The named file is passed over and the search goes on as if it had not been named. */
     assert_int_equal(tt_missing, tt_default);
     assert_true(same(dflt, missing));
@@ -109,14 +109,14 @@ static void test_text_garbage_font_file_falls_back(void **state)
 {
     (void)state;
     char *dir = tu_make_temp_dir();
-    float *dflt = sample(NULL, NULL);
+    uint8_t *dflt = sample(NULL, NULL);
     char *junk = tu_path(dir, "junk.ttf");
     unsigned char bytes[1000];
     for (size_t i = 0; i < sizeof bytes; i++)
         bytes[i] = (unsigned char)(i * 37 + 11);
     bytes[0] = 0, bytes[1] = 1, bytes[2] = 0, bytes[3] = 0; /* looks like a TrueType header */
     tu_write_file(junk, bytes, sizeof bytes);
-    float *garbage = sample(junk, NULL);
+    uint8_t *garbage = sample(junk, NULL);
     assert_true(same(dflt, garbage));
     free(garbage);
 
@@ -127,7 +127,7 @@ static void test_text_garbage_font_file_falls_back(void **state)
         assert_true(flen > 4096);
         tu_write_file(junk, font, 4096);
         free(font);
-        float *cut = sample(junk, NULL);
+        uint8_t *cut = sample(junk, NULL);
         assert_true(same(dflt, cut));
         free(cut);
     }
@@ -144,13 +144,13 @@ static void test_text_font_from_environment(void **state)
     if (access(SYS_FONT, R_OK) != 0)
         fail_msg("%s is missing: install fonts-dejavu-core", SYS_FONT);
     int tt_named;
-    float *dflt = sample(NULL, NULL);
-    float *named = sample(SYS_FONT, &tt_named);
+    uint8_t *dflt = sample(NULL, NULL);
+    uint8_t *named = sample(SYS_FONT, &tt_named);
     assert_true(tt_named);
     assert_true(same(dflt, named));
     /* Another font is really used when named. */
     if (access(BOLD_FONT, R_OK) == 0) {
-        float *bold = sample(BOLD_FONT, NULL);
+        uint8_t *bold = sample(BOLD_FONT, NULL);
         assert_false(same(dflt, bold));
         free(bold);
     }
@@ -230,7 +230,7 @@ static void ink_box(const struct raster *r, int *x0, int *y0, int *x1, int *y1)
     *x0 = r->w, *y0 = r->h, *x1 = -1, *y1 = -1;
     for (int y = 0; y < r->h; y++)
         for (int x = 0; x < r->w; x++)
-            if (r->rgb[((size_t)y * r->w + x) * 3] < 0.5f) {
+            if (raster_get(r, x, y, 0) < 0.5f) {
                 *x0 = x < *x0 ? x : *x0;
                 *x1 = x > *x1 ? x : *x1;
                 *y0 = y < *y0 ? y : *y0;
@@ -307,9 +307,9 @@ static void test_text_fifo_font_passed_over(void **state)
     (void)state;
     char *dir = tu_make_temp_dir(), *fifo = tu_path(dir, "font.ttf");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    float *dflt = sample(NULL, NULL);
+    uint8_t *dflt = sample(NULL, NULL);
     alarm(10);
-    float *got = sample(fifo, NULL);
+    uint8_t *got = sample(fifo, NULL);
     alarm(0);
     assert_true(same(dflt, got));
     free(dflt), free(got), free(fifo);

@@ -4,8 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* An RGB raster of floats with coverage-based anti-aliasing, the canvas that plot.c, text.c and
- * digit_grid.c draw on before the picture becomes 8-bit pixels for png_write.
+/* An RGB raster with coverage-based anti-aliasing, the canvas that plot.c, text.c and
+ * digit_grid.c draw on before the picture becomes 8-bit pixels for png_write. Each channel is
+ * kept as a 16-bit fixed-point value (v * 65535): fine enough that blending many shapes into a
+ * pixel rounds nothing visible in 8 bits, and half the memory of floats (a plot is drawn at each
+ * epoch's end, when a training run's memory peaks).
  *
  * Coordinates are pixels, y down; pixel (i, j) covers [i, i+1) x [j, j+1). Colours are sRGB
  * values in [0, 1], and drawing blends: p += (c - p) * alpha, alpha clamped to 1.
@@ -25,13 +28,13 @@ struct raster_rect {
 
 struct raster {
     int w, h;
-    float *rgb; /* w*h*3, row-major */
+    uint16_t *rgb; /* w*h*3, row-major, value * 65535 */
 };
 
 /* Coverage of shapes, clipped to a box, blended into a raster in one go. */
 struct raster_mask {
     int w, h;
-    float *a;               /* w*h coverages in [0, 1] */
+    uint16_t *a;            /* w*h coverages in [0, 1], times 65535 */
     int cx0, cy0, cx1, cy1; /* clip box, pixels [cx0, cx1) x [cy0, cy1) */
     int bx0, by0, bx1, by1; /* box touched since the last composite (empty when bx0 >= bx1) */
 };
@@ -68,10 +71,20 @@ void raster_blend_pixel(struct raster *r, int x, int y, struct raster_color c, f
 void raster_fill_rect(struct raster *r, struct raster_rect rect, struct raster_color c,
                       float alpha);
 
+/* Channel ch (0 red, 1 green, 2 blue) of pixel (x, y), in [0, 1]. */
+float raster_get(const struct raster *r, int x, int y, int ch);
+
 /* Writes the raster as 8-bit RGB (v -> round(v * 255), clamped to 0..255) into img, an image
  * stride pixels wide, with the raster's top-left corner at (x0, y0); the caller makes sure that
  * it fits. img must not overlap the raster's pixels. */
 void raster_store_rgb8(const struct raster *r, uint8_t *img, size_t stride, int x0, int y0);
+/* Turns the raster into its 8-bit RGB picture (w*h*3 bytes, as raster_store_rgb8) in its own
+ * memory, which the caller then owns and frees; the raster is left empty. Needs no second
+ * buffer. */
+uint8_t *raster_take_rgb8(struct raster *r);
+
+/* The coverage of mask pixel (x, y), in [0, 1]. */
+float raster_mask_get(const struct raster_mask *m, int x, int y);
 
 /* Allocates a w x h mask of zero coverage, clipped to the whole of it. Returns 0 or -1 (out of
  * memory; raster_mask_free accepts the half-built mask). */
