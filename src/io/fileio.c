@@ -1,6 +1,6 @@
 /* Files in and out (fileio.h): atomic output through a temporary in the same folder, and input
  * opened only after a type check that cannot block. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
 #include "resnet_mnist/io/fileio.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -285,6 +286,28 @@ int file_open_input(const char *path, struct rm_status *st)
     return fd;
 }
 
+/* Files of at least this size are read into memory that asks for 2 MiB pages. */
+#define HUGE_READ_MIN ((size_t)4 << 20)
+#define HUGE_PAGE     ((size_t)2 << 20)
+
+/* A buffer for n bytes. A large one is aligned to 2 MiB pages and asks the kernel for them, so
+ * that filling it takes a page fault per 2 MiB rather than per 4 KiB: MNIST's training images
+ * are 11,500 small pages, and a page fault is costly in a virtual machine (reading the 7.8 MB
+ * test images was a third of a short `test`). free() releases it. */
+static void *alloc_read_buffer(size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (n >= HUGE_READ_MIN) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+            return NULL;
+        (void)madvise(p, n, MADV_HUGEPAGE); /* only advice: without it, small pages */
+        return p;
+    }
+#endif
+    return malloc(n);
+}
+
 int file_read_all(const char *path, unsigned char **data, size_t *len, struct rm_status *st)
 {
     *data = NULL;
@@ -293,8 +316,9 @@ int file_read_all(const char *path, unsigned char **data, size_t *len, struct rm
     if (fd < 0)
         return -1;
     struct stat sb;
-    size_t cap = fstat(fd, &sb) == 0 && sb.st_size > 0 ? (size_t)sb.st_size : 4096, n = 0;
-    unsigned char *buf = malloc(cap + 1);
+    /* one byte more than the size, so that the end is seen without growing the buffer */
+    size_t cap = (fstat(fd, &sb) == 0 && sb.st_size > 0 ? (size_t)sb.st_size : 4096) + 1, n = 0;
+    unsigned char *buf = alloc_read_buffer(cap + 1);
     if (!buf) {
         close(fd);
         return rm_fail(st, "%s: out of memory (%zu bytes)", path, cap);
