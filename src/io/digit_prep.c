@@ -83,7 +83,8 @@ static int longer_side(int x0, int y0, int x1, int y1)
     return x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0;
 }
 
-int digit_prep_choose(const struct blob *b, int count, int w, int h, float stroke, uint8_t *keep)
+int digit_prep_choose(const struct blob *b, int count, int w, int h, float stroke,
+                      const uint8_t *blot, uint8_t *keep)
 {
     if (count <= 0)
         return 0;
@@ -101,6 +102,16 @@ int digit_prep_choose(const struct blob *b, int count, int w, int h, float strok
         if (main < 0 || b[i].ink > b[main].ink)
             main = i;
     }
+    /* a blot is the digit only when no stroke comes near its ink */
+    if (blot && blot[main]) {
+        int alt = -1;
+        for (int i = 0; i < count; i++)
+            if (!blot[i] && !(inside && b[i].touches_border) &&
+                b[i].ink >= DIGIT_PREP_BLOT_MAIN_SHARE * b[main].ink &&
+                (alt < 0 || b[i].ink > b[alt].ink))
+                alt = i;
+        main = alt >= 0 ? alt : main;
+    }
     /* the digit's box grows by the strokes near it, until none is left to join */
     keep[main] = 1;
     int kept = 1, x0 = b[main].x0, y0 = b[main].y0, x1 = b[main].x1, y1 = b[main].y1, grew = 1;
@@ -109,7 +120,7 @@ int digit_prep_choose(const struct blob *b, int count, int w, int h, float strok
         int side = longer_side(x0, y0, x1, y1);
         double gap = DIGIT_PREP_STROKE_GAP * side;
         for (int i = 0; i < count; i++) {
-            if (keep[i] || (inside && b[i].touches_border))
+            if (keep[i] || (inside && b[i].touches_border) || (blot && blot[i]))
                 continue;
             int g = box_gap(&b[i], x0, y0, x1, y1);
             int stroke_like = longer_side(b[i].x0, b[i].y0, b[i].x1, b[i].y1) >=
@@ -265,9 +276,14 @@ static int choose_pieces(const float *ink, const uint8_t *mask, int w, int h, in
     if (*count == 0) /* cannot happen: the strongest ink is above Otsu's level */
         return rm_fail(st, "no ink found (blank image)");
     *keep = malloc((size_t)*count);
-    if (!*keep || ink_map_stroke_width(mask, w, h, stroke) != 0)
+    uint8_t *blot = malloc((size_t)*count);
+    if (!*keep || !blot || ink_map_stroke_width(mask, w, h, stroke) != 0 ||
+        digit_prep_blots(labels, *b, *count, w, *stroke, blot) != 0) {
+        free(blot);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    digit_prep_choose(*b, *count, w, h, *stroke, *keep);
+    }
+    digit_prep_choose(*b, *count, w, h, *stroke, blot, *keep);
+    free(blot);
     if (digit_prep_stroke(labels, *b, *count, *keep, w, h, scratch, stroke) != 0)
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     return 0;

@@ -674,18 +674,29 @@ static void test_digit_prep_choose(void **state)
     b[5] = piece(225, 210, 232, 216, 20, 0);   /* a bit of stroke overlapping the box */
     b[6] = piece(100, 280, 140, 292, 300, 0);  /* a stroke 60 pixels below: too far */
     uint8_t keep[7];
-    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 10.0f, keep), 3);
+    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 10.0f, NULL, keep), 3);
     const uint8_t want[7] = {0, 1, 1, 0, 0, 1, 0};
     assert_memory_equal(keep, want, 7);
     /* unknown stroke width (0): the blot is as long as a stroke */
-    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 0.0f, keep), 4);
+    assert_int_equal(digit_prep_choose(b, 7, 400, 300, 0.0f, NULL, keep), 4);
     assert_int_equal(keep[3], 1);
     /* only the border's pieces and a speck: the largest border piece is the digit */
     struct blob e[2] = {piece(0, 0, 30, 300, 9000, 1), piece(350, 40, 354, 44, 16, 0)};
-    assert_int_equal(digit_prep_choose(e, 2, 400, 300, 10.0f, keep), 1);
+    assert_int_equal(digit_prep_choose(e, 2, 400, 300, 10.0f, NULL, keep), 1);
     assert_int_equal(keep[0], 1);
     assert_int_equal(keep[1], 0);
-    assert_int_equal(digit_prep_choose(e, 0, 400, 300, 10.0f, keep), 0);
+    assert_int_equal(digit_prep_choose(e, 0, 400, 300, 10.0f, NULL, keep), 0);
+    /* blots: one overlapping the digit's box does not join it; one with more ink than a thin
+     * digit is not the digit, unless nothing else has a quarter of its ink */
+    struct blob f[3] = {piece(150, 100, 170, 220, 1200, 0), piece(165, 150, 195, 180, 1800, 0),
+                        piece(300, 100, 303, 103, 9, 0)};
+    const uint8_t blot[3] = {0, 1, 0};
+    assert_int_equal(digit_prep_choose(f, 3, 400, 300, 10.0f, blot, keep), 1);
+    assert_int_equal(keep[0], 1);
+    assert_int_equal(digit_prep_choose(f, 3, 400, 300, 10.0f, NULL, keep), 2);
+    f[0].ink = 400; /* the blot is then the main piece, and the stroke in its box joins it */
+    assert_int_equal(digit_prep_choose(f, 3, 400, 300, 10.0f, blot, keep), 2);
+    assert_int_equal(keep[1], 1);
 }
 
 /* The digit's stroke width from its pieces: a bar 12 pixels wide with 300 one-pixel grains of
@@ -725,6 +736,108 @@ static void test_digit_prep_stroke_ignores_grain(void **state)
     free(labels);
     free(scratch);
     free(mask);
+}
+
+/* Draws a disk of radius r centred at (cx, cy) into a w-wide mask (value 1). */
+static void disk(uint8_t *mask, int w, int h, int cx, int cy, int r)
+{
+    for (int y = cy - r; y <= cy + r; y++)
+        for (int x = cx - r; x <= cx + r; x++)
+            if (x >= 0 && y >= 0 && x < w && y < h &&
+                (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
+                mask[y * w + x] = 1;
+}
+
+/* The largest square inside a piece: a bar 4 pixels wide holds a 4 x 4 square, a disk of
+ * radius 8 one of 11 (17 / sqrt 2 = 12.02, less among whole pixels), a ring 3 pixels wide
+ * round a hole only 3 x 3 ones. */
+static void test_digit_prep_square(void **state)
+{
+    (void)state;
+    enum { W = 100, H = 40 };
+    uint8_t mask[W * H] = {0};
+    int32_t labels[W * H];
+    for (int y = 5; y < 35; y++)
+        for (int x = 5; x < 9; x++)
+            mask[y * W + x] = 1;
+    disk(mask, W, H, 40, 20, 8);
+    disk(mask, W, H, 75, 20, 12);
+    uint8_t hole[W * H] = {0};
+    disk(hole, W, H, 75, 20, 9);
+    for (int i = 0; i < W * H; i++)
+        mask[i] &= (uint8_t)!hole[i];
+    struct blob *b;
+    int count;
+    struct rm_status st;
+    assert_int_equal(blobs_find(mask, W, H, NULL, labels, &b, &count, &st), 0);
+    assert_int_equal(count, 3);
+    for (int i = 0; i < count; i++) /* by box: the bar, the disk, the ring */
+        assert_int_equal(digit_prep_square(labels, W, i + 1, &b[i]), b[i].x1 <= 10   ? 4
+                                                                     : b[i].x1 <= 50 ? 11
+                                                                                     : 3);
+    free(b);
+}
+
+/* Blots among pieces with strokes 4 pixels wide: a disk 17 pixels across is one; a short thick
+ * stroke (4 x 8), a speck (3 x 3), a long bar and a ring are not. */
+static void test_digit_prep_blots(void **state)
+{
+    (void)state;
+    enum { W = 140, H = 40 };
+    uint8_t mask[W * H] = {0}, blot[8];
+    int32_t labels[W * H];
+    for (int y = 5; y < 35; y++) /* a long bar */
+        for (int x = 5; x < 9; x++)
+            mask[y * W + x] = 1;
+    disk(mask, W, H, 30, 20, 8);  /* a blot */
+    for (int y = 16; y < 24; y++) /* a short stroke */
+        for (int x = 50; x < 54; x++)
+            mask[y * W + x] = 1;
+    for (int y = 19; y < 22; y++) /* a speck */
+        for (int x = 65; x < 68; x++)
+            mask[y * W + x] = 1;
+    uint8_t hole[W * H] = {0};
+    disk(mask, W, H, 100, 20, 14); /* a ring, like a 0 */
+    disk(hole, W, H, 100, 20, 10);
+    for (int i = 0; i < W * H; i++)
+        mask[i] &= (uint8_t)!hole[i];
+    struct blob *b;
+    int count;
+    struct rm_status st;
+    assert_int_equal(blobs_find(mask, W, H, NULL, labels, &b, &count, &st), 0);
+    assert_int_equal(count, 5);
+    assert_int_equal(digit_prep_blots(labels, b, count, W, 4.0f, blot), 0);
+    for (int i = 0; i < count; i++)
+        assert_int_equal(blot[i], b[i].x0 >= 20 && b[i].x1 <= 40);
+    /* with strokes as thick as the disk, nothing is a blot */
+    assert_int_equal(digit_prep_blots(labels, b, count, W, 17.0f, blot), 0);
+    for (int i = 0; i < count; i++)
+        assert_int_equal(blot[i], 0);
+    free(b);
+}
+
+/* A round blot of ink beside the digit, nearer its box than a tenth of its size (pieces that
+ * near join the digit whatever their size): left out, so the digit is fitted as without it. */
+static void test_digit_prep_blot_beside_left_out(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 2.0, 10, 10, 1);
+        int x1 = 0; /* right of the digit's darkest pixels */
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < PIC_W; x++)
+                x1 = pic[y * PIC_W + x] < 128 && x + 1 > x1 ? x + 1 : x1;
+        uint8_t blot[PIC_W * PIC_H] = {0};
+        disk(blot, PIC_W, PIC_H, x1 + 11, 38, 7);
+        for (int i = 0; i < PIC_W * PIC_H; i++)
+            pic[i] = blot[i] ? 0 : pic[i];
+        uint8_t out[MNIST_PIXELS];
+        prep_ok(out, pic, PIC_W, PIC_H, 1);
+        free(pic);
+        double mad = mean_abs_diff_aligned(out, digit(k));
+        if (mad > MAD_RESCALED)
+            fail_msg("blot beside, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+    }
 }
 
 static void test_digit_prep_invalid_arguments(void **state)
@@ -1093,6 +1206,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),
         cmocka_unit_test(test_digit_prep_choose),
         cmocka_unit_test(test_digit_prep_stroke_ignores_grain),
+        cmocka_unit_test(test_digit_prep_square),
+        cmocka_unit_test(test_digit_prep_blots),
+        cmocka_unit_test(test_digit_prep_blot_beside_left_out),
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
         cmocka_unit_test(test_digit_prep_file_errors),

@@ -49,6 +49,16 @@
 /* Pieces of ink not touching the border count as "something better" than those touching it
  * when their box's longer side is at least this share of the picture's shorter side. */
 #define DIGIT_PREP_MIN_EXTENT 0.1
+/* A piece of ink is a blot (a round speck, never one of the digit's strokes) when it fills at
+ * least DIGIT_PREP_BLOT_FILL of its box, both of its box's sides are at least
+ * DIGIT_PREP_BLOT_STROKES stroke widths (thicker than the pen) and the largest square of its
+ * pixels is at least DIGIT_PREP_BLOT_SQUARE of the box's longer side (as thick as it is wide). */
+#define DIGIT_PREP_BLOT_SQUARE  0.5
+#define DIGIT_PREP_BLOT_STROKES 1.25
+#define DIGIT_PREP_BLOT_FILL    0.6
+/* The digit's main piece is the piece with the most ink that is not a blot when it has at least
+ * this share of the largest blot's ink (a thin 1 beside a big blot). */
+#define DIGIT_PREP_BLOT_MAIN_SHARE 0.25
 
 /* Prepares one picture: pixels holds h rows of w pixels of `channels` bytes each (1 grey,
  * 2 grey+alpha, 3 RGB, 4 RGBA; no padding between rows). Writes 28*28 bytes (row-major,
@@ -80,14 +90,25 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
  * strokes are `stroke` pixels wide (ink_map_stroke_width; 0 if unknown): keep[i] = 1 for the
  * pieces of the digit, else 0. Pieces touching the picture's border are left out when a piece
  * that does not touch it reaches DIGIT_PREP_MIN_EXTENT; of the rest, the one with the most ink
- * is the digit's main piece. Others join the digit when their box comes within DIGIT_PREP_NEAR
- * of the digit's box (as a share of its longer side), or within DIGIT_PREP_STROKE_GAP when they
- * are strokes, not specks: at least DIGIT_PREP_SPECK_SHARE of the main piece's ink and at least
- * DIGIT_PREP_STROKE_LENGTH stroke widths long (a 5's detached bar, a broken stroke; not a round
- * blot). Repeatedly, as the digit's box grows. Returns the number kept (at least 1 when
- * count > 0). */
+ * is the digit's main piece (not a blot, see DIGIT_PREP_BLOT_MAIN_SHARE). Others join the digit
+ * when their box comes within DIGIT_PREP_NEAR of the digit's box (as a share of its longer side),
+ * or within DIGIT_PREP_STROKE_GAP when they are strokes, not specks: at least
+ * DIGIT_PREP_SPECK_SHARE of the main piece's ink and at least DIGIT_PREP_STROKE_LENGTH stroke
+ * widths long (a 5's detached bar, a broken stroke; not a round blot). Repeatedly, as the digit's
+ * box grows. A piece with blot[i] set (blot may be NULL) joins none, however near. Returns the
+ * number kept (at least 1 when count > 0). */
 int digit_prep_choose(const struct blob *blobs, int count, int w, int h, float stroke,
-                      uint8_t *keep);
+                      const uint8_t *blot, uint8_t *keep);
+
+/* The side of the largest square of pixels of piece b (label `label` in the labels map of a
+ * picture w pixels wide, as blobs_find's), or -1 when out of memory. */
+int digit_prep_square(const int32_t *labels, int w, int32_t label, const struct blob *b);
+
+/* blot[i] = 1 for the blots (DIGIT_PREP_BLOT_*) among count pieces (blobs_find's, labels their
+ * map w pixels wide) of a picture whose strokes are `stroke` pixels wide, else 0. The work is
+ * bounded by the pieces' pixels. Returns 0, or -1 when out of memory. */
+int digit_prep_blots(const int32_t *labels, const struct blob *b, int count, int w, float stroke,
+                     uint8_t *blot);
 
 /* The width of the digit's strokes (ink_map_stroke_width) from its pieces: those of count pieces
  * (blobs_find's, labels their w x h map) with keep[i] set and at least DIGIT_PREP_SPECK_SHARE of
