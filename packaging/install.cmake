@@ -39,9 +39,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
-# dpkg-shlibdeps works out the libraries' packages; the plots' font is a file, not a library
+# dpkg-shlibdeps works out the linked libraries' packages; the plots' font is a file, and libcurl
+# and libarchive are loaded by `fetch` (src/io/net_libs.c), so none of those three shows in the
+# binary's needed libraries. libcurl from 7.85 for CURLOPT_PROTOCOLS_STR.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "fonts-dejavu-core, libcurl4 (>= 7.85.0), libarchive13 (>= 3.0.4)")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "dataset-fashion-mnist")
 # the long description (CPack puts the summary above it)
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION

