@@ -55,11 +55,19 @@
 #define SPLIT_LINE_DIST  0.6
 /* ...the candidates for that line: lines through two of at most this many tall groups */
 #define SPLIT_LINE_CANDIDATES 24
-/* ...and the digits of a number are close together: gaps wider than SPLIT_RUN_GAP heights
- * between groups (left to right) break them into runs, and the runs with fewer groups than
- * the largest (the table's texture beyond the paper's edge, a word) are left out; runs as large
- * as the largest are all kept (digits spaced out). */
-#define SPLIT_RUN_GAP 1.5
+/* ...and the digits of a number are close together: a gap between groups (left to right)
+ * wider than SPLIT_RUN_GAP_FAR heights, or wider than SPLIT_RUN_GAP heights and SPLIT_RUN_OUTLIER
+ * times the number's median gap, breaks them into runs, and the runs with fewer groups than the
+ * largest (the table's texture beyond the paper's edge, a word) are left out; runs as large as
+ * the largest are all kept (digits spaced out). Next to a group narrower than SPLIT_RUN_NARROW
+ * heights only the far limit holds: a "1" written at a digit's pitch leaves the rest of its cell
+ * blank. (The generated set's numbers leave at most 0.7 heights between digits; a blot of the
+ * table's edge 1.44 heights left of one, 4.6 times its median gap, was read as a digit under the
+ * far limit alone.) */
+#define SPLIT_RUN_GAP_FAR 1.5
+#define SPLIT_RUN_GAP     1.0
+#define SPLIT_RUN_OUTLIER 2.0
+#define SPLIT_RUN_NARROW  0.4
 /* Step 2 again: a group less tall than SPLIT_SHORT_GROUP of the digits' height, once strokes
  * are joined, is not a digit (a speck, a dot, a detached stroke would only add a digit) */
 #define SPLIT_SHORT_GROUP 0.5
@@ -439,21 +447,62 @@ static void off_line(const struct group *g, int ng, double height, int *off)
                  fabs(centre_y(&g[i]) - (at + slope * centre_x(&g[i]))) > SPLIT_LINE_DIST * height;
 }
 
-/* Step 2 again: off[i] = 1 for the groups (left to right, those already off left as they are)
- * of the runs with fewer members than the largest run, runs being broken by gaps wider than
- * SPLIT_RUN_GAP heights (runs as large as the largest are all kept). run: room for ng ints. */
-static void off_run(const struct group *g, int ng, double height, int *off, int *run)
+/* 1 if a gap of gap pixels between group a (the run's rightmost so far) and group b, the next,
+ * breaks the run, given the number's median gap (pixels). */
+static int run_breaks(const struct group *a, const struct group *b, int gap, double median,
+                      double height)
 {
+    if (gap > SPLIT_RUN_GAP_FAR * height)
+        return 1;
+    int narrow =
+        a->x1 - a->x0 < SPLIT_RUN_NARROW * height || b->x1 - b->x0 < SPLIT_RUN_NARROW * height;
+    return !narrow && gap > SPLIT_RUN_GAP * height && gap > SPLIT_RUN_OUTLIER * median;
+}
+
+/* The gaps between the groups not off, left to right: from the right edge of those before to
+ * the next's left edge (0 when they overlap); into gaps (room for ng ints), their count
+ * returned. */
+static int group_gaps(const struct group *g, int ng, const int *off, int *gaps)
+{
+    int k = 0;
+    for (int i = 0, right = -1; i < ng; i++) {
+        if (off[i])
+            continue;
+        if (right >= 0)
+            gaps[k++] = g[i].x0 > right ? g[i].x0 - right : 0;
+        right = g[i].x1 > right ? g[i].x1 : right;
+    }
+    return k;
+}
+
+/* Step 2 again: off[i] = 1 for the groups (left to right, those already off left as they are)
+ * of the runs with fewer members than the largest run, runs being broken by gaps as run_breaks
+ * says (runs as large as the largest are all kept). run: room for ng ints. Returns 0, or -1 when
+ * out of memory. */
+static int off_run(const struct group *g, int ng, double height, int *off, int *run)
+{
+    int *gaps = malloc((size_t)(ng > 0 ? ng : 1) * sizeof *gaps);
+    if (!gaps)
+        return -1;
+    int k = group_gaps(g, ng, off, gaps);
+    qsort(gaps, (size_t)k, sizeof *gaps, cmp_int);
+    double median = k == 0 ? 0 : k % 2 ? gaps[k / 2] : 0.5 * (gaps[k / 2 - 1] + gaps[k / 2]);
+    free(gaps);
     int most = 0;
-    for (int i = 0, right = 0, start = -1; i < ng; i++) {
+    /* right: the run's right edge so far, reached by group last */
+    for (int i = 0, right = 0, last = -1, start = -1; i < ng; i++) {
         run[i] = 0;
         if (off[i])
             continue;
-        if (start < 0 || g[i].x0 - right > SPLIT_RUN_GAP * height) {
+        if (start < 0 || run_breaks(&g[last], &g[i], g[i].x0 - right, median, height)) {
             start = i;
             right = g[i].x1;
+            last = i;
         }
-        right = g[i].x1 > right ? g[i].x1 : right;
+        if (g[i].x1 >= right) {
+            right = g[i].x1;
+            last = i;
+        }
         run[start]++; /* the run's size, counted at its first member */
         run[i] = i == start ? run[i] : -start - 1;
         most = run[start] > most ? run[start] : most;
@@ -464,6 +513,7 @@ static void off_run(const struct group *g, int ng, double height, int *off, int 
         int size = run[i] > 0 ? run[i] : run[-run[i] - 1];
         off[i] = size < most;
     }
+    return 0;
 }
 
 /* The share of the points t = t0, t0 + 1, ..., t1 along the line through (cx, cy) in the
@@ -594,7 +644,10 @@ int number_split(const float *ink, const uint8_t *mask, int w, int h,
         heights[i] = heights[i] ||
                      (opt->merge_strokes && g[i].y1 - g[i].y0 < SPLIT_SHORT_GROUP * height) ||
                      edge_stroke(&p, i, &g[i]);
-    off_run(g, ng, height, heights, keep); /* keep: done with, room for ng ints */
+    if (off_run(g, ng, height, heights, keep) != 0) { /* keep: done with, room for ng ints */
+        rm_fail(st, "out of memory");
+        goto done;
+    }
     for (int gi = 0; gi < ng; gi++)
         if (!heights[gi] && /* on the line */
             number_cut_group(&p, gi, &g[gi], opt, prof, cuts, &list, st) != 0)

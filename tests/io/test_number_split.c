@@ -366,6 +366,34 @@ static void test_number_split_far_pieces_dropped(void **state)
     pic_free(&p);
 }
 
+/* A digit-wide piece 1.2 digit heights left of a number whose digits are 0.23 heights apart (a
+ * blot of the table's edge) is left out; digits all 1.2 heights apart stay one number. */
+static void test_number_split_wide_piece_far_left_dropped(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 400, 200);
+    ring(&p, 40, 60, 76, 120, 6); /* 72 pixels (1.2 heights) from the number */
+    ring(&p, 148, 60, 184, 120, 6);
+    ring(&p, 198, 60, 234, 120, 6);
+    ring(&p, 248, 60, 284, 120, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 148, 60, 184, 120);
+    free(d);
+    pic_free(&p);
+    /* digits spaced out as widely, all of them, are one number */
+    pic_init(&p, 500, 200);
+    for (int i = 0; i < 4; i++)
+        ring(&p, 40 + 108 * i, 60, 76 + 108 * i, 120, 6);
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 4);
+    free(d);
+    pic_free(&p);
+}
+
 /* A slanted line as tall as two thirds of a digit far above the number (a stroke of the paper's
  * edge): it is left out and does not pull the number's line off the digits (a least-squares
  * line through all four centres passes more than 0.6 heights from them). */
@@ -589,6 +617,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_off_the_line_dropped),
         cmocka_unit_test(test_number_split_blots_dropped),
         cmocka_unit_test(test_number_split_far_pieces_dropped),
+        cmocka_unit_test(test_number_split_wide_piece_far_left_dropped),
         cmocka_unit_test(test_number_split_line_not_pulled_by_a_far_stroke),
         cmocka_unit_test(test_number_split_line_of_many_digits),
         cmocka_unit_test(test_number_split_digits_among_many_pieces),
