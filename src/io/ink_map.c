@@ -423,6 +423,14 @@ int ink_map_dilate(uint8_t *mask, int w, int h, int r)
     return 0;
 }
 
+double ink_map_paper_share(const uint8_t *mask, size_t n)
+{
+    size_t paper = 0;
+    for (size_t i = 0; i < n; i++)
+        paper += !mask[i];
+    return n ? (double)paper / n : 0.0;
+}
+
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
                   int polarity, float stroke, struct ink_map_info *info, struct rm_status *st)
 {
@@ -483,6 +491,10 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
                 rm_fail(st, "out of memory (%dx%d pixels)", w, h);
                 goto done;
             }
+            /* the paper's grain under a shadow's low level can mask all of it: the background
+             * then stays the last one that had paper to go by */
+            if (ink_map_paper_share(mask, n) < INK_MAP_MIN_PAPER_LEFT)
+                break;
             if (ink_map_background(bg, g, mask, w, h, st) != 0)
                 goto done;
         }

@@ -348,6 +348,53 @@ static void test_ink_map_polarity_wide_number(void **state)
     free(mask);
 }
 
+/* A grainy picture (noise +-20 levels) half in a shadow (the paper 200, in the shadow 130) and a
+ * small dark stroke on the lit half: the grain under a quarter of Otsu's level masks all the
+ * picture on a later pass; the background stays the last one that had paper to go by, so the
+ * lighting is found uneven (not a single paper level, under which all the shadow is ink) and
+ * most of the shadow's paper is not ink (Otsu's level still takes its darkest grain). */
+static void test_ink_map_build_grainy_shadow(void **state)
+{
+    (void)state;
+    const int w = 600, h = 800;
+    size_t n = (size_t)w * h;
+    uint8_t *px = malloc(n), *mask = malloc(n);
+    float *ink = malloc(n * sizeof *ink);
+    assert_non_null(px && ink && mask);
+    uint32_t seed = 99;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            seed = seed * 1664525u + 1013904223u;
+            int v = (x < 250 ? 130 : 200) + (int)(seed >> 24) * 41 / 256 - 20;
+            if (x >= 380 && x < 480 && y >= 390 && y < 402)
+                v = 60;
+            px[(size_t)y * w + x] = (uint8_t)v;
+        }
+    struct rm_status st;
+    struct ink_map_info info;
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
+    assert_int_equal(info.dark_ink, 1);
+    assert_int_equal(info.flat, 0);
+    size_t shadow = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 20; x < 230; x++)
+            shadow += mask[(size_t)y * w + x] != 0;
+    if (shadow > (size_t)h * 210 / 2)
+        fail_msg("%zu pixels of the shadow's paper taken for ink", shadow);
+    assert_int_equal(mask[395 * w + 430], 1);
+    free(px);
+    free(ink);
+    free(mask);
+}
+
+static void test_ink_map_paper_share(void **state)
+{
+    (void)state;
+    const uint8_t m[5] = {0, 1, 0, 255, 0};
+    assert_float_equal(ink_map_paper_share(m, 5), 0.6, 1e-12);
+    assert_float_equal(ink_map_paper_share(m, 0), 0.0, 0.0);
+}
+
 int main(int argc, char **argv)
 {
     tu_select_case(argc, argv);
@@ -363,6 +410,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ink_map_stroke_width),
         cmocka_unit_test(test_ink_map_closing_follows_shadow_edge),
         cmocka_unit_test(test_ink_map_polarity_wide_number),
+        cmocka_unit_test(test_ink_map_build_grainy_shadow),
+        cmocka_unit_test(test_ink_map_paper_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

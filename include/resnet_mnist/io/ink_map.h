@@ -27,6 +27,9 @@
 /* ... leaving out the pixels of at least this share of Otsu's level on the previous map (and
  * their rim), so that the faint anti-aliased edges of a large digit do not pass for paper. */
 #define INK_MAP_PROVISIONAL 0.25f
+/* A next background estimate is made only when the ink found (and its rim) leaves at least
+ * this share of the picture as paper; else the passes stop (a shadow's grain can mask it all). */
+#define INK_MAP_MIN_PAPER_LEFT 0.1
 /* A background window needs at least this share of paper; else a twice wider one is used. */
 #define INK_MAP_MIN_PAPER 0.1
 /* ink_map_closing's window, in stroke widths either side, and its largest grid. */
@@ -95,6 +98,9 @@ int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struc
 /* mask dilated by a (2r+1) x (2r+1) square, in place. Returns 0, or -1 when out of memory. */
 int ink_map_dilate(uint8_t *mask, int w, int h, int r);
 
+/* The share (0..1) of n mask bytes that are 0 (paper); 0 when n is 0. */
+double ink_map_paper_share(const uint8_t *mask, size_t n);
+
 struct ink_map_info {
     int dark_ink;     /* 1 when the ink is darker than the paper */
     int flat;         /* 1 when the lighting was even (INK_MAP_FLAT_LEVELS) */
@@ -111,11 +117,11 @@ struct ink_map_info {
  * the caller gives it; light ink is turned into dark ink); the background: with stroke 0, a first
  * one from all pixels (ink_map_background), then INK_MAP_PASSES more each leaving out the ink the
  * previous one showed (down to INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256
- * pixels); with the width of the ink's strokes known (stroke > 0, pixels), ink_map_closing; an even
- * background becomes the border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the
- * mask of Otsu's level. ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with
- * "no ink found (blank image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of
- * memory". */
+ * pixels; while that leaves INK_MAP_MIN_PAPER_LEFT of paper); with the width of the ink's strokes
+ * known (stroke > 0, pixels), ink_map_closing; an even background becomes the border's median
+ * (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's level. ink: w*h floats,
+ * mask: w*h bytes (caller's). info may be NULL. Fails with "no ink found (blank image)" when the
+ * ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of memory". */
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
                   int polarity, float stroke, struct ink_map_info *info, struct rm_status *st);
 
