@@ -16,6 +16,7 @@
 #include "resnet_mnist/engine/weights.h"
 #include "resnet_mnist/io/digit_grid.h"
 #include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/image_shrink.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/image_plain.h"
 #include "resnet_mnist/io/idx.h"
@@ -268,16 +269,26 @@ static int split_file(const char *path, struct model *m, struct number_digit **d
     struct rm_status st;
     uint8_t *pixels = NULL, *mask = NULL;
     float *ink = NULL;
-    int w, h, c, rc = -1;
+    int w, h, c, f, rc = -1;
     if (digit_prep_load_image(path, &pixels, &w, &h, &c, &st) != 0) {
         error_line("%s", st.msg);
         return -1;
     }
-    if (digit_prep_ink(pixels, w, h, c, &ink, &mask, &st) == 0) {
+    int full_w = w, full_h = h;
+    if (image_shrink(&pixels, &w, &h, c, IMAGE_WORK_SIDE, &f, &st) == 0 &&
+        digit_prep_ink(pixels, w, h, c, &ink, &mask, &st) == 0) {
         struct number_split_options opt = number_split_defaults();
         opt.scorer.score = score_digit;
         opt.scorer.ctx = m;
         rc = number_split(ink, mask, w, h, &opt, digits, n, &st);
+    }
+    /* the boxes in the picture's own pixels */
+    for (int i = 0; rc == 0 && f > 1 && i < *n; i++) {
+        struct number_digit *d = &(*digits)[i];
+        d->x0 *= f;
+        d->y0 *= f;
+        d->x1 = d->x1 * f < full_w ? d->x1 * f : full_w;
+        d->y1 = d->y1 * f < full_h ? d->y1 * f : full_h;
     }
     if (rc != 0)
         error_line("%s: %s", path, st.msg);

@@ -17,6 +17,7 @@
 
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/image.h"
+#include "resnet_mnist/io/image_shrink.h"
 
 /* ink_map_build into new buffers (stroke 0: the paper by blurring, else by a closing). */
 static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polarity, float stroke,
@@ -406,7 +407,9 @@ int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)
     if (digit_prep_load_image(path, &pixels, &w, &h, &c, st) != 0)
         return -1;
     struct rm_status why;
-    int rc = digit_prep_pixels(out, pixels, w, h, c, &why);
+    int rc = image_shrink(&pixels, &w, &h, c, IMAGE_WORK_SIDE, NULL, &why);
+    if (rc == 0)
+        rc = digit_prep_pixels(out, pixels, w, h, c, &why);
     free(pixels);
     if (rc != 0)
         return rm_fail(st, "%s: %s", path, why.msg);

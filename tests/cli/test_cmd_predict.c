@@ -19,6 +19,7 @@
 
 #include "resnet_mnist/io/ckpt.h"
 #include "resnet_mnist/io/digit_prep.h"
+#include "resnet_mnist/io/image_shrink.h"
 #include "resnet_mnist/io/idx.h"
 #include "resnet_mnist/io/number_split.h"
 #include "resnet_mnist/engine/dataset.h"
@@ -45,39 +46,57 @@ static const int number_digits[3] = {6, 10, 18};
 #define NUMBER_Y    8
 
 /* Writes golden digit k enlarged x3 (pixel replication), dark on white, at (10, 7) in a
- * 100 x 96 picture. */
-static char *write_digit_png(const char *name, int k)
+ * 100 x 96 picture; the whole picture enlarged `times` times more. */
+static char *write_digit_png_times(const char *name, int k, int times)
 {
-    uint8_t pic[96 * 100];
-    memset(pic, 255, sizeof pic);
+    int w = 100 * times, h = 96 * times;
+    uint8_t *pic = malloc((size_t)w * (size_t)h);
+    assert_non_null(pic);
+    memset(pic, 255, (size_t)w * (size_t)h);
     const uint8_t *d = golden.images + (size_t)k * MNIST_PIXELS;
-    for (int y = 0; y < 84; y++)
-        for (int x = 0; x < 84; x++)
-            pic[(7 + y) * 100 + 10 + x] = (uint8_t)(255 - d[(y / 3) * 28 + x / 3]);
+    for (int y = 0; y < 84 * times; y++)
+        for (int x = 0; x < 84 * times; x++)
+            pic[(size_t)(7 * times + y) * (size_t)w + (size_t)(10 * times + x)] =
+                (uint8_t)(255 - d[(y / (3 * times)) * 28 + x / (3 * times)]);
     char *path = tu_path(dir, name);
     struct rm_status st;
-    if (png_write(path, pic, 100, 96, 1, &st) != 0)
+    if (png_write(path, pic, w, h, 1, &st) != 0)
         fail_msg("%s", st.msg);
+    free(pic);
     return path;
 }
 
-/* Three golden digits enlarged x3, dark on white, 100 pixels apart. */
-static char *write_number_png(const char *name)
+static char *write_digit_png(const char *name, int k)
 {
-    static uint8_t pic[NUMBER_H * NUMBER_W];
-    memset(pic, 255, sizeof pic);
+    return write_digit_png_times(name, k, 1);
+}
+
+/* Three golden digits enlarged x3, dark on white, 100 pixels apart; the whole picture enlarged
+ * k times more (nearest neighbour). */
+static char *write_number_png_times(const char *name, int k)
+{
+    int w = NUMBER_W * k, h = NUMBER_H * k;
+    uint8_t *pic = malloc((size_t)w * (size_t)h);
+    assert_non_null(pic);
+    memset(pic, 255, (size_t)w * (size_t)h);
     for (int i = 0; i < 3; i++) {
         const uint8_t *d = golden.images + (size_t)number_digits[i] * MNIST_PIXELS;
-        for (int y = 0; y < 84; y++)
-            for (int x = 0; x < 84; x++)
-                pic[(NUMBER_Y + y) * NUMBER_W + NUMBER_X(i) + x] =
-                    (uint8_t)(255 - d[(y / 3) * 28 + x / 3]);
+        for (int y = 0; y < 84 * k; y++)
+            for (int x = 0; x < 84 * k; x++)
+                pic[(size_t)(NUMBER_Y * k + y) * (size_t)w + (size_t)(NUMBER_X(i) * k + x)] =
+                    (uint8_t)(255 - d[(y / (3 * k)) * 28 + x / (3 * k)]);
     }
     char *path = tu_path(dir, name);
     struct rm_status st;
-    if (png_write(path, pic, NUMBER_W, NUMBER_H, 1, &st) != 0)
+    if (png_write(path, pic, w, h, 1, &st) != 0)
         fail_msg("%s", st.msg);
+    free(pic);
     return path;
+}
+
+static char *write_number_png(const char *name)
+{
+    return write_number_png_times(name, 1);
 }
 
 static int setup(void **state)
@@ -710,6 +729,87 @@ static void test_cmd_predict_number_json(void **state)
     free(err);
 }
 
+/* A single digit's picture larger than IMAGE_WORK_SIDE is prepared shrunk by a whole factor:
+ * 24 times the digit picture (2400 pixels wide, shrunk by 2) gets exactly the probabilities of
+ * 12 times it (1200, not shrunk). */
+static void test_cmd_predict_large_picture_shrunk(void **state)
+{
+    (void)state;
+    assert_true(100 * 24 > IMAGE_WORK_SIDE && 100 * 12 <= IMAGE_WORK_SIDE);
+    char *big = write_digit_png_times("digit-x24.png", 0, 24);
+    char *half = write_digit_png_times("digit-x12.png", 0, 12);
+    char *out, *err;
+    int rc = tu_run_program(&out, &err, "predict", "--json", "--weights", weights, big, half, NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    char *second = strchr(out, '\n');
+    assert_non_null(second);
+    *second++ = '\0';
+    cJSON *a = cJSON_Parse(out), *b = cJSON_Parse(second);
+    assert_non_null(a);
+    assert_non_null(b);
+    cJSON *pa = cJSON_GetObjectItem(a, "probabilities"),
+          *pb = cJSON_GetObjectItem(b, "probabilities");
+    assert_int_equal(cJSON_GetArraySize(pa), MODEL_CLASSES);
+    for (int k = 0; k < MODEL_CLASSES; k++)
+        assert_true(cJSON_GetArrayItem(pa, k)->valuedouble ==
+                    cJSON_GetArrayItem(pb, k)->valuedouble);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    free(out);
+    free(err);
+    free(big);
+    free(half);
+}
+
+/* A picture larger than IMAGE_WORK_SIDE is prepared shrunk by a whole factor, and the boxes
+ * are given in its own pixels: 8 times the number picture (2560 pixels wide, shrunk by 2) reads
+ * as 4 times it (1280, not shrunk), with every box twice as large. */
+static void test_cmd_predict_number_large_picture_shrunk(void **state)
+{
+    (void)state;
+    assert_true(NUMBER_W * 8 > IMAGE_WORK_SIDE && NUMBER_W * 4 <= IMAGE_WORK_SIDE);
+    char *big = write_number_png_times("number-x8.png", 8);
+    char *half = write_number_png_times("number-x4.png", 4);
+    char *out8, *out4, *err;
+    int rc = tu_run_program(&out8, &err, "predict", "--number", "--json", "--weights", weights, big,
+                            NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    free(err);
+    rc = tu_run_program(&out4, &err, "predict", "--number", "--json", "--weights", weights, half,
+                        NULL);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, err);
+    free(err);
+    cJSON *o8 = cJSON_Parse(out8), *o4 = cJSON_Parse(out4);
+    assert_non_null(o8);
+    assert_non_null(o4);
+    assert_string_equal(cJSON_GetObjectItem(o8, "number")->valuestring,
+                        cJSON_GetObjectItem(o4, "number")->valuestring);
+    cJSON *d8 = cJSON_GetObjectItem(o8, "digits"), *d4 = cJSON_GetObjectItem(o4, "digits");
+    assert_int_equal(cJSON_GetArraySize(d8), 3);
+    assert_int_equal(cJSON_GetArraySize(d4), 3);
+    for (int i = 0; i < 3; i++) {
+        cJSON *b8 = cJSON_GetObjectItem(cJSON_GetArrayItem(d8, i), "box");
+        cJSON *b4 = cJSON_GetObjectItem(cJSON_GetArrayItem(d4, i), "box");
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(cJSON_GetArrayItem(b8, k)->valueint,
+                             2 * cJSON_GetArrayItem(b4, k)->valueint);
+        cJSON *p8 = cJSON_GetObjectItem(cJSON_GetArrayItem(d8, i), "probabilities");
+        cJSON *p4 = cJSON_GetObjectItem(cJSON_GetArrayItem(d4, i), "probabilities");
+        for (int k = 0; k < MODEL_CLASSES; k++)
+            assert_true(cJSON_GetArrayItem(p8, k)->valuedouble ==
+                        cJSON_GetArrayItem(p4, k)->valuedouble);
+    }
+    cJSON_Delete(o8);
+    cJSON_Delete(o4);
+    free(out8);
+    free(out4);
+    free(big);
+    free(half);
+}
+
 /* predict --number: "FILE: NUMBER  (d P%, ...)" per picture; --show draws every digit as the
  * network saw it, in order; a picture that fails is reported and the others still predicted. */
 static void test_cmd_predict_number_human_show_and_failures(void **state)
@@ -935,7 +1035,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cmd_predict_refuses_non_finite_outputs),
         cmocka_unit_test(test_cmd_predict_output_never_replaces_input),
         cmocka_unit_test(test_cmd_predict_fifo_refused_at_once),
+        cmocka_unit_test(test_cmd_predict_large_picture_shrunk),
         cmocka_unit_test(test_cmd_predict_number_json),
+        cmocka_unit_test(test_cmd_predict_number_large_picture_shrunk),
         cmocka_unit_test(test_cmd_predict_number_human_show_and_failures),
         cmocka_unit_test(test_cmd_predict_images_resized_and_named),
     };

@@ -1,0 +1,26 @@
+#ifndef RESNET_MNIST_IMAGE_SHRINK_H
+#define RESNET_MNIST_IMAGE_SHRINK_H
+
+#include <stdint.h>
+
+#include "resnet_mnist/io/status.h"
+
+/* Pictures are prepared at no more than this many pixels on their longer side: the largest the
+ * preparation was tuned and measured on (the README's test pictures go from 60 to 2000 pixels,
+ * so none of them is shrunk). A phone's 4000 x 3000 photo took 6.0-6.4 s and 373 MB to prepare
+ * at full size, 1.4-1.5 s and 98 MB at this one. Shrinking further was measured on the dev
+ * pictures: at 1200 one single digit more right and two numbers fewer; at 800 a number shrunk
+ * to 513 pixels lost every digit. */
+#define IMAGE_WORK_SIDE 2000
+
+/* Shrinks an 8-bit picture of `channels` interleaved channels whose longer side is over
+ * max_side by the smallest whole factor f that brings it within max_side: each new pixel is the
+ * mean of an f x f block (clipped at the right and bottom edges), rounded. *pixels is replaced
+ * (the old block freed) and *w, *h updated; a picture already small enough is left as it is
+ * (f = 1). *factor (when not NULL) gets f: pixel (x, y) of the result covers the original's
+ * [f x, f x + f) x [f y, f y + f). Returns 0, or -1 when out of memory (the picture then
+ * unchanged). */
+int image_shrink(uint8_t **pixels, int *w, int *h, int channels, int max_side, int *factor,
+                 struct rm_status *st);
+
+#endif
