@@ -636,57 +636,44 @@ void model_backward(struct model *m, const uint8_t *labels, int n)
     lap(m, STAGE_CONV1_BWD, &t);
 }
 
-/* The update is element-wise: one contiguous range per thread, of equal size in whole vectors,
- * so that the threads finish together (32768-float chunks split 3:4 on two threads). The split
- * cannot change a result. */
-#define SGD_TASKS_MAX 64
-#define SGD_PIECE     8192
+/* The update is element-wise: chunks of it run on the pool. */
+#define SGD_CHUNK  32768
+#define SGD_CHUNKS ((MODEL_MAX_PARAM_FLOATS + SGD_CHUNK - 1) / SGD_CHUNK) /* at most */
 
 struct sgd_job {
     struct model *m;
     float lr, momentum;
     int first;
-    size_t per_task;
-    int bad[SGD_TASKS_MAX]; /* a task's parameters hold an infinity or NaN after its update */
+    int bad[SGD_CHUNKS]; /* a task's parameters hold an infinity or NaN after its update */
 };
 
 static void sgd_task(void *ctx, int task, int thread)
 {
     (void)thread;
     struct sgd_job *j = ctx;
-    size_t all = j->m->param_floats, lo = (size_t)task * j->per_task;
-    if (lo >= all)
-        return;
-    size_t end = all - lo < j->per_task ? all : lo + j->per_task;
-    int bad = 0;
-    /* pieces of 8192 floats, each checked while it is still in cache from its update, rather
-     * than in a serial pass over all the weights after it */
-    for (; lo < end; lo += SGD_PIECE) {
-        size_t n = end - lo < SGD_PIECE ? end - lo : SGD_PIECE;
-        float *p = j->m->params + lo, *v = j->m->momentum + lo;
-        const float *g = j->m->grads + lo;
-        if (j->m->weight_decay != 0 || j->m->nesterov) {
-            struct sgd_options o = {j->lr, j->momentum, j->m->weight_decay, j->m->nesterov};
-            sgd_step_decayed(p, v, g, n, &o, j->first);
-        } else { /* the tutorial's step, bit for bit */
-            sgd_step(p, v, g, n, j->lr, j->momentum, j->first);
-        }
-        bad |= !floats_all_finite(p, n);
+    size_t lo = (size_t)task * SGD_CHUNK;
+    size_t all = j->m->param_floats, n = all - lo < SGD_CHUNK ? all - lo : SGD_CHUNK;
+    if (j->m->weight_decay != 0 || j->m->nesterov) {
+        struct sgd_options o = {j->lr, j->momentum, j->m->weight_decay, j->m->nesterov};
+        sgd_step_decayed(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, &o, j->first);
+    } else { /* the tutorial's step, bit for bit */
+        sgd_step(j->m->params + lo, j->m->momentum + lo, j->m->grads + lo, n, j->lr, j->momentum,
+                 j->first);
     }
-    j->bad[task] = bad;
+    /* checked while the chunk is still in cache from its update, rather than in a serial pass
+     * over all the weights after it */
+    j->bad[task] = !floats_all_finite(j->m->params + lo, n);
 }
 
 int model_sgd_step(struct model *m, float lr, float momentum)
 {
     double t = clock_seconds();
-    struct sgd_job j = {m, lr, momentum, m->steps == 0, 0, {0}};
-    int tasks = m->pool.threads < SGD_TASKS_MAX ? m->pool.threads : SGD_TASKS_MAX;
-    j.per_task = (m->param_floats + (size_t)tasks - 1) / (size_t)tasks;
-    j.per_task = (j.per_task + 15) / 16 * 16; /* whole 64-byte lines */
-    thread_pool_run(&m->pool, tasks, sgd_task, &j);
+    struct sgd_job j = {m, lr, momentum, m->steps == 0, {0}};
+    int chunks = (int)((m->param_floats + SGD_CHUNK - 1) / SGD_CHUNK);
+    thread_pool_run(&m->pool, chunks, sgd_task, &j);
     m->steps++;
     int bad = 0;
-    for (int k = 0; k < tasks; k++)
+    for (int k = 0; k < chunks; k++)
         bad |= j.bad[k];
     lap(m, STAGE_SGD, &t);
     return bad ? -1 : 0;
