@@ -34,6 +34,18 @@ static void *open_library(const char *soname, const char *package, struct rm_sta
         memcpy(&l->field, &sym, sizeof sym);                                                       \
     } while (0)
 
+/* The functions looked up, by library: the fields of struct net_libs. */
+// clang-format off
+#define CURL_FUNCTIONS(X) \
+    X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) X(curl_easy_setopt) \
+    X(curl_easy_perform) X(curl_easy_cleanup) X(curl_easy_strerror)
+#define ARCHIVE_FUNCTIONS(X) \
+    X(archive_read_new) X(archive_read_support_filter_gzip) X(archive_read_support_format_tar) \
+    X(archive_read_open_memory) X(archive_read_next_header) X(archive_read_data) \
+    X(archive_read_free) X(archive_error_string) X(archive_entry_pathname) \
+    X(archive_entry_filetype)
+// clang-format on
+
 int net_libs_open(struct net_libs *l, const char *curl_soname, const char *archive_soname,
                   struct rm_status *st)
 {
@@ -41,26 +53,13 @@ int net_libs_open(struct net_libs *l, const char *curl_soname, const char *archi
     void *curl = open_library(curl_soname, "libcurl4", st);
     if (!curl)
         return -1;
-    FIND(curl, curl_soname, curl_global_init);
-    FIND(curl, curl_soname, curl_global_cleanup);
-    FIND(curl, curl_soname, curl_easy_init);
-    FIND(curl, curl_soname, curl_easy_setopt);
-    FIND(curl, curl_soname, curl_easy_perform);
-    FIND(curl, curl_soname, curl_easy_cleanup);
-    FIND(curl, curl_soname, curl_easy_strerror);
+#define FIND_CURL(field) FIND(curl, curl_soname, field);
+    CURL_FUNCTIONS(FIND_CURL)
     void *archive = open_library(archive_soname, "libarchive13", st);
     if (!archive)
         return -1;
-    FIND(archive, archive_soname, archive_read_new);
-    FIND(archive, archive_soname, archive_read_support_filter_gzip);
-    FIND(archive, archive_soname, archive_read_support_format_tar);
-    FIND(archive, archive_soname, archive_read_open_memory);
-    FIND(archive, archive_soname, archive_read_next_header);
-    FIND(archive, archive_soname, archive_read_data);
-    FIND(archive, archive_soname, archive_read_free);
-    FIND(archive, archive_soname, archive_error_string);
-    FIND(archive, archive_soname, archive_entry_pathname);
-    FIND(archive, archive_soname, archive_entry_filetype);
+#define FIND_ARCHIVE(field) FIND(archive, archive_soname, field);
+    ARCHIVE_FUNCTIONS(FIND_ARCHIVE)
     return 0;
 }
 

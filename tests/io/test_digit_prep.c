@@ -183,6 +183,18 @@ static void prep_ok(uint8_t *out, const uint8_t *px, int w, int h, int channels)
         fail_msg("digit_prep_pixels: %s", st.msg);
 }
 
+/* Prepares pic (PIC_W x PIC_H grey, freed here) and fails unless it comes out like golden digit
+ * k, within MAD_RESCALED; what names the case. */
+static void assert_prepared_like_digit(uint8_t *pic, int k, const char *what)
+{
+    uint8_t out[MNIST_PIXELS];
+    prep_ok(out, pic, PIC_W, PIC_H, 1);
+    free(pic);
+    double mad = mean_abs_diff_aligned(out, digit(k));
+    if (mad > MAD_RESCALED)
+        fail_msg("%s, digit %d: mean difference %.3f > %.1f", what, k, mad, MAD_RESCALED);
+}
+
 static void expect_centred(const uint8_t *out, const char *what, int k)
 {
     double cx, cy;
@@ -481,12 +493,7 @@ static void test_digit_prep_faint_grain_left_out(void **state)
             int x = 110 + (int)((seed >> 8) % 88), y = 2 + (int)((seed >> 20) % 146);
             pic[y * PIC_W + x] = 215;
         }
-        uint8_t out[MNIST_PIXELS];
-        prep_ok(out, pic, PIC_W, PIC_H, 1);
-        free(pic);
-        double mad = mean_abs_diff_aligned(out, digit(k));
-        if (mad > MAD_RESCALED)
-            fail_msg("faint grain, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+        assert_prepared_like_digit(pic, k, "faint grain");
     }
 }
 
@@ -501,12 +508,7 @@ static void test_digit_prep_far_faint_blotch_left_out(void **state)
         for (int y = 120; y < 126; y++)
             for (int x = 170; x < 176; x++)
                 pic[y * PIC_W + x] = 215;
-        uint8_t out[MNIST_PIXELS];
-        prep_ok(out, pic, PIC_W, PIC_H, 1);
-        free(pic);
-        double mad = mean_abs_diff_aligned(out, digit(k));
-        if (mad > MAD_RESCALED)
-            fail_msg("far blotch, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+        assert_prepared_like_digit(pic, k, "far blotch");
     }
 }
 
@@ -748,6 +750,17 @@ static void disk(uint8_t *mask, int w, int h, int cx, int cy, int r)
                 mask[y * w + x] = 1;
 }
 
+/* Sets the pixels of a ring: within r of (cx, cy) but farther than hole. */
+static void ring(uint8_t *mask, int w, int h, int cx, int cy, int r, int hole)
+{
+    for (int y = cy - r; y <= cy + r; y++)
+        for (int x = cx - r; x <= cx + r; x++) {
+            int d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+            if (x >= 0 && y >= 0 && x < w && y < h && d2 <= r * r && d2 > hole * hole)
+                mask[y * w + x] = 1;
+        }
+}
+
 /* The largest square inside a piece: a bar 4 pixels wide holds a 4 x 4 square, a disk of
  * radius 8 one of 11 (17 / sqrt 2 = 12.02, less among whole pixels), a ring 3 pixels wide
  * round a hole only 3 x 3 ones. */
@@ -761,11 +774,7 @@ static void test_digit_prep_square(void **state)
         for (int x = 5; x < 9; x++)
             mask[y * W + x] = 1;
     disk(mask, W, H, 40, 20, 8);
-    disk(mask, W, H, 75, 20, 12);
-    uint8_t hole[W * H] = {0};
-    disk(hole, W, H, 75, 20, 9);
-    for (int i = 0; i < W * H; i++)
-        mask[i] &= (uint8_t)!hole[i];
+    ring(mask, W, H, 75, 20, 12, 9);
     struct blob *b;
     int count;
     struct rm_status st;
@@ -796,11 +805,7 @@ static void test_digit_prep_blots(void **state)
     for (int y = 19; y < 22; y++) /* a speck */
         for (int x = 65; x < 68; x++)
             mask[y * W + x] = 1;
-    uint8_t hole[W * H] = {0};
-    disk(mask, W, H, 100, 20, 14); /* a ring, like a 0 */
-    disk(hole, W, H, 100, 20, 10);
-    for (int i = 0; i < W * H; i++)
-        mask[i] &= (uint8_t)!hole[i];
+    ring(mask, W, H, 100, 20, 14, 10); /* a ring, like a 0 */
     struct blob *b;
     int count;
     struct rm_status st;
@@ -831,12 +836,7 @@ static void test_digit_prep_blot_beside_left_out(void **state)
         disk(blot, PIC_W, PIC_H, x1 + 11, 38, 7);
         for (int i = 0; i < PIC_W * PIC_H; i++)
             pic[i] = blot[i] ? 0 : pic[i];
-        uint8_t out[MNIST_PIXELS];
-        prep_ok(out, pic, PIC_W, PIC_H, 1);
-        free(pic);
-        double mad = mean_abs_diff_aligned(out, digit(k));
-        if (mad > MAD_RESCALED)
-            fail_msg("blot beside, digit %d: mean difference %.3f > %.1f", k, mad, MAD_RESCALED);
+        assert_prepared_like_digit(pic, k, "blot beside");
     }
 }
 
