@@ -21,8 +21,10 @@
 /* Step 2: a component whose longer side is below this fraction of the digits' height is a
  * speck. The digits' height is the median height of the components (later of the groups) at
  * least SPLIT_TALL_SHARE as tall as the tallest, so that detached bars and specks leave it be. */
-#define SPLIT_SPECK_SIDE 0.4
-#define SPLIT_TALL_SHARE 0.5
+#define SPLIT_SPECK_SIDE    0.4
+#define SPLIT_TALL_SHARE    0.5
+#define SPLIT_TALL_PEER     0.75
+#define SPLIT_TALL_LONE_MIN 0.25
 /* a component not touching the edge counts as a candidate digit (the edge's are then dropped)
  * when its longer side reaches this fraction of the picture's longer side */
 #define SPLIT_INNER_SIDE 0.03
@@ -97,12 +99,21 @@ static int side(const struct blob *b)
 }
 
 /* The median of the k heights at least SPLIT_TALL_SHARE times the tallest (0 when k is 0).
- * Reorders heights. */
+ * A lone piece far taller than the rest does not count as the tallest when the next two are
+ * alike (within SPLIT_TALL_PEER) and not small beside it (SPLIT_TALL_LONE_MIN): the paper's
+ * edge beside a number, whose height taken for the digits' made them all specks. A digit with
+ * only specks below it still counts. Reorders heights. */
 static double tall_median(int *heights, int k)
 {
     int tallest = 0, m = 0;
-    for (int i = 0; i < k; i++)
-        tallest = heights[i] > tallest ? heights[i] : tallest;
+    qsort(heights, (size_t)k, sizeof *heights, cmp_int);
+    int top = k - 1;
+    while (top >= 2 && heights[top - 1] < SPLIT_TALL_PEER * heights[top] &&
+           heights[top - 1] >= SPLIT_TALL_LONE_MIN * heights[top] &&
+           heights[top - 2] >= SPLIT_TALL_PEER * heights[top - 1])
+        top--;
+    if (k > 0)
+        tallest = heights[top];
     for (int i = 0; i < k; i++)
         if (heights[i] >= SPLIT_TALL_SHARE * tallest)
             heights[m++] = heights[i];

@@ -491,6 +491,40 @@ static void test_number_split_edge_piece_dropped(void **state)
     pic_free(&p);
 }
 
+/* A long stroke of the paper's edge, three times as tall as the digits and not touching the
+ * picture's border, beside a number: the digits' height comes from the digits, not from it (it
+ * made every digit a speck: a photograph's "7133" at half size read as no digit at all), while
+ * a digit with only specks below it still sets the height. */
+static void test_number_split_lone_tall_stroke_not_the_height(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 400, 260);
+    fill(&p, 330, 20, 345, 230);   /* the edge's stroke: 210 tall */
+    ring(&p, 60, 100, 96, 170, 6); /* three digits 70 tall */
+    ring(&p, 120, 100, 156, 170, 6);
+    ring(&p, 180, 100, 216, 170, 6);
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 60, 100, 96, 170);
+    assert_box(&d[2], 180, 100, 216, 170);
+    free(d);
+    pic_free(&p);
+    /* one digit and specks: the digit is the height, the specks stay specks */
+    pic_init(&p, 200, 200);
+    ring(&p, 60, 60, 96, 130, 6);
+    fill(&p, 130, 80, 134, 84);
+    fill(&p, 140, 120, 143, 123);
+    fill(&p, 20, 150, 24, 154);
+    n = split(&p, &opt, &d);
+    assert_int_equal(n, 1);
+    assert_box(&d[0], 60, 60, 96, 130);
+    free(d);
+    pic_free(&p);
+}
+
 /* A scorer that dislikes pieces about as wide as high (the fitted image's ink wider than 16
  * pixels): whole pairs of digits. */
 static double score_narrow(const uint8_t *image, void *ctx)
@@ -622,6 +656,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_line_of_many_digits),
         cmocka_unit_test(test_number_split_digits_among_many_pieces),
         cmocka_unit_test(test_number_split_edge_piece_dropped),
+        cmocka_unit_test(test_number_split_lone_tall_stroke_not_the_height),
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
         cmocka_unit_test(test_number_split_short_group_dropped),
