@@ -275,7 +275,7 @@ static int split_file(const char *path, struct model *m, struct number_digit **d
         return -1;
     }
     int full_w = w, full_h = h;
-    if (image_shrink(&pixels, &w, &h, c, IMAGE_WORK_SIDE, &f, &st) == 0 &&
+    if (image_shrink(&pixels, &w, &h, c, IMAGE_WORK_PIXELS, &f, &st) == 0 &&
         digit_prep_ink(pixels, w, h, c, &ink, &mask, &st) == 0) {
         struct number_split_options opt = number_split_defaults();
         opt.scorer.score = score_digit;

@@ -3,15 +3,16 @@
 
 #include <stdlib.h>
 
-int image_shrink(uint8_t **pixels, int *w, int *h, int channels, int max_side, int *factor,
+int image_shrink(uint8_t **pixels, int *w, int *h, int channels, long max_pixels, int *factor,
                  struct rm_status *st)
 {
     if (factor)
         *factor = 1;
-    int side = *w > *h ? *w : *h;
-    if (side <= max_side || max_side < 1)
+    if ((long long)*w * *h <= max_pixels || max_pixels < 1)
         return 0;
-    int f = (side + max_side - 1) / max_side;
+    int f = 2;
+    while ((long long)((*w + f - 1) / f) * ((*h + f - 1) / f) > max_pixels)
+        f++;
     int nw = (*w + f - 1) / f, nh = (*h + f - 1) / f;
     uint8_t *out = malloc((size_t)nw * (size_t)nh * (size_t)channels);
     uint32_t *sum = calloc((size_t)nw * (size_t)channels, sizeof *sum);

@@ -729,13 +729,13 @@ static void test_cmd_predict_number_json(void **state)
     free(err);
 }
 
-/* A single digit's picture larger than IMAGE_WORK_SIDE is prepared shrunk by a whole factor:
- * 24 times the digit picture (2400 pixels wide, shrunk by 2) gets exactly the probabilities of
- * 12 times it (1200, not shrunk). */
+/* A single digit's picture larger than IMAGE_WORK_PIXELS is prepared shrunk by a whole factor:
+ * 24 times the digit picture (2400 x 2304, shrunk by 2) gets exactly the probabilities of 12
+ * times it (1200 x 1152, not shrunk). */
 static void test_cmd_predict_large_picture_shrunk(void **state)
 {
     (void)state;
-    assert_true(100 * 24 > IMAGE_WORK_SIDE && 100 * 12 <= IMAGE_WORK_SIDE);
+    assert_true(2400L * 2304 > IMAGE_WORK_PIXELS && 1200L * 1152 <= IMAGE_WORK_PIXELS);
     char *big = write_digit_png_times("digit-x24.png", 0, 24);
     char *half = write_digit_png_times("digit-x12.png", 0, 12);
     char *out, *err;
@@ -762,15 +762,16 @@ static void test_cmd_predict_large_picture_shrunk(void **state)
     free(half);
 }
 
-/* A picture larger than IMAGE_WORK_SIDE is prepared shrunk by a whole factor, and the boxes
- * are given in its own pixels: 8 times the number picture (2560 pixels wide, shrunk by 2) reads
- * as 4 times it (1280, not shrunk), with every box twice as large. */
+/* A picture larger than IMAGE_WORK_PIXELS is prepared shrunk by a whole factor, and the boxes
+ * are given in its own pixels: 16 times the number picture (5120 x 1600, shrunk by 2) reads as 8
+ * times it (2560 x 800, not shrunk), with every box twice as large. */
 static void test_cmd_predict_number_large_picture_shrunk(void **state)
 {
     (void)state;
-    assert_true(NUMBER_W * 8 > IMAGE_WORK_SIDE && NUMBER_W * 4 <= IMAGE_WORK_SIDE);
-    char *big = write_number_png_times("number-x8.png", 8);
-    char *half = write_number_png_times("number-x4.png", 4);
+    assert_true(16L * NUMBER_W * 16 * NUMBER_H > IMAGE_WORK_PIXELS &&
+                8L * NUMBER_W * 8 * NUMBER_H <= IMAGE_WORK_PIXELS);
+    char *big = write_number_png_times("number-x16.png", 16);
+    char *half = write_number_png_times("number-x8.png", 8);
     char *out8, *out4, *err;
     int rc = tu_run_program(&out8, &err, "predict", "--number", "--json", "--weights", weights, big,
                             NULL);

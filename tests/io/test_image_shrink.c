@@ -16,7 +16,7 @@ static void test_image_shrink_small_picture_untouched(void **state)
     int w = 4, h = 3;
     struct rm_status st;
     int f = 0;
-    assert_int_equal(image_shrink(&px, &w, &h, 1, 4, &f, &st), 0);
+    assert_int_equal(image_shrink(&px, &w, &h, 1, 12, &f, &st), 0);
     assert_int_equal(f, 1);
     assert_ptr_equal(px, before);
     assert_int_equal(w, 4);
@@ -24,8 +24,8 @@ static void test_image_shrink_small_picture_untouched(void **state)
     free(px);
 }
 
-/* 7 x 5 grey, at most 3 a side: factor 3, so 3 x 2, the last column and row of blocks clipped
- * to 1 x 3, 3 x 2 and 1 x 2 pixels. Pixel (x, y) = 10 * y + x. */
+/* 7 x 5 grey, at most 6 pixels: factor 3 (factor 2 leaves 4 x 3), so 3 x 2, the last column and
+ * row of blocks clipped to 1 x 3, 3 x 2 and 1 x 2 pixels. Pixel (x, y) = 10 * y + x. */
 static void test_image_shrink_block_means(void **state)
 {
     (void)state;
@@ -36,7 +36,7 @@ static void test_image_shrink_block_means(void **state)
             px[y * w + x] = (uint8_t)(10 * y + x);
     struct rm_status st;
     int f = 0;
-    assert_int_equal(image_shrink(&px, &w, &h, 1, 3, &f, &st), 0);
+    assert_int_equal(image_shrink(&px, &w, &h, 1, 6, &f, &st), 0);
     assert_int_equal(f, 3);
     assert_int_equal(w, 3);
     assert_int_equal(h, 2);
@@ -64,21 +64,24 @@ static void test_image_shrink_channels_and_rounding(void **state)
     free(px);
 }
 
-/* A phone-sized picture comes within the limit on its longer side, with its proportions. */
+/* A phone-sized picture comes within the limit with its proportions, by the smallest factor;
+ * a long strip of the same area is shrunk as much, not by its longer side. */
 static void test_image_shrink_large_picture_within_limit(void **state)
 {
     (void)state;
-    int w = 4000, h = 3000;
-    uint8_t *px = calloc((size_t)w * h, 1);
-    assert_non_null(px);
-    struct rm_status st;
-    int f = 0;
-    assert_int_equal(image_shrink(&px, &w, &h, 1, IMAGE_WORK_SIDE, &f, &st), 0);
-    assert_int_equal(f, (4000 + IMAGE_WORK_SIDE - 1) / IMAGE_WORK_SIDE);
-    assert_true(w <= IMAGE_WORK_SIDE && h <= IMAGE_WORK_SIDE);
-    assert_true(w > IMAGE_WORK_SIDE / 2); /* the smallest factor that fits */
-    assert_int_equal((w * 3 + 2) / 4, h);
-    free(px);
+    const int sizes[2][2] = {{4000, 3000}, {24000, 500}};
+    for (int i = 0; i < 2; i++) {
+        int w = sizes[i][0], h = sizes[i][1], f = 0;
+        uint8_t *px = calloc((size_t)w * (size_t)h, 1);
+        assert_non_null(px);
+        struct rm_status st;
+        assert_int_equal(image_shrink(&px, &w, &h, 1, IMAGE_WORK_PIXELS, &f, &st), 0);
+        assert_int_equal(f, 2);
+        assert_int_equal(w, sizes[i][0] / 2);
+        assert_int_equal(h, sizes[i][1] / 2);
+        assert_true((long)w * h <= IMAGE_WORK_PIXELS);
+        free(px);
+    }
 }
 
 int main(int argc, char **argv)

@@ -5,22 +5,23 @@
 
 #include "resnet_mnist/io/status.h"
 
-/* Pictures are prepared at no more than this many pixels on their longer side: the largest the
- * preparation was tuned and measured on (the README's test pictures go from 60 to 2000 pixels,
- * so none of them is shrunk). A phone's 4000 x 3000 photo took 6.0-6.4 s and 373 MB to prepare
- * at full size, 1.4-1.5 s and 98 MB at this one. Shrinking further was measured on the dev
- * pictures: at 1200 one single digit more right and two numbers fewer; at 800 a number shrunk
- * to 513 pixels lost every digit. */
-#define IMAGE_WORK_SIDE 2000
+/* Pictures are prepared at no more than this many pixels: the most the preparation was tuned
+ * and measured on (the README's test pictures are at most 2000 x 2000, so none of them is
+ * shrunk). A phone's 4000 x 3000 photo took 6.0-6.4 s and 373 MB to prepare at full size,
+ * 1.4-1.5 s and 98 MB at a quarter of it. A limit on the area rather than on the longer side
+ * keeps the digits of a long strip (a number on a receipt) as large as they can be. Shrinking
+ * further was measured on the dev pictures (longer side at most 1200: one single digit more
+ * right and two numbers fewer; 800: a number shrunk to 513 x 371 lost every digit). */
+#define IMAGE_WORK_PIXELS (2000L * 2000L)
 
-/* Shrinks an 8-bit picture of `channels` interleaved channels whose longer side is over
- * max_side by the smallest whole factor f that brings it within max_side: each new pixel is the
- * mean of an f x f block (clipped at the right and bottom edges), rounded. *pixels is replaced
- * (the old block freed) and *w, *h updated; a picture already small enough is left as it is
- * (f = 1). *factor (when not NULL) gets f: pixel (x, y) of the result covers the original's
+/* Shrinks an 8-bit picture of `channels` interleaved channels of more than max_pixels pixels by
+ * the smallest whole factor f that brings it within max_pixels: each new pixel is the mean of an
+ * f x f block (clipped at the right and bottom edges), rounded. *pixels is replaced (the old
+ * block freed) and *w, *h updated; a picture already small enough is left as it is (f = 1).
+ * *factor (when not NULL) gets f: pixel (x, y) of the result covers the original's
  * [f x, f x + f) x [f y, f y + f). Returns 0, or -1 when out of memory (the picture then
  * unchanged). */
-int image_shrink(uint8_t **pixels, int *w, int *h, int channels, int max_side, int *factor,
+int image_shrink(uint8_t **pixels, int *w, int *h, int channels, long max_pixels, int *factor,
                  struct rm_status *st);
 
 #endif
