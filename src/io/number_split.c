@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "resnet_mnist/io/blobs.h"
+#include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/image.h"
 
 #include "number_picture.h"
@@ -29,11 +30,10 @@
  * when its longer side reaches this fraction of the picture's longer side */
 #define SPLIT_INNER_SIDE 0.03
 /* ...and a blot (a round speck of ink, a dot) is a speck too however large, up to
- * SPLIT_BLOT_SIDE of the digits' height: a component whose thickness (twice the largest
- * distance from its pixels to the background) reaches SPLIT_BLOT_THICK of its longer side. A
- * digit's strokes are much thinner than it is long; a dot is as thick as it is wide. */
-#define SPLIT_BLOT_SIDE  0.9
-#define SPLIT_BLOT_THICK 0.5
+ * SPLIT_BLOT_SIDE of the digits' height: a component whose largest square of pixels is at least
+ * DIGIT_PREP_BLOT_SQUARE of its longer side, as for single digits (digit_prep_square). A digit's
+ * strokes are much thinner than it is long; a dot is as thick as it is wide. */
+#define SPLIT_BLOT_SIDE 0.9
 /* Step 2, last: at most SPLIT_MAX_PIECES components go on to be joined into digits, the
  * largest (by ink). A number has a few dozen pieces at most; a picture of noise has thousands,
  * and joining them pair by pair cost minutes (4000 x 4000 pixels of noise: 80 s). */
@@ -123,54 +123,6 @@ static double tall_median(int *heights, int k)
     return m % 2 ? heights[m / 2] : 0.5 * (heights[m / 2 - 1] + heights[m / 2]);
 }
 
-/* Blob b's thickness: twice the largest distance from one of its pixels (labels == label) to a
- * pixel not its own, by a two-pass 3-4 chamfer distance over its box. dist: room for the box's
- * pixels. */
-static double thickness(const int32_t *labels, int w, int32_t label, const struct blob *b,
-                        int *dist)
-{
-    int bw = b->x1 - b->x0, bh = b->y1 - b->y0, most = 0;
-    for (int y = 0; y < bh; y++)
-        for (int x = 0; x < bw; x++) {
-            int d = 0;
-            if (labels[(size_t)(b->y0 + y) * w + b->x0 + x] == label) {
-                d = 3 + 3 * (x < y ? x : y); /* the box's edge is next to the background */
-                if (x > 0)
-                    d = dist[y * bw + x - 1] + 3 < d ? dist[y * bw + x - 1] + 3 : d;
-                if (y > 0) {
-                    int up = dist[(y - 1) * bw + x] + 3;
-                    d = up < d ? up : d;
-                    if (x > 0 && dist[(y - 1) * bw + x - 1] + 4 < d)
-                        d = dist[(y - 1) * bw + x - 1] + 4;
-                    if (x + 1 < bw && dist[(y - 1) * bw + x + 1] + 4 < d)
-                        d = dist[(y - 1) * bw + x + 1] + 4;
-                }
-            }
-            dist[y * bw + x] = d;
-        }
-    for (int y = bh - 1; y >= 0; y--)
-        for (int x = bw - 1; x >= 0; x--) {
-            int d = dist[y * bw + x];
-            if (d == 0)
-                continue;
-            int edge = 3 + 3 * (bw - 1 - x < bh - 1 - y ? bw - 1 - x : bh - 1 - y);
-            d = edge < d ? edge : d;
-            if (x + 1 < bw && dist[y * bw + x + 1] + 3 < d)
-                d = dist[y * bw + x + 1] + 3;
-            if (y + 1 < bh) {
-                if (dist[(y + 1) * bw + x] + 3 < d)
-                    d = dist[(y + 1) * bw + x] + 3;
-                if (x + 1 < bw && dist[(y + 1) * bw + x + 1] + 4 < d)
-                    d = dist[(y + 1) * bw + x + 1] + 4;
-                if (x > 0 && dist[(y + 1) * bw + x - 1] + 4 < d)
-                    d = dist[(y + 1) * bw + x - 1] + 4;
-            }
-            dist[y * bw + x] = d;
-            most = d > most ? d : most;
-        }
-    return 2.0 * most / 3.0;
-}
-
 /* Step 2: keep[i] for each blob; returns the digits' height (0 when nothing is kept). heights:
  * room for n ints. */
 static double choose_blobs(const struct blob *b, int n, int w, int h, int *keep, int *heights)
@@ -235,12 +187,11 @@ static int drop_blots(const struct blob *b, int n, const int32_t *labels, int w,
     for (int i = 0; i < n; i++) {
         if (!keep[i] || side(&b[i]) >= SPLIT_BLOT_SIDE * height)
             continue;
-        int *dist = malloc((size_t)(b[i].x1 - b[i].x0) * (b[i].y1 - b[i].y0) * sizeof *dist);
-        if (!dist)
+        int square = digit_prep_square(labels, w, i + 1, &b[i]);
+        if (square < 0)
             return -1;
-        if (thickness(labels, w, i + 1, &b[i], dist) >= SPLIT_BLOT_THICK * side(&b[i]))
+        if (square >= DIGIT_PREP_BLOT_SQUARE * side(&b[i]))
             keep[i] = 0;
-        free(dist);
     }
     return 0;
 }
