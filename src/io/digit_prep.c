@@ -48,28 +48,6 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polar
     return 0;
 }
 
-int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
-                   struct rm_status *st)
-{
-    struct ink_map_info info;
-    if (prep_ink(pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, ink, mask, &info, st) != 0)
-        return -1;
-    if (info.flat)
-        return 0;
-    /* uneven light: the paper again, by a closing as wide as the strokes found */
-    float stroke;
-    if (ink_map_stroke_width(*mask, w, h, &stroke) != 0) {
-        free(*ink);
-        free(*mask);
-        *ink = NULL;
-        *mask = NULL;
-        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    }
-    free(*ink);
-    free(*mask);
-    return prep_ink(pixels, w, h, channels, info.dark_ink, stroke, ink, mask, &info, st);
-}
-
 /* The gap between a blob's box and a box (x1/y1 exclusive), in pixels: 0 when they touch or
  * overlap. */
 static int box_gap(const struct blob *a, int x0, int y0, int x1, int y1)
@@ -332,45 +310,82 @@ static int pass_run(struct pass *p, const uint8_t *pixels, int w, int h, int cha
     return 0;
 }
 
+/* The passes up to the digit's pieces, into p: the first, by ink_map's polarity; on uneven light
+ * the other polarity too, the one whose mask is the smaller kept (the median of the picture may
+ * be a shadow, a table or a lit patch, not the paper; ink covers less of a picture than its
+ * paper); and then the paper again by a closing as wide as the chosen strokes, which follows a
+ * shadow's edge, and the pieces chosen again on that. scratch: w*h bytes. */
+static int passes_run(struct pass *p, const uint8_t *pixels, int w, int h, int channels,
+                      uint8_t *scratch, struct rm_status *st)
+{
+    if (pass_run(p, pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, scratch, st) != 0)
+        return -1;
+    if (p->info.flat)
+        return 0;
+    struct pass q;
+    struct rm_status why;
+    if (pass_run(&q, pixels, w, h, channels, !p->info.dark_ink, 0.0f, scratch, &why) == 0 &&
+        q.inked < p->inked) {
+        struct pass t = *p;
+        *p = q;
+        q = t;
+    }
+    pass_free(&q);
+    if (p->info.flat)
+        return 0;
+    int dark = p->info.dark_ink;
+    float stroke = p->stroke;
+    pass_free(p);
+    return pass_run(p, pixels, w, h, channels, dark, stroke, scratch, st);
+}
+
+/* scratch for passes_run: w*h bytes, or NULL when the size is invalid (pass_run then fails). */
+static int scratch_alloc(uint8_t **scratch, int w, int h, struct rm_status *st)
+{
+    *scratch = NULL;
+    if (w > 0 && h > 0 && (long long)w * h <= DIGIT_PREP_MAX_PIXELS) {
+        *scratch = malloc((size_t)w * h);
+        if (!*scratch)
+            return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    }
+    return 0;
+}
+
+int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
+                   struct rm_status *st)
+{
+    *ink = NULL;
+    *mask = NULL;
+    struct pass p;
+    memset(&p, 0, sizeof p);
+    uint8_t *scratch;
+    if (scratch_alloc(&scratch, w, h, st) != 0)
+        return -1;
+    int rc = passes_run(&p, pixels, w, h, channels, scratch, st);
+    if (rc == 0) {
+        *ink = p.ink;
+        *mask = p.mask;
+        p.ink = NULL;
+        p.mask = NULL;
+    }
+    pass_free(&p);
+    free(scratch);
+    return rc;
+}
+
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st)
 {
     if (!out)
         return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
-    struct pass p, q;
-    memset(&q, 0, sizeof q);
-    uint8_t *scratch = NULL;
-    int rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    struct pass p;
     memset(&p, 0, sizeof p);
-    if (w > 0 && h > 0 && (long long)w * h <= DIGIT_PREP_MAX_PIXELS) {
-        scratch = malloc((size_t)w * h);
-        if (!scratch)
-            return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    }
-    if (pass_run(&p, pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, scratch, st) != 0)
+    uint8_t *scratch;
+    int rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    if (scratch_alloc(&scratch, w, h, st) != 0)
+        return -1;
+    if (passes_run(&p, pixels, w, h, channels, scratch, st) != 0)
         goto done;
-    if (!p.info.flat) {
-        /* uneven light: the median of the picture may be a shadow, a table or a lit patch, not
-         * the paper; ink covers less of a picture than its paper, so the polarity whose mask is
-         * the smaller wins */
-        struct rm_status why;
-        if (pass_run(&q, pixels, w, h, channels, !p.info.dark_ink, 0.0f, scratch, &why) == 0 &&
-            q.inked < p.inked) {
-            struct pass t = p;
-            p = q;
-            q = t;
-        }
-        pass_free(&q);
-    }
-    if (!p.info.flat) {
-        /* uneven light: the paper again, by a closing as wide as the digit's strokes, which
-         * follows a shadow's edge; and the digit chosen again on that */
-        int dark = p.info.dark_ink;
-        float stroke = p.stroke;
-        pass_free(&p);
-        if (pass_run(&p, pixels, w, h, channels, dark, stroke, scratch, st) != 0)
-            goto done;
-    }
     if (p.info.flat
             ? grow_chosen(p.ink, p.labels, p.keep, w, h, 1, &x0, &y0, &x1, &y1, st)
             : grow_near(p.ink, p.labels, p.keep, p.stroke, p.mask, w, h, &x0, &y0, &x1, &y1, st))

@@ -3,13 +3,15 @@
  * that step is off), touching digits cut (two and three; not when off), specks and the paper's
  * edge left out, blots off the number's line left out, a scorer deciding the cut, the number's
  * line not pulled by a far stroke, a piece of a long line and a short group left out, a bent
- * cut, a short piece not cut off, and the errors. */
+ * cut, a short piece not cut off, a number beside a bright spot (digit_prep_ink's polarity), and
+ * the errors. */
 #include "test_util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/number_split.h"
 
 struct pic {
@@ -620,6 +622,46 @@ static void test_number_split_short_group_dropped(void **state)
     pic_free(&p);
 }
 
+/* A number in grey ink on dim paper beside a bright spot of light (the paper 120 levels, 250 at
+ * the spot's centre), as predict --number prepares it (digit_prep_ink): the median is the dim
+ * paper, from which the spot reaches farther up (130 levels) than the ink reaches down (66), yet
+ * the ink is the digits, not the spot (the polarity whose mask is the smaller), and the three
+ * digits are found. */
+static void test_number_split_lit_spot_polarity(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 320, 160);
+    ring(&p, 30, 50, 60, 100, 4);
+    fill(&p, 85, 50, 90, 100);
+    ring(&p, 115, 50, 145, 100, 4);
+    uint8_t *px = malloc((size_t)p.w * p.h);
+    assert_non_null(px);
+    for (int y = 0; y < p.h; y++)
+        for (int x = 0; x < p.w; x++) {
+            double d2 = (x - 250.0) * (x - 250.0) + (y - 80.0) * (y - 80.0);
+            double paper = 120.0 + 130.0 * exp(-d2 / (2.0 * 35.0 * 35.0));
+            px[(size_t)y * p.w + x] =
+                (uint8_t)lround(paper * (p.mask[(size_t)y * p.w + x] ? 0.45 : 1.0));
+        }
+    pic_free(&p);
+    struct rm_status st = {{0}};
+    if (digit_prep_ink(px, p.w, p.h, 1, &p.ink, &p.mask, &st) != 0)
+        fail_msg("%s", st.msg);
+    free(px);
+    assert_int_equal(p.mask[75 * p.w + 31], 1);  /* the first ring's stroke */
+    assert_int_equal(p.mask[80 * p.w + 250], 0); /* the spot's centre */
+    struct number_split_options opt = number_split_defaults();
+    struct number_digit *d;
+    int n = split(&p, &opt, &d);
+    assert_int_equal(n, 3);
+    assert_box(&d[0], 30, 50, 60, 100);
+    assert_box(&d[1], 85, 50, 90, 100);
+    assert_box(&d[2], 115, 50, 145, 100);
+    free(d);
+    pic_free(&p);
+}
+
 static void test_number_split_errors(void **state)
 {
     (void)state;
@@ -660,6 +702,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
         cmocka_unit_test(test_number_split_short_group_dropped),
+        cmocka_unit_test(test_number_split_lit_spot_polarity),
         cmocka_unit_test(test_number_split_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
