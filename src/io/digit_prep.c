@@ -422,7 +422,7 @@ int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)
     if (digit_prep_load_image(path, &pixels, &w, &h, &c, st) != 0)
         return -1;
     struct rm_status why;
-    int rc = image_shrink(&pixels, &w, &h, c, IMAGE_WORK_PIXELS, NULL, &why);
+    int rc = image_shrink(&pixels, &w, &h, c, DIGIT_WORK_PIXELS, NULL, &why);
     if (rc == 0)
         rc = digit_prep_pixels(out, pixels, w, h, c, &why);
     free(pixels);

@@ -729,13 +729,13 @@ static void test_cmd_predict_number_json(void **state)
     free(err);
 }
 
-/* A single digit's picture larger than IMAGE_WORK_PIXELS is prepared shrunk by a whole factor:
- * 24 times the digit picture (2400 x 2304, shrunk by 2) gets exactly the probabilities of 12
- * times it (1200 x 1152, not shrunk). */
+/* A single digit's picture larger than DIGIT_WORK_PIXELS is prepared shrunk by a whole factor:
+ * 24 times the digit picture (2400 x 2304, shrunk by 4) gets exactly the probabilities of 12
+ * times it (1200 x 1152, shrunk by 2). */
 static void test_cmd_predict_large_picture_shrunk(void **state)
 {
     (void)state;
-    assert_true(2400L * 2304 > IMAGE_WORK_PIXELS && 1200L * 1152 <= IMAGE_WORK_PIXELS);
+    assert_true(1200L * 1152 > DIGIT_WORK_PIXELS && 600L * 576 <= DIGIT_WORK_PIXELS);
     char *big = write_digit_png_times("digit-x24.png", 0, 24);
     char *half = write_digit_png_times("digit-x12.png", 0, 12);
     char *out, *err;

@@ -18,6 +18,7 @@
 
 #include "resnet_mnist/io/digit_prep.h"
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/image_shrink.h"
 #include "resnet_mnist/io/png.h"
 
 #define N_DIGITS 30
@@ -861,6 +862,43 @@ static void test_digit_prep_invalid_arguments(void **state)
     assert_int_equal(out[0], 0);
 }
 
+/* A single digit's picture of more than DIGIT_WORK_PIXELS is prepared shrunk as image_shrink
+ * shrinks it: a grainy 1000 x 800 picture, prepared by digit_prep_file, comes out as its 500 x 400
+ * block means do, not as it does at full size. */
+static void test_digit_prep_file_large_picture_shrunk(void **state)
+{
+    (void)state;
+    enum { W = 1000, H = 800 };
+    assert_true((long)W * H > DIGIT_WORK_PIXELS && (long)W * H <= IMAGE_WORK_PIXELS);
+    uint8_t *pic = malloc((size_t)W * H);
+    assert_non_null(pic);
+    uint32_t seed = 777;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double v =
+                digit_sample(digit(3), (x - 220 + 0.5) / 20.0 - 0.5, (y - 110 + 0.5) / 20.0 - 0.5);
+            seed = seed * 1664525u + 1013904223u;
+            int g = 230 - (int)lround(v * 0.8) + (int)(seed >> 27) - 16; /* grain +-16 */
+            pic[(size_t)y * W + x] = (uint8_t)(g < 0 ? 0 : g > 255 ? 255 : g);
+        }
+    char *dir = tu_make_temp_dir(), *path = tu_path(dir, "large.png");
+    struct rm_status st;
+    assert_int_equal(png_write(path, pic, W, H, 1, &st), 0);
+    uint8_t full[MNIST_PIXELS], shrunk[MNIST_PIXELS], out[MNIST_PIXELS];
+    prep_ok(full, pic, W, H, 1);
+    int w = W, h = H, f = 0;
+    assert_int_equal(image_shrink(&pic, &w, &h, 1, DIGIT_WORK_PIXELS, &f, &st), 0);
+    assert_int_equal(f, 2);
+    prep_ok(shrunk, pic, w, h, 1);
+    assert_memory_not_equal(full, shrunk, MNIST_PIXELS); /* else the test tells nothing */
+    if (digit_prep_file(out, path, &st) != 0)
+        fail_msg("%s", st.msg);
+    assert_memory_equal(out, shrunk, MNIST_PIXELS);
+    free(pic);
+    free(path);
+    tu_remove_dir(dir);
+}
+
 /* png_write then digit_prep_load_image gives the pixels back (grey and RGB), hand-written PGM
  * and BMP files load too, and digit_prep_file on each gives what digit_prep_pixels gives. */
 static void test_digit_prep_file_formats(void **state)
@@ -1211,6 +1249,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_blot_beside_left_out),
         cmocka_unit_test(test_digit_prep_invalid_arguments),
         cmocka_unit_test(test_digit_prep_file_formats),
+        cmocka_unit_test(test_digit_prep_file_large_picture_shrunk),
         cmocka_unit_test(test_digit_prep_file_errors),
         cmocka_unit_test(test_digit_prep_truncated_files_refused),
         cmocka_unit_test(test_digit_prep_oversize_named_as_such),

@@ -14,6 +14,13 @@
  * right and two numbers fewer; 800: a number shrunk to 513 x 371 lost every digit). */
 #define IMAGE_WORK_PIXELS (2000L * 2000L)
 
+/* A single digit (digit_prep_file) is prepared at no more than this many pixels: a digit needs
+ * no more than a few hundred pixels across, and at a common working size the paper's grain and
+ * the preparation's pixel-sized steps look alike on every picture. On the dev pictures with the
+ * fast-recipe model, a grainy 2 beside a shadow (803 pixels high) was read right shrunk and no
+ * other single digit changed, with limits from 400 x 400 to 600 x 600 pixels. */
+#define DIGIT_WORK_PIXELS (600L * 600L)
+
 /* Shrinks an 8-bit picture of `channels` interleaved channels of more than max_pixels pixels by
  * the smallest whole factor f that brings it within max_pixels: each new pixel is the mean of an
  * f x f block (clipped at the right and bottom edges), rounded. *pixels is replaced (the old
