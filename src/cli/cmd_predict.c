@@ -253,6 +253,26 @@ static int predict_image(struct model *m, const uint8_t *img, double *p)
     return model_predicted(m, 0);
 }
 
+/* predict_image on `count` prepared images of one picture (MNIST_PIXELS bytes each, in order):
+ * the reading whose top probability is the highest, its image copied to the first; p as there.
+ * Ties keep the earlier image. Returns its class, or -1 when an output is not finite. */
+static int predict_confident(struct model *m, uint8_t *imgs, int count, double *p)
+{
+    int best = predict_image(m, imgs, p);
+    for (int k = 1; k < count && best >= 0; k++) {
+        double q[MODEL_MAX_CLASSES];
+        int digit = predict_image(m, imgs + (size_t)k * MNIST_PIXELS, q);
+        if (digit < 0)
+            return -1;
+        if (q[digit] > p[best]) {
+            best = digit;
+            memcpy(p, q, (size_t)m->classes * sizeof *p);
+            memcpy(imgs, imgs + (size_t)k * MNIST_PIXELS, MNIST_PIXELS);
+        }
+    }
+    return best;
+}
+
 /* number_split's scorer: the log of the network's top probability (-infinity when the output
  * is not finite). */
 static double score_digit(const uint8_t *image, void *ctx)
@@ -426,15 +446,19 @@ int cmd_predict(int argc, char **argv)
             failed |= r;
             continue;
         }
-        uint8_t img[MNIST_PIXELS];
-        if ((ds->kind == DATASET_DIGITS ? digit_prep_file(img, argv[i], &st)
-                                        : prepare_plain(img, argv[i], &st)) != 0) {
+        /* a digit on an unevenly lit picture is prepared two ways (digit_prep_pair): the
+         * network's more confident reading is kept */
+        uint8_t img[2 * MNIST_PIXELS];
+        int count = ds->kind == DATASET_DIGITS ? digit_prep_file_pair(img, argv[i], &st)
+                    : prepare_plain(img, argv[i], &st) == 0 ? 1
+                                                            : -1;
+        if (count < 0) {
             error_line("%s", st.msg);
             failed = 1;
             continue;
         }
         double p[MODEL_MAX_CLASSES];
-        int digit = predict_image(&m, img, p);
+        int digit = predict_confident(&m, img, count, p);
         if (digit < 0) {
             /* NaN or infinite logits (weights that overflow): no digit to give */
             error_line("%s: the network's output is not finite with the weights %s: no "

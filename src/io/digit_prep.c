@@ -21,7 +21,8 @@
 
 /* ink_map_build into new buffers (stroke 0: the paper by blurring, else by a closing). */
 static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polarity, float stroke,
-                    float **ink, uint8_t **mask, struct ink_map_info *info, struct rm_status *st)
+                    int sharp, float **ink, uint8_t **mask, struct ink_map_info *info,
+                    struct rm_status *st)
 {
     *ink = NULL;
     *mask = NULL;
@@ -38,7 +39,7 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polar
         free(m);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-    if (ink_map_build(f, m, pixels, w, h, channels, polarity, stroke, info, st) != 0) {
+    if (ink_map_build(f, m, pixels, w, h, channels, polarity, stroke, sharp, info, st) != 0) {
         free(f);
         free(m);
         return -1;
@@ -290,12 +291,14 @@ static void pass_free(struct pass *p)
     memset(p, 0, sizeof *p);
 }
 
-/* ink_map_build (polarity, stroke as there) and choose_pieces into p. scratch: w*h bytes. */
+/* ink_map_build (polarity, stroke, sharp as there) and choose_pieces into p. scratch: w*h
+ * bytes. */
 static int pass_run(struct pass *p, const uint8_t *pixels, int w, int h, int channels, int polarity,
-                    float stroke, uint8_t *scratch, struct rm_status *st)
+                    float stroke, int sharp, uint8_t *scratch, struct rm_status *st)
 {
     memset(p, 0, sizeof *p);
-    if (prep_ink(pixels, w, h, channels, polarity, stroke, &p->ink, &p->mask, &p->info, st) != 0)
+    if (prep_ink(pixels, w, h, channels, polarity, stroke, sharp, &p->ink, &p->mask, &p->info,
+                 st) != 0)
         return -1;
     p->labels = malloc((size_t)w * h * sizeof *p->labels);
     if (!p->labels)
@@ -314,17 +317,21 @@ static int pass_run(struct pass *p, const uint8_t *pixels, int w, int h, int cha
  * the other polarity too, the one whose mask is the smaller kept (the median of the picture may
  * be a shadow, a table or a lit patch, not the paper; ink covers less of a picture than its
  * paper); and then the paper again by a closing as wide as the chosen strokes, which follows a
- * shadow's edge, and the pieces chosen again on that. scratch: w*h bytes. */
-static int passes_run(struct pass *p, const uint8_t *pixels, int w, int h, int channels,
-                      uint8_t *scratch, struct rm_status *st)
+ * shadow's edge, and the pieces chosen again on that. With alt not NULL, the last pass is run
+ * with the sharp closing too, into *alt (left zeroed on an evenly lit picture). scratch: w*h
+ * bytes. */
+static int passes_run(struct pass *p, struct pass *alt, const uint8_t *pixels, int w, int h,
+                      int channels, uint8_t *scratch, struct rm_status *st)
 {
-    if (pass_run(p, pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, scratch, st) != 0)
+    if (alt)
+        memset(alt, 0, sizeof *alt);
+    if (pass_run(p, pixels, w, h, channels, INK_MAP_DECIDE, 0.0f, 0, scratch, st) != 0)
         return -1;
     if (p->info.flat)
         return 0;
     struct pass q;
     struct rm_status why;
-    if (pass_run(&q, pixels, w, h, channels, !p->info.dark_ink, 0.0f, scratch, &why) == 0 &&
+    if (pass_run(&q, pixels, w, h, channels, !p->info.dark_ink, 0.0f, 0, scratch, &why) == 0 &&
         q.inked < p->inked) {
         struct pass t = *p;
         *p = q;
@@ -336,7 +343,13 @@ static int passes_run(struct pass *p, const uint8_t *pixels, int w, int h, int c
     int dark = p->info.dark_ink;
     float stroke = p->stroke;
     pass_free(p);
-    return pass_run(p, pixels, w, h, channels, dark, stroke, scratch, st);
+    if (pass_run(p, pixels, w, h, channels, dark, stroke, 0, scratch, st) != 0)
+        return -1;
+    /* the second preparation is an offer: when it finds nothing, there is only the first */
+    struct rm_status alt_why;
+    if (alt && pass_run(alt, pixels, w, h, channels, dark, stroke, 1, scratch, &alt_why) != 0)
+        pass_free(alt);
+    return 0;
 }
 
 /* scratch for passes_run: w*h bytes, or NULL when the size is invalid (pass_run then fails). */
@@ -361,7 +374,7 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
     uint8_t *scratch;
     if (scratch_alloc(&scratch, w, h, st) != 0)
         return -1;
-    int rc = passes_run(&p, pixels, w, h, channels, scratch, st);
+    int rc = passes_run(&p, NULL, pixels, w, h, channels, scratch, st);
     if (rc == 0) {
         *ink = p.ink;
         *mask = p.mask;
@@ -373,28 +386,56 @@ int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **in
     return rc;
 }
 
-int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
-                      struct rm_status *st)
+/* Steps 3-6 on a pass: the chosen pieces grown, fitted into out (28*28 bytes). */
+static int pass_fit(uint8_t *out, struct pass *p, int w, int h, struct rm_status *st)
+{
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    if (p->info.flat ? grow_chosen(p->ink, p->labels, p->keep, w, h, 1, &x0, &y0, &x1, &y1, st)
+                     : grow_near(p->ink, p->labels, p->keep, p->stroke, p->mask, w, h, &x0, &y0,
+                                 &x1, &y1, st))
+        return -1;
+    return digit_prep_fit(out, p->ink, w, h, x0, y0, x1, y1, st);
+}
+
+/* digit_prep_pixels, and with alt_out not NULL the sharp closing's preparation into it; returns
+ * the number of preparations written (1 or 2), or -1. */
+static int prep_pixels(uint8_t *out, uint8_t *alt_out, const uint8_t *pixels, int w, int h,
+                       int channels, struct rm_status *st)
 {
     if (!out)
         return rm_fail(st, "invalid image (%dx%d pixels, %d channels)", w, h, channels);
-    struct pass p;
+    struct pass p, alt;
     memset(&p, 0, sizeof p);
+    memset(&alt, 0, sizeof alt);
     uint8_t *scratch;
-    int rc = -1, x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    int rc = -1;
     if (scratch_alloc(&scratch, w, h, st) != 0)
         return -1;
-    if (passes_run(&p, pixels, w, h, channels, scratch, st) != 0)
+    if (passes_run(&p, alt_out ? &alt : NULL, pixels, w, h, channels, scratch, st) != 0 ||
+        pass_fit(out, &p, w, h, st) != 0)
         goto done;
-    if (p.info.flat
-            ? grow_chosen(p.ink, p.labels, p.keep, w, h, 1, &x0, &y0, &x1, &y1, st)
-            : grow_near(p.ink, p.labels, p.keep, p.stroke, p.mask, w, h, &x0, &y0, &x1, &y1, st))
-        goto done;
-    rc = digit_prep_fit(out, p.ink, w, h, x0, y0, x1, y1, st);
+    rc = 1;
+    struct rm_status alt_why;
+    if (alt.ink && pass_fit(alt_out, &alt, w, h, &alt_why) == 0)
+        rc = 2;
 done:
     pass_free(&p);
+    pass_free(&alt);
     free(scratch);
     return rc;
+}
+
+int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
+                      struct rm_status *st)
+{
+    return prep_pixels(out, NULL, pixels, w, h, channels, st) < 0 ? -1 : 0;
+}
+
+int digit_prep_pair(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
+                    struct rm_status *st)
+{
+    return prep_pixels(out, out ? out + DIGIT_PREP_SIZE * DIGIT_PREP_SIZE : NULL, pixels, w, h,
+                       channels, st);
 }
 
 int digit_prep_load_image(const char *path, uint8_t **pixels, int *w, int *h, int *channels,
@@ -415,7 +456,8 @@ int digit_prep_load_image(const char *path, uint8_t **pixels, int *w, int *h, in
     return rc;
 }
 
-int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)
+/* digit_prep_file, or digit_prep_file_pair with alt_out not NULL. */
+static int prep_file(uint8_t *out, uint8_t *alt_out, const char *path, struct rm_status *st)
 {
     uint8_t *pixels;
     int w, h, c;
@@ -424,9 +466,19 @@ int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)
     struct rm_status why;
     int rc = image_shrink(&pixels, &w, &h, c, DIGIT_WORK_PIXELS, NULL, &why);
     if (rc == 0)
-        rc = digit_prep_pixels(out, pixels, w, h, c, &why);
+        rc = prep_pixels(out, alt_out, pixels, w, h, c, &why);
     free(pixels);
-    if (rc != 0)
+    if (rc < 0)
         return rm_fail(st, "%s: %s", path, why.msg);
-    return 0;
+    return rc;
+}
+
+int digit_prep_file_pair(uint8_t *out, const char *path, struct rm_status *st)
+{
+    return prep_file(out, out ? out + DIGIT_PREP_SIZE * DIGIT_PREP_SIZE : NULL, path, st);
+}
+
+int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st)
+{
+    return prep_file(out, NULL, path, st) < 0 ? -1 : 0;
 }

@@ -300,7 +300,8 @@ static void square_filter(float *v, float *tmp, int w, int h, int r, int mode)
     }
 }
 
-int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struct rm_status *st)
+int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, int sharp,
+                    struct rm_status *st)
 {
     int longer = w > h ? w : h;
     double f = stroke / 3.0;
@@ -311,17 +312,22 @@ int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struc
     sh = sh < 1 ? 1 : sh;
     size_t sn = (size_t)sw * sh;
     int r = (int)ceil(INK_MAP_CLOSING_WIDTH * stroke / f) + 1;
-    float *small = malloc(2 * sn * sizeof *small);
+    float *small = malloc(3 * sn * sizeof *small);
     if (!small)
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
-    float *tmp = small + sn;
+    float *tmp = small + sn, *closed = small + 2 * sn;
     if (resize(g, w, h, small, sw, sh, STBIR_FILTER_BOX) != 0) {
         free(small);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
     square_filter(small, tmp, sw, sh, r, 1);
     square_filter(small, tmp, sw, sh, r, 0);
+    memcpy(closed, small, sn * sizeof *small);
     square_filter(small, tmp, sw, sh, r / 3 > 1 ? r / 3 : 1, 2);
+    /* the mean spreads the lit paper's level r / 3 cells into a sharp shadow, which then reads
+     * as ink; the lower of the two keeps the shadow's level up to its edge */
+    for (size_t i = 0; sharp && i < sn; i++)
+        small[i] = closed[i] < small[i] ? closed[i] : small[i];
     int rc = resize(small, sw, sh, bg, w, h, STBIR_FILTER_TRIANGLE);
     free(small);
     return rc == 0 ? 0 : rm_fail(st, "out of memory (%dx%d pixels)", w, h);
@@ -432,7 +438,8 @@ double ink_map_paper_share(const uint8_t *mask, size_t n)
 }
 
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st)
+                  int polarity, float stroke, int sharp, struct ink_map_info *info,
+                  struct rm_status *st)
 {
     size_t n = (size_t)w * h;
     struct ink_map_info local;
@@ -475,7 +482,7 @@ int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, in
     }
     if (stroke > 0.0f) {
         /* strokes of a known width: the closing follows a shadow's edge */
-        if (ink_map_closing(bg, g, w, h, stroke, st) != 0)
+        if (ink_map_closing(bg, g, w, h, stroke, sharp, st) != 0)
             goto done;
     } else {
         /* a first background from every pixel finds the ink roughly (a large digit darkens it);

@@ -284,6 +284,73 @@ static void test_cmd_predict_json(void **state)
     free(err);
 }
 
+/* The model run directly on one prepared image, as direct_predict; returns the digit. */
+static int direct_predict_image(const uint8_t *img, double *p)
+{
+    idx_normalize(model.x, img, MNIST_PIXELS);
+    model_forward(&model, 1);
+    double zmax = model.z[0], sum = 0.0;
+    for (int i = 1; i < MODEL_CLASSES; i++)
+        zmax = model.z[i] > zmax ? model.z[i] : zmax;
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        sum += p[i] = exp(model.z[i] - zmax);
+    for (int i = 0; i < MODEL_CLASSES; i++)
+        p[i] /= sum;
+    return model_predicted(&model, 0);
+}
+
+/* Golden digits drawn as write_digit_png draws them, their right part in a sharp shadow (paper
+ * 230, then 120 from x = 60): each is prepared two ways (digit_prep_file_pair) and predict gives
+ * the network's more confident reading, whichever preparation it came from. */
+static void test_cmd_predict_more_confident_preparation(void **state)
+{
+    (void)state;
+    int second_won = 0;
+    for (int k = 0; k < 10; k++) {
+        uint8_t pic[100 * 96];
+        const uint8_t *d = golden.images + (size_t)k * MNIST_PIXELS;
+        for (int y = 0; y < 96; y++)
+            for (int x = 0; x < 100; x++) {
+                int in = x >= 10 && x < 94 && y >= 7 && y < 91;
+                double v = in ? d[((y - 7) / 3) * 28 + (x - 10) / 3] / 255.0 : 0.0;
+                pic[y * 100 + x] = (uint8_t)lround((x < 60 ? 230.0 : 120.0) * (1.0 - 0.7 * v));
+            }
+        char name[32];
+        snprintf(name, sizeof name, "shadow%d.png", k);
+        char *path = tu_path(dir, name), *out, *err;
+        struct rm_status st;
+        if (png_write(path, pic, 100, 96, 1, &st) != 0)
+            fail_msg("%s", st.msg);
+        uint8_t two[2 * MNIST_PIXELS];
+        int n = digit_prep_file_pair(two, path, &st);
+        if (n != 2)
+            fail_msg("%s: %d preparations (%s)", path, n, n < 0 ? st.msg : "");
+        double p[2][MODEL_CLASSES];
+        int a = direct_predict_image(two, p[0]), b = direct_predict_image(two + MNIST_PIXELS, p[1]);
+        int pick = p[1][b] > p[0][a];
+        second_won += pick;
+        int rc = tu_run_program(&out, &err, "predict", "--json", "--weights", weights, path, NULL);
+        if (rc != 0)
+            fail_msg("exit %d: %s", rc, err);
+        cJSON *o = cJSON_Parse(out);
+        assert_non_null(o);
+        const cJSON *digit = cJSON_GetObjectItemCaseSensitive(o, "digit");
+        const cJSON *probs = cJSON_GetObjectItemCaseSensitive(o, "probabilities");
+        assert_true(cJSON_IsNumber(digit) && cJSON_IsArray(probs));
+        assert_int_equal(digit->valueint, pick ? b : a);
+        for (int c = 0; c < MODEL_CLASSES; c++)
+            if (fabs(cJSON_GetArrayItem(probs, c)->valuedouble - p[pick][c]) > 1e-9)
+                fail_msg("%s: class %d: %.17g, the %s preparation gives %.17g", path, c,
+                         cJSON_GetArrayItem(probs, c)->valuedouble, pick ? "second" : "first",
+                         p[pick][c]);
+        cJSON_Delete(o);
+        free(out);
+        free(err);
+        free(path);
+    }
+    assert_true(second_won > 0);
+}
+
 /* A blank picture, a missing file and a file that is not a picture: one error line each, the
  * good pictures still predicted, exit status 1. */
 static void test_cmd_predict_failures_do_not_stop_the_others(void **state)
@@ -1029,6 +1096,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cmd_predict_prints_digit_and_probabilities),
         cmocka_unit_test(test_cmd_predict_json),
+        cmocka_unit_test(test_cmd_predict_more_confident_preparation),
         cmocka_unit_test(test_cmd_predict_failures_do_not_stop_the_others),
         cmocka_unit_test(test_cmd_predict_show_writes_what_the_network_saw),
         cmocka_unit_test(test_cmd_predict_usage_and_weights_errors),

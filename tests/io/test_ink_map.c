@@ -200,7 +200,7 @@ static void test_ink_map_build_finds_stroke_not_gradient(void **state)
         uint8_t mask[GW * GH];
         struct ink_map_info info;
         struct rm_status st;
-        if (ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st) != 0)
+        if (ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, 0, &info, &st) != 0)
             fail_msg("%s", st.msg);
         assert_int_equal(info.dark_ink, !light);
         assert_int_equal(info.flat, 0);
@@ -238,13 +238,15 @@ static void test_ink_map_build_blank_and_even(void **state)
     uint8_t mask[GW * GH];
     struct rm_status st;
     memset(px, 180, sizeof px);
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, NULL, &st), -1);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, 0, NULL, &st),
+                     -1);
     assert_string_equal(st.msg, "no ink found (blank image)");
     /* evenly lit: the paper is the border's median, the ink the plain difference */
     px[40 * GW + 30] = 60;
     px[41 * GW + 30] = 120;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, GW, GH, 1, INK_MAP_DECIDE, 0.0f, 0, &info, &st),
+                     0);
     assert_int_equal(info.flat, 1);
     assert_float_equal(info.background, 180.0f, 0.0f);
     assert_float_equal(info.range, 120.0f, 0.0f);
@@ -299,7 +301,7 @@ static void test_ink_map_closing_follows_shadow_edge(void **state)
         for (int x = 0; x < SW; x++)
             g[y * SW + x] = shadow_paper(x) / (shadow_stroke(x, y) ? 3.0f : 1.0f);
     struct rm_status st;
-    assert_int_equal(ink_map_closing(bg, g, SW, SH, 6.0f, &st), 0);
+    assert_int_equal(ink_map_closing(bg, g, SW, SH, 6.0f, 0, &st), 0);
     /* the paper's level under the stroke too, on both sides, up to a few pixels from the edge */
     double worst = 0.0;
     for (int y = 0; y < SH; y++)
@@ -315,6 +317,43 @@ static void test_ink_map_closing_follows_shadow_edge(void **state)
     assert_true(bg[30 * SW + 104] > 1.15f * shadow_paper(104));
     free(g);
     free(bg);
+}
+
+/* The same shadow: the closing's mean spreads the lit paper's level some pixels into the shadow,
+ * where the shadow then reads as ink (a line beside a digit); the sharp closing, the lower of
+ * the closing and its mean, keeps the shadow's level up to its edge and the lit side's elsewhere.
+ */
+static void test_ink_map_closing_sharp_edge(void **state)
+{
+    (void)state;
+    float *g = malloc(SW * SH * sizeof *g), *bg = malloc(SW * SH * sizeof *bg),
+          *sharp = malloc(SW * SH * sizeof *sharp);
+    assert_non_null(g && bg && sharp);
+    for (int y = 0; y < SH; y++)
+        for (int x = 0; x < SW; x++)
+            g[y * SW + x] = shadow_paper(x) / (shadow_stroke(x, y) ? 3.0f : 1.0f);
+    struct rm_status st;
+    assert_int_equal(ink_map_closing(bg, g, SW, SH, 6.0f, 0, &st), 0);
+    assert_int_equal(ink_map_closing(sharp, g, SW, SH, 6.0f, 1, &st), 0);
+    double worst_mean = 0.0, worst_sharp = 0.0;
+    for (int y = 0; y < SH; y++)
+        for (int x = 101; x < 117; x++) {
+            double e = (bg[y * SW + x] - 110.0) / 110.0, f = (sharp[y * SW + x] - 110.0) / 110.0;
+            worst_mean = e > worst_mean ? e : worst_mean;
+            worst_sharp = f > worst_sharp ? f : worst_sharp;
+        }
+    if (worst_mean < 0.10)
+        fail_msg("the mean closing only %.1f%% too bright in the shadow", 100.0 * worst_mean);
+    if (worst_sharp > 0.03)
+        fail_msg("sharp closing %.1f%% too bright in the shadow", 100.0 * worst_sharp);
+    /* away from the edge both are the paper's level */
+    for (int y = 0; y < SH; y++)
+        for (int x = 0; x < SW; x++)
+            if (abs(x - 100) > 16)
+                assert_true(fabs(sharp[y * SW + x] - bg[y * SW + x]) <= 0.02 * shadow_paper(x));
+    free(g);
+    free(bg);
+    free(sharp);
 }
 
 /* A clean wide picture of six dark rings (digits of a number) on white: dark ink, found. */
@@ -338,7 +377,7 @@ static void test_ink_map_polarity_wide_number(void **state)
     assert_float_equal(contrast, 235.0f, 0.0f);
     struct rm_status st;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, 0, &info, &st), 0);
     assert_int_equal(info.flat, 1);
     assert_int_equal(mask[30 * w + 50], 1);
     assert_int_equal(mask[60 * w + 70], 0);
@@ -372,7 +411,7 @@ static void test_ink_map_build_grainy_shadow(void **state)
         }
     struct rm_status st;
     struct ink_map_info info;
-    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, &info, &st), 0);
+    assert_int_equal(ink_map_build(ink, mask, px, w, h, 1, INK_MAP_DECIDE, 0.0f, 0, &info, &st), 0);
     assert_int_equal(info.dark_ink, 1);
     assert_int_equal(info.flat, 0);
     size_t shadow = 0;
@@ -409,6 +448,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ink_map_build_blank_and_even),
         cmocka_unit_test(test_ink_map_stroke_width),
         cmocka_unit_test(test_ink_map_closing_follows_shadow_edge),
+        cmocka_unit_test(test_ink_map_closing_sharp_edge),
         cmocka_unit_test(test_ink_map_polarity_wide_number),
         cmocka_unit_test(test_ink_map_build_grainy_shadow),
         cmocka_unit_test(test_ink_map_paper_share),

@@ -80,6 +80,16 @@
 int digit_prep_pixels(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
                       struct rm_status *st);
 
+/* digit_prep_pixels, and on an unevenly lit picture a second preparation into out + 28*28 (out:
+ * 2*28*28 bytes) whose paper, in its last pass, is the lower of the closing and its mean
+ * (ink_map_closing's sharp): it follows a sharp shadow's or table's edge that the usual one
+ * leaves as a line beside the digit; alone it lost more digits than it saved, so the caller
+ * picks (predict: the network's more confident reading). Returns the number of preparations
+ * written (1 on an evenly lit picture, or when the second finds no ink; else 2), or -1 with
+ * digit_prep_pixels's errors. */
+int digit_prep_pair(uint8_t *out, const uint8_t *pixels, int w, int h, int channels,
+                    struct rm_status *st);
+
 /* Step 1 alone, for pictures of several digits: *ink (w*h floats 0..1, 1 = the strongest ink)
  * and *mask (w*h bytes, 1 = ink at Otsu's level) are malloc'd (caller frees both). Errors as
  * digit_prep_pixels's, with *ink and *mask NULL. */
@@ -145,5 +155,8 @@ int digit_prep_load_image(const char *path, uint8_t **pixels, int *w, int *h, in
 /* digit_prep_load_image then digit_prep_pixels; failures of the latter are prefixed by
  * "<path>: ", e.g. "digit.png: no ink found (blank image)". */
 int digit_prep_file(uint8_t *out, const char *path, struct rm_status *st);
+
+/* digit_prep_file by digit_prep_pair: out holds 2*28*28 bytes; returns 1 or 2 as that, or -1. */
+int digit_prep_file_pair(uint8_t *out, const char *path, struct rm_status *st);
 
 #endif

@@ -91,9 +91,12 @@ int ink_map_stroke_width(const uint8_t *mask, int w, int h, float *width);
  * 2 r + 1, r = INK_MAP_CLOSING_WIDTH * stroke + 1) smoothed by a mean over a third of it,
  * computed on the picture shrunk by area averaging (to strokes about 3 pixels wide, and at most
  * INK_MAP_CLOSING_GRID pixels a side) and enlarged back by linear interpolation. Unlike a blur,
- * it follows a shadow's edge to within r. bg: w*h floats. Returns 0, or -1 with "out of
- * memory". */
-int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, struct rm_status *st);
+ * it follows a shadow's edge to within r. With sharp set, the lower of the closing and its mean
+ * (the mean spreads the lit paper's level a third of r into a sharp shadow, which
+ * then reads as ink). bg: w*h floats.
+ * Returns 0, or -1 with "out of memory". */
+int ink_map_closing(float *bg, const float *g, int w, int h, float stroke, int sharp,
+                    struct rm_status *st);
 
 /* mask dilated by a (2r+1) x (2r+1) square, in place. Returns 0, or -1 when out of memory. */
 int ink_map_dilate(uint8_t *mask, int w, int h, int r);
@@ -118,11 +121,12 @@ struct ink_map_info {
  * one from all pixels (ink_map_background), then INK_MAP_PASSES more each leaving out the ink the
  * previous one showed (down to INK_MAP_PROVISIONAL of Otsu's level, dilated by 1 + max(w, h) / 256
  * pixels; while that leaves INK_MAP_MIN_PAPER_LEFT of paper); with the width of the ink's strokes
- * known (stroke > 0, pixels), ink_map_closing; an even background becomes the border's median
- * (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's level. ink: w*h floats,
- * mask: w*h bytes (caller's). info may be NULL. Fails with "no ink found (blank image)" when the
- * ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of memory". */
+ * known (stroke > 0, pixels), ink_map_closing (sharp as there); an even background becomes the
+ * border's median (INK_MAP_FLAT_LEVELS); flatten, normalise to 0..1, and the mask of Otsu's level.
+ * ink: w*h floats, mask: w*h bytes (caller's). info may be NULL. Fails with "no ink found (blank
+ * image)" when the ink's contrast is below INK_MAP_MIN_CONTRAST, or "out of memory". */
 int ink_map_build(float *ink, uint8_t *mask, const uint8_t *px, int w, int h, int channels,
-                  int polarity, float stroke, struct ink_map_info *info, struct rm_status *st);
+                  int polarity, float stroke, int sharp, struct ink_map_info *info,
+                  struct rm_status *st);
 
 #endif
