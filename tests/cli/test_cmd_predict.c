@@ -152,16 +152,10 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The model run directly on the prepared picture: the predicted digit (model_predicted, the
+/* The model run directly on one prepared image: the predicted digit (model_predicted, the
  * argmax of model_forward's logits) and the softmax probabilities. */
-static int direct_predict(const char *path, double *p, uint8_t *prepared)
+static int direct_predict_image(const uint8_t *img, double *p)
 {
-    uint8_t img[MNIST_PIXELS];
-    struct rm_status st;
-    if (digit_prep_file(img, path, &st) != 0)
-        fail_msg("%s", st.msg);
-    if (prepared)
-        memcpy(prepared, img, MNIST_PIXELS);
     idx_normalize(model.x, img, MNIST_PIXELS);
     model_forward(&model, 1);
     double zmax = model.z[0], sum = 0.0;
@@ -172,6 +166,19 @@ static int direct_predict(const char *path, double *p, uint8_t *prepared)
     for (int i = 0; i < MODEL_CLASSES; i++)
         p[i] /= sum;
     return model_predicted(&model, 0);
+}
+
+/* The model run directly on the picture as digit_prep_file prepares it (copied to prepared
+ * when not NULL). */
+static int direct_predict(const char *path, double *p, uint8_t *prepared)
+{
+    uint8_t img[MNIST_PIXELS];
+    struct rm_status st;
+    if (digit_prep_file(img, path, &st) != 0)
+        fail_msg("%s", st.msg);
+    if (prepared)
+        memcpy(prepared, img, MNIST_PIXELS);
+    return direct_predict_image(img, p);
 }
 
 /* Finds the human-readable result for file in out ("FILE: D (P%)" then a line of ten
@@ -282,21 +289,6 @@ static void test_cmd_predict_json(void **state)
     assert_string_equal(line, "");
     free(out);
     free(err);
-}
-
-/* The model run directly on one prepared image, as direct_predict; returns the digit. */
-static int direct_predict_image(const uint8_t *img, double *p)
-{
-    idx_normalize(model.x, img, MNIST_PIXELS);
-    model_forward(&model, 1);
-    double zmax = model.z[0], sum = 0.0;
-    for (int i = 1; i < MODEL_CLASSES; i++)
-        zmax = model.z[i] > zmax ? model.z[i] : zmax;
-    for (int i = 0; i < MODEL_CLASSES; i++)
-        sum += p[i] = exp(model.z[i] - zmax);
-    for (int i = 0; i < MODEL_CLASSES; i++)
-        p[i] /= sum;
-    return model_predicted(&model, 0);
 }
 
 /* Golden digits drawn as write_digit_png draws them, their right part in a sharp shadow (paper
