@@ -788,6 +788,19 @@ static void test_cmd_predict_number_json(void **state)
     free(err);
 }
 
+/* The "probabilities" of two JSON results (a picture's, or one digit's of a number) are the same
+ * ten numbers, bit for bit. */
+static void assert_same_probabilities(const cJSON *a, const cJSON *b)
+{
+    cJSON *pa = cJSON_GetObjectItem(a, "probabilities"),
+          *pb = cJSON_GetObjectItem(b, "probabilities");
+    assert_int_equal(cJSON_GetArraySize(pa), MODEL_CLASSES);
+    assert_int_equal(cJSON_GetArraySize(pb), MODEL_CLASSES);
+    for (int k = 0; k < MODEL_CLASSES; k++)
+        assert_true(cJSON_GetArrayItem(pa, k)->valuedouble ==
+                    cJSON_GetArrayItem(pb, k)->valuedouble);
+}
+
 /* A single digit's picture larger than DIGIT_WORK_PIXELS is prepared shrunk by a whole factor:
  * 24 times the digit picture (2400 x 2304, shrunk by 4) gets exactly the probabilities of 12
  * times it (1200 x 1152, shrunk by 2). */
@@ -807,12 +820,7 @@ static void test_cmd_predict_large_picture_shrunk(void **state)
     cJSON *a = cJSON_Parse(out), *b = cJSON_Parse(second);
     assert_non_null(a);
     assert_non_null(b);
-    cJSON *pa = cJSON_GetObjectItem(a, "probabilities"),
-          *pb = cJSON_GetObjectItem(b, "probabilities");
-    assert_int_equal(cJSON_GetArraySize(pa), MODEL_CLASSES);
-    for (int k = 0; k < MODEL_CLASSES; k++)
-        assert_true(cJSON_GetArrayItem(pa, k)->valuedouble ==
-                    cJSON_GetArrayItem(pb, k)->valuedouble);
+    assert_same_probabilities(a, b);
     cJSON_Delete(a);
     cJSON_Delete(b);
     free(out);
@@ -856,11 +864,7 @@ static void test_cmd_predict_number_large_picture_shrunk(void **state)
         for (int k = 0; k < 4; k++)
             assert_int_equal(cJSON_GetArrayItem(b8, k)->valueint,
                              2 * cJSON_GetArrayItem(b4, k)->valueint);
-        cJSON *p8 = cJSON_GetObjectItem(cJSON_GetArrayItem(d8, i), "probabilities");
-        cJSON *p4 = cJSON_GetObjectItem(cJSON_GetArrayItem(d4, i), "probabilities");
-        for (int k = 0; k < MODEL_CLASSES; k++)
-            assert_true(cJSON_GetArrayItem(p8, k)->valuedouble ==
-                        cJSON_GetArrayItem(p4, k)->valuedouble);
+        assert_same_probabilities(cJSON_GetArrayItem(d8, i), cJSON_GetArrayItem(d4, i));
     }
     cJSON_Delete(o8);
     cJSON_Delete(o4);
