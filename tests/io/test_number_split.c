@@ -3,8 +3,8 @@
  * that step is off), touching digits cut (two and three; not when off), specks and the paper's
  * edge left out, blots off the number's line left out, a scorer deciding the cut, the number's
  * line not pulled by a far stroke, a piece of a long line and a short group left out, a bent
- * cut, a short piece not cut off, a number beside a bright spot (digit_prep_ink's polarity), and
- * the errors. */
+ * cut, a short piece not cut off, a wide ring not cut through its loop, a number beside a bright
+ * spot (digit_prep_ink's polarity), and the errors. */
 #include "test_util.h"
 
 #include <math.h>
@@ -602,6 +602,27 @@ static void test_number_split_short_piece_not_cut_off(void **state)
     pic_free(&p);
 }
 
+/* A wide ring (a "0" 1.2 heights wide, read as well whole as in halves): not cut into "(" and
+ * ")", since every cut through it crosses two strokes; two rings joined by a bridge (crossed
+ * once) still are (test_number_split_scorer_decides). */
+static void test_number_split_loop_not_cut(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 120);
+    ring(&p, 20, 20, 92, 80, 4);
+    struct number_split_options opt = number_split_defaults();
+    int calls = 0;
+    opt.scorer.score = score_zero;
+    opt.scorer.ctx = &calls;
+    struct number_digit *d;
+    assert_int_equal(split(&p, &opt, &d), 1);
+    assert_true(calls > 2);
+    assert_box(&d[0], 20, 20, 92, 80);
+    free(d);
+    pic_free(&p);
+}
+
 /* A dash between two digits, as long as 0.43 of their height but only 5 pixels tall (a stroke
  * that joined no digit): no digit of its own. */
 static void test_number_split_short_group_dropped(void **state)
@@ -701,6 +722,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_lone_tall_stroke_not_the_height),
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
+        cmocka_unit_test(test_number_split_loop_not_cut),
         cmocka_unit_test(test_number_split_short_group_dropped),
         cmocka_unit_test(test_number_split_lit_spot_polarity),
         cmocka_unit_test(test_number_split_errors),
