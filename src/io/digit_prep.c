@@ -15,9 +15,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "resnet_mnist/io/edge_band.h"
 #include "resnet_mnist/io/fileio.h"
 #include "resnet_mnist/io/image.h"
 #include "resnet_mnist/io/image_shrink.h"
+
+/* On an unevenly lit picture (and in every pass of the closing, which only such a picture has):
+ * a shadow's or the table's band along a side (edge_band.h) taken out of the ink map, which is
+ * then normalised and thresholded again; left as it was when nothing but the bands was ink. */
+static int erase_bands(float *ink, uint8_t *mask, int w, int h, struct ink_map_info *info,
+                       struct rm_status *st)
+{
+    size_t n = (size_t)w * h;
+    float *e = malloc(n * sizeof *e);
+    if (!e)
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    memcpy(e, ink, n * sizeof *e);
+    int bands = edge_band_erase(e, mask, w, h);
+    if (bands < 0) {
+        free(e);
+        return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
+    }
+    if (bands > 0 && ink_map_normalise(e, n) > 0.0f) {
+        memcpy(ink, e, n * sizeof *e);
+        info->level = ink_map_otsu(ink, n);
+        ink_map_threshold(mask, ink, n, info->level);
+    }
+    free(e);
+    return 0;
+}
 
 /* ink_map_build into new buffers (stroke 0: the paper by blurring, else by a closing). */
 static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polarity, float stroke,
@@ -39,7 +65,8 @@ static int prep_ink(const uint8_t *pixels, int w, int h, int channels, int polar
         free(m);
         return rm_fail(st, "out of memory (%dx%d pixels)", w, h);
     }
-    if (ink_map_build(f, m, pixels, w, h, channels, polarity, stroke, sharp, info, st) != 0) {
+    if (ink_map_build(f, m, pixels, w, h, channels, polarity, stroke, sharp, info, st) != 0 ||
+        ((!info->flat || stroke > 0.0f) && erase_bands(f, m, w, h, info, st) != 0)) {
         free(f);
         free(m);
         return -1;
