@@ -3,8 +3,9 @@
  * that step is off), touching digits cut (two and three; not when off), specks and the paper's
  * edge left out, blots off the number's line left out, a scorer deciding the cut, the number's
  * line not pulled by a far stroke, a piece of a long line and a short group left out, a bent
- * cut, a short piece not cut off, a wide ring not cut through its loop, a number beside a bright
- * spot (digit_prep_ink's polarity), and the errors. */
+ * cut, a short piece not cut off, a wide ring not cut through its loop, a touching pair
+ * narrower than a wide digit cut, a number beside a bright spot (digit_prep_ink's polarity),
+ * and the errors. */
 #include "test_util.h"
 
 #include <math.h>
@@ -623,6 +624,39 @@ static void test_number_split_loop_not_cut(void **state)
     pic_free(&p);
 }
 
+/* A scorer that reads one stroke only: -3 when the middle row of the image crosses ink more
+ * than once. */
+static double score_one_stroke(const uint8_t *image, void *ctx)
+{
+    (void)ctx;
+    int runs = 0;
+    for (int x = 0, on = 0; x < DIGIT_PREP_SIZE; x++) {
+        int now = image[(DIGIT_PREP_SIZE / 2) * DIGIT_PREP_SIZE + x] > 64;
+        runs += now && !on;
+        on = now;
+    }
+    return runs > 1 ? -3.0 : 0.0;
+}
+
+/* Two "1"s touching at their feet, 0.7 heights wide together (narrower than a wide digit): still
+ * offered to the scorer, which cuts them apart. */
+static void test_number_split_narrow_pair_cut(void **state)
+{
+    (void)state;
+    struct pic p;
+    pic_init(&p, 200, 120);
+    fill(&p, 20, 20, 26, 80);
+    fill(&p, 56, 20, 62, 80);
+    fill(&p, 26, 74, 56, 77); /* the feet */
+    struct number_split_options opt = number_split_defaults();
+    opt.scorer.score = score_one_stroke;
+    struct number_digit *d;
+    assert_int_equal(split(&p, &opt, &d), 2);
+    assert_true(d[0].x0 == 20 && d[1].x1 == 62);
+    free(d);
+    pic_free(&p);
+}
+
 /* A dash between two digits, as long as 0.43 of their height but only 5 pixels tall (a stroke
  * that joined no digit): no digit of its own. */
 static void test_number_split_short_group_dropped(void **state)
@@ -723,6 +757,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_number_split_bent_cut),
         cmocka_unit_test(test_number_split_short_piece_not_cut_off),
         cmocka_unit_test(test_number_split_loop_not_cut),
+        cmocka_unit_test(test_number_split_narrow_pair_cut),
         cmocka_unit_test(test_number_split_short_group_dropped),
         cmocka_unit_test(test_number_split_lit_spot_polarity),
         cmocka_unit_test(test_number_split_errors),
