@@ -1,7 +1,8 @@
 /* Tests of edge_band.c on small hand-made ink maps: a shadow's band along each side (tilted,
  * touching a stroke, with a soft edge) taken out while the strokes stay, a stroke crossing into
- * the band kept, and no band found where there is none: a digit's strokes touching the picture's
- * edge, a band along only part of a side, a band as deep as most of the picture. */
+ * the band kept, the table's texture taken out whole, and no band found where there is none: a
+ * digit's strokes touching the picture's edge, a band along only part of a side, a band as deep as
+ * most of the picture. */
 #include "test_util.h"
 
 #include <math.h>
@@ -128,6 +129,22 @@ static void test_edge_band_stroke_in_shadow_kept(void **state)
     assert_true(ink[10 * W + 115] == 0.0f);
 }
 
+/* The table beyond the paper's edge: a band of textured ink (0.45-0.75 in patches) goes whole,
+ * though half of it lies above its median level; the ring stays. */
+static void test_edge_band_texture_taken_out(void **state)
+{
+    (void)state;
+    float ink[W * H];
+    uint8_t mask[W * H];
+    draw(ink, mask, 100.0, 0.05, 0.6, 0.0, 50.0);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            if (ink[y * W + x] == 0.6f)
+                ink[y * W + x] += (float)(0.15 * sin(x * 0.9) * cos(y * 0.7));
+    assert_int_equal(edge_band_erase(ink, mask, W, H), 1);
+    assert_band_gone(ink, 50.0);
+}
+
 /* No band: strokes touching the edge (a "1" from top to bottom, a ring cut by the right side), a
  * band along only half of its side, a band over most of the picture; the ink stays as it was. (A
  * straight stroke all along a side, on the picture's edge, would pass for a band: it is not a
@@ -165,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_edge_band_shadow_taken_out),
         cmocka_unit_test(test_edge_band_every_side),
         cmocka_unit_test(test_edge_band_stroke_in_shadow_kept),
+        cmocka_unit_test(test_edge_band_texture_taken_out),
         cmocka_unit_test(test_edge_band_none_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
