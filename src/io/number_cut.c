@@ -43,9 +43,10 @@
  * either side of its column */
 #define SPLIT_PATH_REACH 0.06
 /* ...and a cut that crosses more than one stroke (runs of ink along it) SPLIT_LOOP_COST per
- * stroke beyond the first: such a cut goes through a loop (an open, wide 0 cut into "(" and ")",
- * read as 6 and 3; a 5 or 2 cut off its bar), while touching digits meet at one place. As much
- * as a digit costs: 0.3 lost a wide 0 on dev, 1.0 turned no further number right. */
+ * stroke beyond the first: such a cut goes through a loop (a wide 0 cut through its top and
+ * bottom into "(" and ")", read as 6 and 3; a 5 or 2 cut off its bar), while touching digits
+ * meet at one place. As much as a digit costs: 0.3 lost a wide 0 on dev, 1.0 turned no further
+ * number right. */
 #define SPLIT_LOOP_COST 0.5
 
 /* The ink of group gi in each column of [g->x0, g->x1): prof[x - g->x0]. */

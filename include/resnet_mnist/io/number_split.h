@@ -42,7 +42,8 @@ struct number_split_options {
     int split_touching; /* step 4 (1 on, 0 off) */
     /* step 4's choice of cuts: with a scorer, among the cuttings of each wide group into
      * plausible widths, the one whose digits score best in sum (less a cost for each digit,
-     * for a cut through ink, and for digits too wide or much shorter than the others); without
+     * for a cut through ink or across more than one stroke, and for digits too wide or much
+     * shorter than the others); without
      * (NULL score), the number of digits the group's width suggests, cut at the least ink near the
      * expected places */
     struct number_scorer scorer;
