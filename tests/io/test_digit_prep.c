@@ -632,6 +632,45 @@ static void test_digit_prep_shadow_band_left_out(void **state)
     }
 }
 
+/* A dark wedge along the right side (the table, not along the whole side, so no band) far darker
+ * than a faint digit: Otsu's level over the whole picture falls between the wedge and the digit,
+ * the digit's strokes must still be ink (border_ink.h). */
+static void test_digit_prep_dark_wedge_faint_digit(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 10; k++) {
+        uint8_t *pic = draw_picture(digit(k), 4.5, 40, 10, 1), *lit = malloc(PIC_W * PIC_H);
+        assert_non_null(lit);
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < PIC_W; x++) {
+                double paper = 235.0 - 30.0 * y / PIC_H; /* uneven light */
+                double v = paper * (0.6 + 0.4 * pic[y * PIC_W + x] / 255.0);
+                if (y >= 30 && x >= PIC_W - 6 - 30 * (y - 30) / (PIC_H - 30))
+                    v = 25.0;
+                lit[y * PIC_W + x] = (uint8_t)lround(v);
+            }
+        float *ink;
+        uint8_t *mask;
+        struct rm_status st;
+        if (digit_prep_ink(lit, PIC_W, PIC_H, 1, &ink, &mask, &st) != 0)
+            fail_msg("dark wedge, digit %d: %s", k, st.msg);
+        int strokes = 0, found = 0;
+        for (int y = 0; y < PIC_H; y++)
+            for (int x = 0; x < 150; x++) {
+                strokes += pic[y * PIC_W + x] < 128;
+                found += pic[y * PIC_W + x] < 128 && mask[y * PIC_W + x];
+            }
+        free(ink);
+        free(mask);
+        free(pic);
+        free(lit);
+        if (report())
+            printf("dark wedge, digit %d: %d of %d stroke pixels\n", k, found, strokes);
+        if (found < strokes / 2)
+            fail_msg("dark wedge, digit %d: %d of %d stroke pixels found", k, found, strokes);
+    }
+}
+
 /* Clean pictures come out byte for byte as the preparation before lighting estimation and
  * connected components (commit 8a50afd, the crop to all ink >= 0.1) made them: the expected
  * CRC-32s of each group's outputs were computed by that code, on these same pictures (the test
@@ -1331,6 +1370,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_digit_prep_lit_spot_polarity),
         cmocka_unit_test(test_digit_prep_pair_sharp_shadow),
         cmocka_unit_test(test_digit_prep_shadow_band_left_out),
+        cmocka_unit_test(test_digit_prep_dark_wedge_faint_digit),
         cmocka_unit_test(test_digit_prep_faint_grain_left_out),
         cmocka_unit_test(test_digit_prep_far_faint_blotch_left_out),
         cmocka_unit_test(test_digit_prep_clean_pictures_as_before),

@@ -91,8 +91,10 @@ int digit_prep_pair(uint8_t *out, const uint8_t *pixels, int w, int h, int chann
                     struct rm_status *st);
 
 /* Step 1 alone, for pictures of several digits: *ink (w*h floats 0..1, 1 = the strongest ink)
- * and *mask (w*h bytes, 1 = ink at Otsu's level) are malloc'd (caller frees both). Errors as
- * digit_prep_pixels's, with *ink and *mask NULL. */
+ * and *mask (w*h bytes, 1 = ink at Otsu's level) are malloc'd (caller frees both); on an
+ * unevenly lit picture Otsu's level is taken again without a dark region along the edge that
+ * took it (border_ink.h; not for single digits). Errors as digit_prep_pixels's, with *ink and
+ * *mask NULL. */
 int digit_prep_ink(const uint8_t *pixels, int w, int h, int channels, float **ink, uint8_t **mask,
                    struct rm_status *st);
 
