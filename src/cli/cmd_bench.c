@@ -10,6 +10,7 @@
 #include "resnet_mnist/engine/clock.h"
 #include "resnet_mnist/engine/fma_probe.h"
 #include "resnet_mnist/io/idx.h"
+#include "resnet_mnist/io/median.h"
 #include "resnet_mnist/engine/model.h"
 #include "resnet_mnist/engine/evaluation.h"
 #include "resnet_mnist/engine/trainer.h"
@@ -34,18 +35,6 @@ static void bench_help(FILE *fp)
                 "\n"
                 "Example:\n"
                 "  " PROGRAM " bench --threads 1\n");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Random pixels and labels: speed does not depend on the values. */
@@ -162,7 +151,7 @@ int cmd_bench(int argc, char **argv)
         infer_s[k] = clock_seconds() - t0;
     }
     int images = steps * batch;
-    double train_med = median(train_s, runs), infer_med = median(infer_s, runs);
+    double train_med = median_sort(train_s, runs), infer_med = median_sort(infer_s, runs);
     double train_flops = 0, infer_flops = 0;
     for (int s = 0; s < MODEL_STAGES; s++) {
         train_flops += model_stage_flops[s];
@@ -186,7 +175,7 @@ int cmd_bench(int argc, char **argv)
         cJSON_AddNumberToObject(o, "peak_gflops_1_thread", peak1);
         cJSON_AddNumberToObject(o, "peak_gflops", peak);
         for (int s = 0; s < MODEL_STAGES; s++) {
-            double sec = median(stage + (size_t)s * runs, runs);
+            double sec = median_sort(stage + (size_t)s * runs, runs);
             cJSON *l = cJSON_CreateObject();
             cJSON_AddStringToObject(l, "name", model_stage_names[s]);
             cJSON_AddNumberToObject(l, "ms_per_step", 1e3 * sec / steps);
@@ -222,9 +211,9 @@ int cmd_bench(int argc, char **argv)
         printf("\n\n%-15s %10s %10s %7s\n", "stage", "ms/step", "GFLOP/s", "share");
         double total = 0;
         for (int s = 0; s < MODEL_STAGES; s++)
-            total += median(stage + (size_t)s * runs, runs);
+            total += median_sort(stage + (size_t)s * runs, runs);
         for (int s = 0; s < MODEL_STAGES; s++) {
-            double sec = median(stage + (size_t)s * runs, runs);
+            double sec = median_sort(stage + (size_t)s * runs, runs);
             printf("%-15s %10.3f ", model_stage_names[s], 1e3 * sec / steps);
             if (model_stage_flops[s] > 0 && sec > 0)
                 printf("%10.1f", model_stage_flops[s] * images / sec / 1e9);

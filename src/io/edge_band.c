@@ -5,23 +5,13 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "resnet_mnist/io/median.h"
+
 /* The pixel at depth k from side s (0 left, 1 right, 2 top, 3 bottom), t along it. */
 static size_t at(int s, int t, int k, int w, int h)
 {
     int x = s == 0 ? k : s == 1 ? w - 1 - k : t, y = s == 2 ? k : s == 3 ? h - 1 - k : t;
     return (size_t)y * w + x;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* Counts the points t with d[t] > 0 within tol of the line a + b t; with fit, refits a and b by
@@ -76,12 +66,12 @@ static int find_band(const uint8_t *mask, int w, int h, int s, int *d, double *v
             v[n++] = (double)(d[t + half] - d[t]) / half;
     if (n == 0)
         return 0;
-    *b = median(v, n);
+    *b = median_sort(v, n);
     n = 0;
     for (int t = 0; t < len; t++)
         if (d[t] > 0)
             v[n++] = d[t] - *b * t;
-    *a = median(v, n);
+    *a = median_sort(v, n);
     double tol = EDGE_BAND_TOL * len;
     tol = tol < 2.0 ? 2.0 : tol;
     near_line(d, len, a, b, tol, 1);
@@ -101,7 +91,7 @@ static double depth_median(const float *ink, int w, int h, int s, double a, doub
         if (k >= 0 && k < across)
             v[n++] = ink[at(s, t, k, w, h)];
     }
-    return n ? median(v, n) : 0.0;
+    return n ? median_sort(v, n) : 0.0;
 }
 
 /* Takes the band of side s (inner edge a + b t) out of the ink, as edge_band_erase says. v: room
