@@ -32,8 +32,10 @@ int border_ink_recut(const float *ink, uint8_t *mask, int w, int h, float *level
     for (size_t i = 0; i < n; i++)
         if (!labels[i] || !b[labels[i] - 1].touches_border)
             rest[m++] = ink[i];
+    if (m == 0)
+        goto done;
     float again = ink_map_otsu(rest, m);
-    if (m == 0 || again < BORDER_INK_MIN_LEVEL * *level)
+    if (again < BORDER_INK_MIN_LEVEL * *level)
         goto done;
     for (size_t i = 0; i < n; i++)
         if (!labels[i] || !b[labels[i] - 1].touches_border)

@@ -235,6 +235,16 @@ static double score_minus5(const uint8_t *image, void *ctx)
     return -5.0;
 }
 
+/* number_split's defaults with a scorer (score, ctx). */
+static struct number_split_options scored_options(double (*score)(const uint8_t *, void *),
+                                                  void *ctx)
+{
+    struct number_split_options o = number_split_defaults();
+    o.scorer.score = score;
+    o.scorer.ctx = ctx;
+    return o;
+}
+
 static double score_zero(const uint8_t *image, void *ctx)
 {
     (void)image;
@@ -250,10 +260,8 @@ static void test_number_split_scorer_decides(void **state)
     ring(&p, 20, 20, 56, 80, 6);
     ring(&p, 60, 20, 96, 80, 6);
     fill(&p, 56, 48, 60, 52);
-    struct number_split_options opt = number_split_defaults();
     int calls = 0;
-    opt.scorer.score = score_minus5;
-    opt.scorer.ctx = &calls;
+    struct number_split_options opt = scored_options(score_minus5, &calls);
     struct number_digit *d;
     assert_int_equal(split(&p, &opt, &d), 1);
     assert_true(calls > 2);
@@ -561,8 +569,7 @@ static void test_number_split_bent_cut(void **state)
         fill(&p, x, y, x + 5, y + 1);
     }
     fill(&p, 48, 50, 55, 52); /* a bridge from the 7's stem to the 1 */
-    struct number_split_options opt = number_split_defaults();
-    opt.scorer.score = score_narrow;
+    struct number_split_options opt = scored_options(score_narrow, NULL);
     struct number_digit *d;
     int n = split(&p, &opt, &d);
     assert_int_equal(n, 2);
@@ -584,10 +591,8 @@ static void test_number_split_short_piece_not_cut_off(void **state)
     fill(&p, 20, 20, 56, 80);
     fill(&p, 56, 70, 60, 72); /* the bridge */
     ring(&p, 60, 56, 93, 80, 4);
-    struct number_split_options opt = number_split_defaults();
     int calls = 0;
-    opt.scorer.score = score_zero;
-    opt.scorer.ctx = &calls;
+    struct number_split_options opt = scored_options(score_zero, &calls);
     struct number_digit *d;
     assert_int_equal(split(&p, &opt, &d), 1);
     assert_box(&d[0], 20, 20, 93, 80);
@@ -612,10 +617,8 @@ static void test_number_split_loop_not_cut(void **state)
     struct pic p;
     pic_init(&p, 200, 120);
     ring(&p, 20, 20, 92, 80, 4);
-    struct number_split_options opt = number_split_defaults();
     int calls = 0;
-    opt.scorer.score = score_zero;
-    opt.scorer.ctx = &calls;
+    struct number_split_options opt = scored_options(score_zero, &calls);
     struct number_digit *d;
     assert_int_equal(split(&p, &opt, &d), 1);
     assert_true(calls > 2);
@@ -648,8 +651,7 @@ static void test_number_split_narrow_pair_cut(void **state)
     fill(&p, 20, 20, 26, 80);
     fill(&p, 56, 20, 62, 80);
     fill(&p, 26, 74, 56, 77); /* the feet */
-    struct number_split_options opt = number_split_defaults();
-    opt.scorer.score = score_one_stroke;
+    struct number_split_options opt = scored_options(score_one_stroke, NULL);
     struct number_digit *d;
     assert_int_equal(split(&p, &opt, &d), 2);
     assert_true(d[0].x0 == 20 && d[1].x1 == 62);
